@@ -1,0 +1,2 @@
+//! Procedural macros for Harrow: route attributes and `#[harrow::main]`.
+#![forbid(unsafe_code)]

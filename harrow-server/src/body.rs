@@ -1,0 +1,252 @@
+//! The body type for requests and responses: empty, one buffer, or a stream.
+
+use std::fmt;
+use std::future::poll_fn;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::{Bytes, BytesMut};
+use futures_core::Stream;
+
+/// A boxed error that a streaming body may yield.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+type BoxStream = Pin<Box<dyn Stream<Item = Result<Bytes, BoxError>>>>;
+
+/// A request or response body.
+///
+/// Request bodies handed to a service are complete (the server reads them
+/// within `body_read_timeout` and `max_body_size` first). Response bodies may
+/// stream: a body of unknown length goes out chunked on HTTP/1.1.
+///
+/// ```
+/// use harrow_server::Body;
+/// let body = Body::from("hello");
+/// assert_eq!(body.exact_len(), Some(5));
+/// ```
+#[derive(Default)]
+pub struct Body {
+    inner: Inner,
+}
+
+#[derive(Default)]
+enum Inner {
+    #[default]
+    Empty,
+    Full(Bytes),
+    Stream(BoxStream),
+}
+
+impl Body {
+    /// A body with no bytes.
+    pub const fn empty() -> Self {
+        Body {
+            inner: Inner::Empty,
+        }
+    }
+
+    /// A body held in one buffer.
+    pub fn full(bytes: impl Into<Bytes>) -> Self {
+        let bytes = bytes.into();
+        if bytes.is_empty() {
+            Body::empty()
+        } else {
+            Body {
+                inner: Inner::Full(bytes),
+            }
+        }
+    }
+
+    /// A body produced chunk by chunk; its length is unknown up front.
+    pub fn from_stream<S, B, E>(stream: S) -> Self
+    where
+        S: Stream<Item = Result<B, E>> + 'static,
+        B: Into<Bytes>,
+        E: Into<BoxError>,
+    {
+        Body {
+            inner: Inner::Stream(Box::pin(MapStream(stream))),
+        }
+    }
+
+    /// The body's length when it is known without reading it.
+    pub fn exact_len(&self) -> Option<u64> {
+        match &self.inner {
+            Inner::Empty => Some(0),
+            Inner::Full(b) => Some(b.len() as u64),
+            Inner::Stream(_) => None,
+        }
+    }
+
+    /// Whether the body is a stream of unknown length.
+    pub fn is_stream(&self) -> bool {
+        matches!(self.inner, Inner::Stream(_))
+    }
+
+    /// Polls for the next chunk; `None` at the end.
+    pub fn poll_chunk(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, BoxError>>> {
+        match &mut self.inner {
+            Inner::Empty => Poll::Ready(None),
+            Inner::Full(_) => match std::mem::take(&mut self.inner) {
+                Inner::Full(b) => Poll::Ready(Some(Ok(b))),
+                _ => Poll::Ready(None),
+            },
+            Inner::Stream(s) => {
+                let r = s.as_mut().poll_next(cx);
+                if let Poll::Ready(None) = r {
+                    self.inner = Inner::Empty;
+                }
+                r
+            }
+        }
+    }
+
+    /// The next chunk; `None` at the end.
+    pub async fn next_chunk(&mut self) -> Option<Result<Bytes, BoxError>> {
+        poll_fn(|cx| self.poll_chunk(cx)).await
+    }
+
+    /// Reads the whole body into one buffer, failing once it passes `limit` bytes.
+    pub async fn collect(mut self, limit: usize) -> Result<Bytes, CollectError> {
+        match std::mem::take(&mut self.inner) {
+            Inner::Empty => return Ok(Bytes::new()),
+            Inner::Full(b) if b.len() <= limit => return Ok(b),
+            Inner::Full(_) => return Err(CollectError::TooLarge { limit }),
+            stream => self.inner = stream,
+        }
+        let mut out = BytesMut::new();
+        while let Some(chunk) = self.next_chunk().await {
+            let chunk = chunk.map_err(CollectError::Stream)?;
+            if out.len() + chunk.len() > limit {
+                return Err(CollectError::TooLarge { limit });
+            }
+            out.extend_from_slice(&chunk);
+        }
+        Ok(out.freeze())
+    }
+}
+
+/// Why [`Body::collect`] failed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum CollectError {
+    /// The body passed the limit.
+    TooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// The stream yielded an error.
+    Stream(BoxError),
+}
+
+impl fmt::Display for CollectError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CollectError::TooLarge { limit } => write!(f, "body is larger than {limit} bytes"),
+            CollectError::Stream(e) => write!(f, "body stream failed: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for CollectError {}
+
+impl fmt::Debug for Body {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.inner {
+            Inner::Empty => f.write_str("Body::Empty"),
+            Inner::Full(b) => write!(f, "Body::Full({} bytes)", b.len()),
+            Inner::Stream(_) => f.write_str("Body::Stream"),
+        }
+    }
+}
+
+impl From<Bytes> for Body {
+    fn from(b: Bytes) -> Self {
+        Body::full(b)
+    }
+}
+
+impl From<String> for Body {
+    fn from(s: String) -> Self {
+        Body::full(s)
+    }
+}
+
+impl From<&'static str> for Body {
+    fn from(s: &'static str) -> Self {
+        Body::full(Bytes::from_static(s.as_bytes()))
+    }
+}
+
+impl From<&'static [u8]> for Body {
+    fn from(s: &'static [u8]) -> Self {
+        Body::full(Bytes::from_static(s))
+    }
+}
+
+impl From<Vec<u8>> for Body {
+    fn from(v: Vec<u8>) -> Self {
+        Body::full(v)
+    }
+}
+
+impl From<()> for Body {
+    fn from(_: ()) -> Self {
+        Body::empty()
+    }
+}
+
+struct MapStream<S>(S);
+
+impl<S, B, E> Stream for MapStream<S>
+where
+    S: Stream<Item = Result<B, E>>,
+    B: Into<Bytes>,
+    E: Into<BoxError>,
+{
+    type Item = Result<Bytes, BoxError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        // SAFETY: `MapStream` is a transparent wrapper; the inner stream is
+        // never moved out of the pinned wrapper.
+        let inner = unsafe { self.map_unchecked_mut(|s| &mut s.0) };
+        inner
+            .poll_next(cx)
+            .map(|o| o.map(|r| r.map(Into::into).map_err(Into::into)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Chunks(Vec<&'static str>);
+
+    impl Stream for Chunks {
+        type Item = Result<&'static str, std::io::Error>;
+        fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+            Poll::Ready(if self.0.is_empty() {
+                None
+            } else {
+                Some(Ok(self.0.remove(0)))
+            })
+        }
+    }
+
+    #[test]
+    fn collect_joins_chunks_and_enforces_limit() {
+        let body = Body::from_stream(Chunks(vec!["ab", "cd"]));
+        assert_eq!(body.exact_len(), None);
+        let all = crate::rt::block_on(body.collect(10)).unwrap();
+        assert_eq!(&all[..], b"abcd");
+        let body = Body::from_stream(Chunks(vec!["ab", "cd"]));
+        let err = crate::rt::block_on(body.collect(3)).unwrap_err();
+        assert!(matches!(err, CollectError::TooLarge { limit: 3 }));
+    }
+
+    #[test]
+    fn full_and_empty_report_lengths() {
+        assert_eq!(Body::from("").exact_len(), Some(0));
+        assert_eq!(Body::from(vec![1, 2, 3]).exact_len(), Some(3));
+    }
+}

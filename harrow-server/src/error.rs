@@ -1,0 +1,124 @@
+//! The server's error: opaque, with predicates for the cases callers act on.
+
+use std::fmt;
+use std::io;
+
+use crate::config::ConfigError;
+
+/// An error starting or running the server.
+///
+/// Match on it with the `is_*` predicates; its `Display` is one readable
+/// line fit to print before exiting.
+pub struct Error {
+    kind: Kind,
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Config,
+    Bind(String),
+    IoUringUnavailable(String),
+    WorkerStart(usize),
+    StartTimeout(usize),
+    WorkerPanic,
+    Resolve(String),
+}
+
+impl Error {
+    pub(crate) fn new(
+        kind: Kind,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Error {
+            kind,
+            source: Some(source.into()),
+        }
+    }
+
+    pub(crate) fn bare(kind: Kind) -> Self {
+        Error { kind, source: None }
+    }
+
+    /// The configuration was invalid.
+    pub fn is_config(&self) -> bool {
+        self.kind == Kind::Config
+    }
+
+    /// The address could not be bound (in use, not permitted, not local).
+    pub fn is_bind(&self) -> bool {
+        matches!(self.kind, Kind::Bind(_))
+    }
+
+    /// io_uring was demanded but the kernel or a seccomp profile refused it.
+    pub fn is_io_uring_unavailable(&self) -> bool {
+        matches!(self.kind, Kind::IoUringUnavailable(_))
+    }
+
+    /// A worker failed to start, or to start in time.
+    pub fn is_worker_start(&self) -> bool {
+        matches!(self.kind, Kind::WorkerStart(_) | Kind::StartTimeout(_))
+    }
+
+    /// The underlying IO error, when there is one.
+    pub fn io_error(&self) -> Option<&io::Error> {
+        self.source.as_ref()?.downcast_ref::<io::Error>()
+    }
+
+    /// This error as an `io::Error`, for the async entry points.
+    pub(crate) fn into_io(self) -> io::Error {
+        let kind = self
+            .io_error()
+            .map(|e| e.kind())
+            .unwrap_or(io::ErrorKind::Other);
+        io::Error::new(kind, self.to_string())
+    }
+}
+
+impl From<ConfigError> for Error {
+    fn from(e: ConfigError) -> Self {
+        Error::new(Kind::Config, e)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            Kind::Config => {}
+            Kind::Bind(addr) => write!(f, "cannot listen on {addr}")?,
+            Kind::IoUringUnavailable(why) => write!(
+                f,
+                "io_uring was required (Driver::IoUring) but is not available: {why}; \
+                 use Driver::Auto or Driver::Epoll, or allow io_uring \
+                 (kernel 5.11 or newer, a seccomp profile that permits io_uring_setup, \
+                 enough locked memory)"
+            )?,
+            Kind::WorkerStart(i) => write!(f, "worker {i} failed to start")?,
+            Kind::StartTimeout(i) => write!(f, "worker {i} did not start in time")?,
+            Kind::WorkerPanic => f.write_str("a worker thread panicked")?,
+            Kind::Resolve(addr) => write!(f, "cannot resolve address `{addr}`")?,
+        }
+        match (&self.kind, &self.source) {
+            (Kind::Config, Some(s)) => write!(f, "{s}"),
+            (_, Some(s)) => write!(f, ": {s}"),
+            (_, None) => Ok(()),
+        }
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Error")
+            .field("kind", &self.kind)
+            .field("source", &self.source)
+            .finish()
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}

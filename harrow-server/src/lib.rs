@@ -1,0 +1,56 @@
+//! The HTTP/1.1 and HTTP/2 server core of Harrow, on monoio (io_uring, or
+//! epoll where io_uring is refused), thread-per-core.
+//!
+//! It serves any [`Service`]: a value that turns an `http::Request<Body>`
+//! into an `http::Response<Body>`. It knows nothing of routes; the `harrow`
+//! crate builds its framework on top.
+//!
+//! ```no_run
+//! use harrow_server::{service_fn, Body};
+//!
+//! fn main() -> Result<(), harrow_server::Error> {
+//!     // The factory runs once per worker thread.
+//!     harrow_server::run(
+//!         || service_fn(|_req| async { http::Response::new(Body::from("Hello, World!")) }),
+//!         "127.0.0.1:3000",
+//!     )
+//! }
+//! ```
+//!
+//! # Architecture
+//!
+//! * [`h1`](crate) — a sans-IO HTTP/1.1 codec: bytes in, heads and body
+//!   chunks out; responses in, bytes out. It never touches a socket.
+//! * `conn` — the only code that does connection IO: read, parse, call the
+//!   service, encode, write; keep-alive and pipelining.
+//! * `worker` — one thread, one monoio runtime, one `SO_REUSEPORT` listener.
+//! * `timer` — one deadline sweep per worker; an expired deadline cancels the
+//!   connection's in-flight operation, which is then awaited to completion
+//!   before its buffer is reused (the io_uring cancellation-safety rule).
+//! * `pool` — per-worker pools of read and write buffers.
+
+#![cfg_attr(not(test), warn(clippy::unwrap_used))]
+
+mod body;
+mod bootstrap;
+mod config;
+mod conn;
+mod driver;
+mod error;
+pub mod h1;
+mod io;
+mod limits;
+pub mod rt;
+mod service;
+mod shutdown;
+mod timer;
+mod worker;
+
+pub use body::{Body, BoxError, CollectError};
+pub use bootstrap::{
+    run, run_with_config, serve, serve_with_config, serve_with_shutdown, start, start_with_config,
+};
+pub use config::{Config, ConfigError, Driver, Protocols};
+pub use error::Error;
+pub use service::{RemoteAddr, Service, ServiceFn, service_fn};
+pub use shutdown::{ServerHandle, StopHandle};

@@ -1,0 +1,2 @@
+//! Harrow: a web framework on an io_uring, thread-per-core server core.
+#![forbid(unsafe_code)]
