@@ -65,7 +65,12 @@ impl Decoder {
             BodyKind::Length(n) => State::Length(n),
             BodyKind::Chunked => State::ChunkSize,
         };
-        Ok(Decoder { state, limit, received: 0, trailers: None })
+        Ok(Decoder {
+            state,
+            limit,
+            received: 0,
+            trailers: None,
+        })
     }
 
     /// Whether the body has been read completely.
@@ -84,7 +89,12 @@ impl Decoder {
         loop {
             let rest = &input[pos..];
             match self.state {
-                State::Done => return Ok(Progress { consumed: pos, done: true }),
+                State::Done => {
+                    return Ok(Progress {
+                        consumed: pos,
+                        done: true,
+                    });
+                }
                 State::Length(remaining) | State::ChunkData(remaining) => {
                     if rest.is_empty() {
                         break;
@@ -101,14 +111,20 @@ impl Decoder {
                     };
                 }
                 State::ChunkSize => {
-                    let Some(line) = take_line(rest, MAX_CHUNK_LINE)? else { break };
+                    let Some(line) = take_line(rest, MAX_CHUNK_LINE)? else {
+                        break;
+                    };
                     pos += line.len() + 2;
                     let size = parse_chunk_line(line)?;
                     self.received = self.received.saturating_add(size);
                     if self.received > self.limit {
                         return Err(H1Error::BodyTooLarge);
                     }
-                    self.state = if size == 0 { State::Trailers } else { State::ChunkData(size) };
+                    self.state = if size == 0 {
+                        State::Trailers
+                    } else {
+                        State::ChunkData(size)
+                    };
                 }
                 State::ChunkDataEnd => {
                     if rest.len() < 2 {
@@ -121,7 +137,9 @@ impl Decoder {
                     self.state = State::ChunkSize;
                 }
                 State::Trailers => {
-                    let Some(section) = trailer_section(rest)? else { break };
+                    let Some(section) = trailer_section(rest)? else {
+                        break;
+                    };
                     pos += section;
                     if section > 2 {
                         self.trailers = Some(parse_trailers(&rest[..section])?);
@@ -130,7 +148,10 @@ impl Decoder {
                 }
             }
         }
-        Ok(Progress { consumed: pos, done: self.state == State::Done })
+        Ok(Progress {
+            consumed: pos,
+            done: self.state == State::Done,
+        })
     }
 }
 
@@ -217,7 +238,13 @@ fn skip_quoted(mut s: &[u8]) -> Option<&[u8]> {
                 }
                 s = rest;
             }
-            (&c, rest) if c == b'\t' || c == b' ' || c == 0x21 || (0x23..=0x7e).contains(&c) || c >= 0x80 => {
+            (&c, rest)
+                if c == b'\t'
+                    || c == b' '
+                    || c == 0x21
+                    || (0x23..=0x7e).contains(&c)
+                    || c >= 0x80 =>
+            {
                 s = rest
             }
             _ => return None,
@@ -245,14 +272,17 @@ fn parse_trailers(section: &[u8]) -> Result<HeaderMap, H1Error> {
     let fields = match httparse::parse_headers(section, &mut slots) {
         Ok(httparse::Status::Complete((_, fields))) => fields,
         Ok(httparse::Status::Partial) => return Err(bad),
-        Err(httparse::Error::TooManyHeaders) => return Err(H1Error::BadRequest("too many trailer fields")),
+        Err(httparse::Error::TooManyHeaders) => {
+            return Err(H1Error::BadRequest("too many trailer fields"));
+        }
         Err(_) => return Err(bad),
     };
     let copy = Bytes::copy_from_slice(section);
     let mut map = HeaderMap::with_capacity(fields.len());
     for f in fields {
         let name = HeaderName::from_bytes(f.name.as_bytes()).map_err(|_| bad)?;
-        let value = HeaderValue::from_maybe_shared(copy.slice(offset(section, f.value))).map_err(|_| bad)?;
+        let value = HeaderValue::from_maybe_shared(copy.slice(offset(section, f.value)))
+            .map_err(|_| bad)?;
         map.append(name, value);
     }
     Ok(map)

@@ -13,7 +13,10 @@ pub struct DateCache {
 
 impl Default for DateCache {
     fn default() -> Self {
-        let mut d = DateCache { second: u64::MAX, text: [b' '; 29] };
+        let mut d = DateCache {
+            second: u64::MAX,
+            text: [b' '; 29],
+        };
         d.refresh(SystemTime::now());
         d
     }
@@ -27,7 +30,10 @@ impl DateCache {
     }
 
     fn refresh(&mut self, now: SystemTime) {
-        let second = now.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+        let second = now
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
         if second != self.second {
             self.second = second;
             let s = httpdate::fmt_http_date(now);
@@ -58,6 +64,9 @@ mod tests {
         assert_eq!(d.get(t), b"Sun, 06 Nov 1994 08:49:37 GMT");
         let later = t + Duration::from_millis(500);
         assert_eq!(d.get(later), b"Sun, 06 Nov 1994 08:49:37 GMT");
-        assert_eq!(d.get(t + Duration::from_secs(1)), b"Sun, 06 Nov 1994 08:49:38 GMT");
+        assert_eq!(
+            d.get(t + Duration::from_secs(1)),
+            b"Sun, 06 Nov 1994 08:49:38 GMT"
+        );
     }
 }

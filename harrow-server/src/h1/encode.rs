@@ -33,7 +33,9 @@ pub struct ResponseHead<'a> {
 
 /// Whether a response with this status carries no body (RFC 9110 §6.4.1).
 pub fn status_has_no_body(status: StatusCode) -> bool {
-    status.is_informational() || status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED
+    status.is_informational()
+        || status == StatusCode::NO_CONTENT
+        || status == StatusCode::NOT_MODIFIED
 }
 
 /// Appends the response head to `out`.
@@ -46,7 +48,10 @@ pub fn encode_head(h: &ResponseHead<'_>, out: &mut Vec<u8>) {
     let mut has_date = false;
     for (name, value) in h.headers {
         // Framing and connection management are the server's to decide.
-        if name == header::CONTENT_LENGTH || name == header::TRANSFER_ENCODING || name == header::CONNECTION {
+        if name == header::CONTENT_LENGTH
+            || name == header::TRANSFER_ENCODING
+            || name == header::CONNECTION
+        {
             continue;
         }
         has_date |= name == header::DATE;
@@ -114,7 +119,14 @@ mod tests {
         headers.insert("content-type", HeaderValue::from_static("text/plain"));
         headers.insert("content-length", HeaderValue::from_static("999"));
         let mut out = Vec::new();
-        let h = ResponseHead { status, headers: &headers, framing, version, keep_alive, date: b"D" };
+        let h = ResponseHead {
+            status,
+            headers: &headers,
+            framing,
+            version,
+            keep_alive,
+            date: b"D",
+        };
         encode_head(&h, &mut out);
         String::from_utf8(out).unwrap()
     }

@@ -245,7 +245,9 @@ impl Framing {
                 }
                 if self.chunked {
                     // RFC 9112 §7: chunked must be the final coding, applied once.
-                    return Err(H1Error::BadRequest("chunked is not the final transfer coding"));
+                    return Err(H1Error::BadRequest(
+                        "chunked is not the final transfer coding",
+                    ));
                 }
                 if coding.eq_ignore_ascii_case(b"chunked") {
                     self.chunked = true;
@@ -283,11 +285,15 @@ impl Framing {
             }
             // RFC 9112 §6.1: Transfer-Encoding in HTTP/1.0 is faulty framing.
             if version == Version::HTTP_10 {
-                return Err(H1Error::BadRequest("Transfer-Encoding in an HTTP/1.0 request"));
+                return Err(H1Error::BadRequest(
+                    "Transfer-Encoding in an HTTP/1.0 request",
+                ));
             }
             // RFC 9112 §6.3: chunked must be the final coding, or 400.
             if !self.chunked {
-                return Err(H1Error::BadRequest("chunked is not the final transfer coding"));
+                return Err(H1Error::BadRequest(
+                    "chunked is not the final transfer coding",
+                ));
             }
             if self.unsupported_coding {
                 return Err(H1Error::UnsupportedTransferCoding);

@@ -13,6 +13,8 @@ mod head;
 
 pub use body::{Decoder, Progress, Trailers};
 pub use date::DateCache;
-pub use encode::{Framing, ResponseHead, encode_chunk, encode_head, encode_last_chunk, status_has_no_body};
+pub use encode::{
+    Framing, ResponseHead, encode_chunk, encode_head, encode_last_chunk, status_has_no_body,
+};
 pub use error::H1Error;
 pub use head::{BodyKind, Head, Limits, MAX_HEADERS_CAP, Status, parse_head};
