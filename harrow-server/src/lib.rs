@@ -31,6 +31,7 @@
 
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
+mod abort;
 mod body;
 mod bootstrap;
 mod config;

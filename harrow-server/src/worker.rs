@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use monoio::net::TcpListener;
 
+use crate::abort::Aborts;
 use crate::driver::Chosen;
 use crate::error::{Error, Kind};
 use crate::h1::Limits;
@@ -34,6 +35,7 @@ pub(crate) struct Worker {
     pub(crate) timers: Rc<Timers>,
     pub(crate) conns: Rc<ConnLimit>,
     pub(crate) draining: Cell<bool>,
+    pub(crate) aborts: Rc<Aborts>,
 }
 
 impl Worker {
@@ -57,6 +59,7 @@ impl Worker {
             timers: Timers::new(tick),
             conns: ConnLimit::new(max_conns),
             draining: Cell::new(false),
+            aborts: Rc::new(Aborts::default()),
             config,
         })
     }
@@ -144,7 +147,8 @@ async fn drain(worker: &Worker) {
             "drain timeout passed; closing remaining connections"
         );
         worker.timers.fire_all();
-        // Let the cancelled operations complete so buffers are returned.
+        worker.aborts.abort_all();
+        // Let the tasks see it and end, dropping their sockets.
         for _ in 0..10 {
             if worker.conns.open() == 0 {
                 break;

@@ -35,17 +35,21 @@ pub(crate) async fn serve<S: Service>(
 ) {
     let _ = stream.set_nodelay(true);
     let timer = worker.timers.register(worker.config.connection_timeout);
-    let outcome = h1::Conn::new(stream, remote, worker.clone(), service.clone(), timer)
-        .run()
-        .await;
-    match outcome {
-        Outcome::Closed => {}
-        #[cfg(feature = "http2")]
-        Outcome::Http2(stream, read, timer) => {
-            h2::serve(stream, read, remote, worker, service, timer).await
+    let aborts = worker.aborts.clone();
+    let conn = async move {
+        let outcome = h1::Conn::new(stream, remote, worker.clone(), service.clone(), timer)
+            .run()
+            .await;
+        match outcome {
+            Outcome::Closed => {}
+            #[cfg(feature = "http2")]
+            Outcome::Http2(stream, read, timer) => {
+                h2::serve(stream, read, remote, worker, service, timer).await
+            }
+            #[cfg(not(feature = "http2"))]
+            Outcome::Http2(..) => {}
         }
-        #[cfg(not(feature = "http2"))]
-        Outcome::Http2(..) => {}
-    }
+    };
+    aborts.run(conn).await;
     drop(permit);
 }

@@ -1,0 +1,222 @@
+//! HTTP/1.1 behaviour over real sockets: keep-alive, pipelining, chunked
+//! bodies both ways, 100-continue, HEAD, HTTP/1.0, Connection: close.
+//! Every test runs under each available driver (epoll, and io_uring when
+//! the machine allows it).
+
+#[path = "support/server.rs"]
+mod server;
+
+use bytes::Bytes;
+use http::{Request, StatusCode};
+use server::{Full, Raw, body_of, each_driver, exchange, get, header_value, hyper_client, start};
+
+#[test]
+fn keep_alive_reuses_one_connection_with_a_real_client() {
+    each_driver(|config| {
+        let server = start(config);
+        let ports = hyper_client(server.local_addr(), async |mut send| {
+            let mut ports = Vec::new();
+            for _ in 0..5 {
+                let (status, headers, body) = exchange(&mut send, get("/peer")).await;
+                assert_eq!(status, StatusCode::OK);
+                assert!(headers.contains_key("date"), "a Date header is sent");
+                ports.push(String::from_utf8(body.to_vec()).unwrap());
+            }
+            ports
+        });
+        assert!(
+            ports.iter().all(|p| p == &ports[0]),
+            "all requests came on one connection: {ports:?}"
+        );
+    });
+}
+
+#[test]
+fn sixteen_pipelined_requests_are_answered_in_order() {
+    each_driver(|config| {
+        let server = start(config);
+        let mut raw = Raw::connect(server.local_addr());
+        let mut batch = String::new();
+        for i in 0..16 {
+            // Mix fast and slow handlers: order must hold regardless.
+            let path = if i % 5 == 0 {
+                format!("/sleep/{}", 20 - i)
+            } else {
+                format!("/path?i={i}")
+            };
+            batch.push_str(&format!("GET {path} HTTP/1.1\r\nHost: a\r\n\r\n"));
+        }
+        raw.send(batch.as_bytes());
+        for i in 0..16 {
+            let res = raw.read_response();
+            assert!(res.starts_with("HTTP/1.1 200 OK\r\n"), "{res}");
+            let want = if i % 5 == 0 {
+                "slept".to_string()
+            } else {
+                format!("/path?i={i}")
+            };
+            assert_eq!(body_of(&res), want, "response {i} out of order");
+        }
+    });
+}
+
+#[test]
+fn chunked_request_body_is_decoded() {
+    each_driver(|config| {
+        let server = start(config);
+        let mut raw = Raw::connect(server.local_addr());
+        raw.send(
+            b"POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n\
+              5;name=val\r\nhello\r\n7\r\n, world\r\n0\r\nX-Check: yes\r\n\r\n",
+        );
+        let res = raw.read_response();
+        assert!(res.starts_with("HTTP/1.1 200 OK"), "{res}");
+        assert!(
+            res.to_ascii_lowercase().contains("content-length: 12\r\n"),
+            "{res}"
+        );
+        assert_eq!(body_of(&res), "hello, world");
+        raw.send(b"POST /trailers HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-Check: yes\r\n\r\n");
+        let res = raw.read_response();
+        assert!(
+            body_of(&res).contains("\"x-check\": \"yes\""),
+            "trailers reach the service: {res}"
+        );
+    });
+}
+
+#[test]
+fn streamed_response_is_chunked_and_a_real_client_reads_it() {
+    each_driver(|config| {
+        let server = start(config);
+        let (status, headers, body) = hyper_client(server.local_addr(), async |mut send| {
+            exchange(&mut send, get("/stream/3")).await
+        });
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(headers["transfer-encoding"], "chunked");
+        assert_eq!(body, Bytes::from("chunk-0\nchunk-1\nchunk-2\n"));
+        let mut raw = Raw::connect(server.local_addr());
+        raw.send(b"GET /stream/2 HTTP/1.1\r\nHost: a\r\n\r\n");
+        let res = raw.read_response();
+        assert!(
+            res.ends_with("\r\n\r\n8\r\nchunk-0\n\r\n8\r\nchunk-1\n\r\n0\r\n\r\n"),
+            "{res:?}"
+        );
+    });
+}
+
+#[test]
+fn expect_100_continue_gets_an_interim_response_first() {
+    each_driver(|config| {
+        let server = start(config);
+        let mut raw = Raw::connect(server.local_addr());
+        raw.send(
+            b"POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n",
+        );
+        let interim = raw.read_response();
+        assert_eq!(interim, "HTTP/1.1 100 Continue\r\n\r\n");
+        raw.send(b"ping");
+        let res = raw.read_response();
+        assert!(res.starts_with("HTTP/1.1 200 OK"), "{res}");
+        assert_eq!(body_of(&res), "ping");
+    });
+}
+
+#[test]
+fn head_has_length_but_no_body() {
+    each_driver(|config| {
+        let server = start(config);
+        let mut raw = Raw::connect(server.local_addr());
+        raw.send(b"HEAD / HTTP/1.1\r\nHost: a\r\n\r\nGET /path HTTP/1.1\r\nHost: a\r\n\r\n");
+        let head = raw.read_head();
+        let lower = head.to_ascii_lowercase();
+        assert_eq!(header_value(&lower, "content-length"), Some("5"), "{head}");
+        // The HEAD response's body is absent: the next bytes are the GET's response.
+        let next = raw.read_response();
+        assert!(next.starts_with("HTTP/1.1 200 OK"), "{next:?}");
+        assert_eq!(body_of(&next), "/path");
+    });
+}
+
+#[test]
+fn http10_closes_unless_asked_to_keep_alive() {
+    each_driver(|config| {
+        let server = start(config);
+        let mut raw = Raw::connect(server.local_addr());
+        raw.send(b"GET / HTTP/1.0\r\n\r\n");
+        let all = raw.read_to_close();
+        assert!(all.starts_with("HTTP/1.1 200 OK"), "{all}");
+        assert!(all.contains("connection: close\r\n"));
+        assert_eq!(body_of(&all), "hello");
+
+        let mut raw = Raw::connect(server.local_addr());
+        raw.send(b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+        let res = raw.read_response();
+        assert!(res.contains("connection: keep-alive\r\n"), "{res}");
+        raw.send(b"GET /path HTTP/1.0\r\n\r\n");
+        assert_eq!(body_of(&raw.read_to_close()), "/path");
+
+        // A streamed body to an HTTP/1.0 client ends with the connection.
+        let mut raw = Raw::connect(server.local_addr());
+        raw.send(b"GET /stream/2 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+        let all = raw.read_to_close();
+        assert!(!all.contains("transfer-encoding"), "{all}");
+        assert_eq!(body_of(&all), "chunk-0\nchunk-1\n");
+    });
+}
+
+#[test]
+fn connection_close_from_either_side_closes_after_the_response() {
+    each_driver(|config| {
+        let server = start(config);
+        let mut raw = Raw::connect(server.local_addr());
+        raw.send(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+        let all = raw.read_to_close();
+        assert!(
+            all.contains("connection: close\r\n") && all.ends_with("hello"),
+            "{all}"
+        );
+
+        let mut raw = Raw::connect(server.local_addr());
+        raw.send(b"GET /close HTTP/1.1\r\nHost: a\r\n\r\n");
+        let all = raw.read_to_close();
+        assert!(
+            all.contains("connection: close\r\n") && all.ends_with("bye"),
+            "{all}"
+        );
+    });
+}
+
+#[test]
+fn absolute_form_targets_and_204_without_length() {
+    each_driver(|config| {
+        let server = start(config);
+        let mut raw = Raw::connect(server.local_addr());
+        raw.send(b"GET http://example.com/path?x=1 HTTP/1.1\r\nHost: example.com\r\n\r\n");
+        assert_eq!(body_of(&raw.read_response()), "http://example.com/path?x=1");
+        raw.send(b"GET /empty HTTP/1.1\r\nHost: a\r\n\r\n");
+        let res = raw.read_response();
+        assert!(res.starts_with("HTTP/1.1 204 No Content\r\n"), "{res}");
+        assert!(
+            !res.contains("content-length") && !res.contains("transfer-encoding"),
+            "{res}"
+        );
+    });
+}
+
+#[test]
+fn post_with_a_real_client_round_trips_a_large_body() {
+    each_driver(|config| {
+        let server = start(config);
+        let payload = Bytes::from(vec![b'z'; 300_000]);
+        let (status, _, body) = hyper_client(server.local_addr(), async |mut send| {
+            let req = Request::post("/echo")
+                .header("host", "a")
+                .body(Full::new(payload.clone()))
+                .unwrap();
+            exchange(&mut send, req).await
+        });
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body, payload);
+    });
+}

@@ -1,0 +1,123 @@
+//! Request smuggling vectors sent as raw bytes: each is answered 400 (or
+//! 501 for an unsupported coding) and the connection is closed, and the
+//! request hidden behind it is never answered.
+
+#[path = "support/server.rs"]
+mod server;
+
+use std::time::{Duration, Instant};
+
+use server::{Raw, each_driver, start};
+
+/// Each vector carries a second request that a lenient parser would see.
+const VECTORS: &[(&str, &str)] = &[
+    (
+        "CL and TE together",
+        "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 6\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /path?smuggled HTTP/1.1\r\nHost: a\r\n\r\n",
+    ),
+    (
+        "TE and CL together",
+        "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 6\r\n\r\n0\r\n\r\nGET /path?smuggled HTTP/1.1\r\nHost: a\r\n\r\n",
+    ),
+    (
+        "differing Content-Length",
+        "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\nContent-Length: 44\r\n\r\nGET /path?smuggled HTTP/1.1\r\nHost: a\r\n\r\n",
+    ),
+    (
+        "final coding not chunked",
+        "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, identity\r\n\r\n0\r\n\r\nGET /path?smuggled HTTP/1.1\r\nHost: a\r\n\r\n",
+    ),
+    (
+        "obfuscated chunked",
+        "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: xchunked\r\n\r\n0\r\n\r\nGET /path?smuggled HTTP/1.1\r\nHost: a\r\n\r\n",
+    ),
+    (
+        "obs-fold",
+        "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding:\r\n chunked\r\nContent-Length: 4\r\n\r\n0\r\n\r\nGET /path?smuggled HTTP/1.1\r\nHost: a\r\n\r\n",
+    ),
+    (
+        "space before colon",
+        "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding : chunked\r\nContent-Length: 4\r\n\r\n0\r\n\r\nGET /path?smuggled HTTP/1.1\r\nHost: a\r\n\r\n",
+    ),
+    (
+        "NUL in a value",
+        "GET / HTTP/1.1\r\nHost: a\r\nX-A: b\0c\r\n\r\nGET /path?smuggled HTTP/1.1\r\nHost: a\r\n\r\n",
+    ),
+    (
+        "CR in a value",
+        "GET / HTTP/1.1\r\nHost: a\r\nX-A: b\rc\r\n\r\nGET /path?smuggled HTTP/1.1\r\nHost: a\r\n\r\n",
+    ),
+    (
+        "bare LF",
+        "GET / HTTP/1.1\nHost: a\n\nGET /path?smuggled HTTP/1.1\r\nHost: a\r\n\r\n",
+    ),
+    (
+        "bad token in a name",
+        "GET / HTTP/1.1\r\nHost: a\r\nX[A]: b\r\n\r\nGET /path?smuggled HTTP/1.1\r\nHost: a\r\n\r\n",
+    ),
+    (
+        "TE in HTTP/1.0",
+        "POST /echo HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /path?smuggled HTTP/1.1\r\nHost: a\r\n\r\n",
+    ),
+    (
+        "bad chunk size",
+        "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5x\r\nhello\r\n0\r\n\r\nGET /path?smuggled HTTP/1.1\r\nHost: a\r\n\r\n",
+    ),
+    (
+        "chunk size overflow",
+        "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n1ffffffffffffffff\r\nhello\r\n0\r\n\r\nGET /path?smuggled HTTP/1.1\r\nHost: a\r\n\r\n",
+    ),
+    (
+        "missing Host",
+        "GET / HTTP/1.1\r\n\r\nGET /path?smuggled HTTP/1.1\r\nHost: a\r\n\r\n",
+    ),
+    (
+        "two Hosts",
+        "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\nGET /path?smuggled HTTP/1.1\r\nHost: a\r\n\r\n",
+    ),
+];
+
+#[test]
+fn every_vector_is_refused_and_closed() {
+    each_driver(|config| {
+        let server = start(config);
+        for (name, bytes) in VECTORS {
+            let mut raw = Raw::connect(server.local_addr());
+            raw.send(bytes.as_bytes());
+            let started = Instant::now();
+            let all = raw.read_to_close();
+            assert!(
+                started.elapsed() < Duration::from_secs(4),
+                "{name}: the connection was not closed"
+            );
+            assert!(
+                all.starts_with("HTTP/1.1 400 Bad Request\r\n"),
+                "{name}: {all:?}"
+            );
+            assert!(all.contains("connection: close\r\n"), "{name}: {all:?}");
+            assert_eq!(
+                all.matches("HTTP/1.1 ").count(),
+                1,
+                "{name}: a second response leaked: {all:?}"
+            );
+            assert!(!all.contains("smuggled"), "{name}: {all:?}");
+        }
+    });
+}
+
+#[test]
+fn unsupported_coding_is_501_and_closed() {
+    each_driver(|config| {
+        let server = start(config);
+        let mut raw = Raw::connect(server.local_addr());
+        raw.send(
+            b"POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+        );
+        let all = raw.read_to_close();
+        assert!(
+            all.starts_with("HTTP/1.1 501 Not Implemented\r\n"),
+            "{all:?}"
+        );
+        assert!(all.ends_with("transfer coding not supported\n"), "{all:?}");
+    });
+}

@@ -1,0 +1,162 @@
+//! Startup, graceful drain and fault isolation.
+
+#[path = "support/server.rs"]
+mod server;
+
+use std::time::{Duration, Instant};
+
+use harrow_server::Config;
+use server::{Raw, body_of, each_driver, start};
+
+#[test]
+fn a_handler_panic_is_a_500_and_the_worker_keeps_serving() {
+    each_driver(|config| {
+        let server = start(config);
+        let mut other = Raw::connect(server.local_addr());
+        other.send(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+        assert_eq!(body_of(&other.read_response()), "hello");
+
+        let mut raw = Raw::connect(server.local_addr());
+        raw.send(b"GET /panic HTTP/1.1\r\nHost: a\r\n\r\n");
+        let res = raw.read_response();
+        assert!(
+            res.starts_with("HTTP/1.1 500 Internal Server Error\r\n"),
+            "{res}"
+        );
+        assert_eq!(body_of(&res), "internal server error\n");
+
+        // The same worker serves a new connection and the old one.
+        let mut fresh = Raw::connect(server.local_addr());
+        fresh.send(b"GET /path HTTP/1.1\r\nHost: a\r\n\r\n");
+        assert_eq!(body_of(&fresh.read_response()), "/path");
+        other.send(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+        assert_eq!(body_of(&other.read_response()), "hello");
+    });
+}
+
+#[test]
+fn graceful_drain_finishes_in_flight_requests_and_closes_idle_ones() {
+    each_driver(|config| {
+        let server = start(Config {
+            drain_timeout: Duration::from_secs(5),
+            ..config
+        });
+        let addr = server.local_addr();
+        let mut idle = Raw::connect(addr);
+        idle.send(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+        assert_eq!(body_of(&idle.read_response()), "hello");
+
+        let mut busy = Raw::connect(addr);
+        busy.send(b"GET /sleep/600 HTTP/1.1\r\nHost: a\r\n\r\n");
+        std::thread::sleep(Duration::from_millis(100));
+
+        let started = Instant::now();
+        let stopper = std::thread::spawn(move || server.shutdown());
+        // The idle connection is closed at once.
+        assert!(
+            idle.closed_within(Duration::from_millis(400)),
+            "idle connection not closed promptly"
+        );
+        // The in-flight request completes, told the connection closes.
+        let res = busy.read_to_close();
+        assert!(res.starts_with("HTTP/1.1 200 OK\r\n"), "{res}");
+        assert!(res.contains("connection: close\r\n"), "{res}");
+        assert_eq!(body_of(&res), "slept");
+        stopper.join().unwrap().unwrap();
+        let took = started.elapsed();
+        assert!(
+            took >= Duration::from_millis(400) && took < Duration::from_secs(3),
+            "shutdown took {took:?}"
+        );
+        // Nothing listens any more.
+        assert!(
+            std::net::TcpStream::connect(addr).is_err(),
+            "still accepting after shutdown"
+        );
+    });
+}
+
+#[test]
+fn drain_timeout_bounds_shutdown() {
+    each_driver(|config| {
+        let server = start(Config {
+            drain_timeout: Duration::from_millis(300),
+            ..config
+        });
+        let mut busy = Raw::connect(server.local_addr());
+        busy.send(b"GET /sleep/10000 HTTP/1.1\r\nHost: a\r\n\r\n");
+        std::thread::sleep(Duration::from_millis(100));
+        let started = Instant::now();
+        server.shutdown().unwrap();
+        let took = started.elapsed();
+        assert!(
+            took < Duration::from_secs(2),
+            "shutdown waited {took:?} despite a 300 ms drain timeout"
+        );
+        assert!(busy.closed_within(Duration::from_secs(2)));
+    });
+}
+
+#[test]
+fn dropping_the_handle_shuts_down_and_several_workers_share_the_port() {
+    each_driver(|config| {
+        let server = start(Config {
+            workers: Some(2),
+            ..config
+        });
+        let addr = server.local_addr();
+        for _ in 0..8 {
+            let mut raw = Raw::connect(addr);
+            raw.send(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+            assert_eq!(body_of(&raw.read_response()), "hello");
+        }
+        drop(server);
+        assert!(std::net::TcpStream::connect(addr).is_err());
+    });
+}
+
+#[test]
+fn serve_refuses_several_workers() {
+    let err = harrow_server::rt::block_on(harrow_server::serve_with_config(
+        harrow_server::service_fn(server::handle),
+        "127.0.0.1:0",
+        async {},
+        Config {
+            workers: Some(2),
+            ..Default::default()
+        },
+    ))
+    .unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    assert!(
+        err.to_string().contains("use harrow_server::run or start"),
+        "{err}"
+    );
+}
+
+#[test]
+fn serve_runs_on_the_callers_runtime_until_told_to_stop() {
+    harrow_server::rt::block_on(async {
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let stop = async move {
+            while rx.try_recv().is_err() {
+                harrow_server::rt::sleep(Duration::from_millis(20)).await;
+            }
+        };
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = probe.local_addr().unwrap();
+        drop(probe);
+        let client = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(200));
+            let mut raw = Raw::connect(addr);
+            raw.send(b"GET /path HTTP/1.1\r\nHost: a\r\n\r\n");
+            let body = body_of(&raw.read_response()).to_string();
+            tx.send(()).unwrap();
+            body
+        });
+        harrow_server::serve_with_shutdown(harrow_server::service_fn(server::handle), addr, stop)
+            .await
+            .unwrap();
+        assert_eq!(client.join().unwrap(), "/path");
+    });
+}

@@ -1,0 +1,273 @@
+//! Helpers for the server-core socket tests: a test service, servers on
+//! 127.0.0.1:0 under each driver, a raw-socket client and a hyper client.
+//! Included by each test file with `#[path = "support/server.rs"] mod server;`.
+
+#![allow(dead_code, unreachable_pub)]
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
+
+use bytes::Bytes;
+use harrow_server::{Body, Config, Driver, RemoteAddr, ServerHandle, service_fn};
+use http::{Request, Response, StatusCode};
+
+/// The drivers this machine can run: epoll always, io_uring when allowed.
+pub fn drivers() -> Vec<Driver> {
+    let probe = harrow_server::start_with_config(
+        || service_fn(|_req| async { Response::new(Body::empty()) }),
+        "127.0.0.1:0",
+        Config {
+            driver: Driver::IoUring,
+            workers: Some(1),
+            ..Default::default()
+        },
+    );
+    match probe {
+        Ok(server) => {
+            server.shutdown().unwrap();
+            vec![Driver::Epoll, Driver::IoUring]
+        }
+        Err(e) => {
+            eprintln!("skipping the io_uring variant: {e}");
+            vec![Driver::Epoll]
+        }
+    }
+}
+
+/// Runs `test` once per available driver, with a fresh config for each.
+pub fn each_driver(mut test: impl FnMut(Config)) {
+    for driver in drivers() {
+        eprintln!("-- driver {driver:?}");
+        test(Config {
+            driver,
+            workers: Some(1),
+            ..Default::default()
+        });
+    }
+}
+
+/// Starts the test service with `config` on 127.0.0.1:0.
+pub fn start(config: Config) -> ServerHandle {
+    harrow_server::start_with_config(|| service_fn(handle), "127.0.0.1:0", config)
+        .expect("server starts")
+}
+
+/// The test service:
+/// `/echo` echoes the body, `/path` answers the request target, `/sleep/MS`
+/// answers after MS milliseconds, `/panic` panics, `/stream/N` streams N
+/// chunks of `chunk-I\n`, `/big/MB` streams MB mebibytes, `/peer` answers the
+/// client's port, `/close` asks to close, `/trailers` echoes the trailers,
+/// `/empty` answers 204.
+pub async fn handle(req: Request<Body>) -> Response<Body> {
+    let path = req.uri().path().to_owned();
+    let mut parts = path.trim_start_matches('/').splitn(2, '/');
+    let (first, arg) = (parts.next().unwrap_or(""), parts.next().unwrap_or("0"));
+    let n: u64 = arg.parse().unwrap_or(0);
+    match first {
+        "echo" => {
+            let body = req.into_body().collect(usize::MAX).await.unwrap();
+            Response::new(Body::from(body))
+        }
+        "path" => Response::new(Body::from(req.uri().to_string())),
+        "sleep" => {
+            harrow_server::rt::sleep(Duration::from_millis(n)).await;
+            Response::new(Body::from("slept"))
+        }
+        "panic" => panic!("handler panicked on purpose"),
+        "stream" => {
+            let chunks =
+                (0..n).map(|i| Ok::<_, std::io::Error>(Bytes::from(format!("chunk-{i}\n"))));
+            Response::new(Body::from_stream(futures_util::stream::iter(chunks)))
+        }
+        "big" => {
+            let mib = Bytes::from(vec![b'x'; 1 << 20]);
+            let chunks = (0..n).map(move |_| Ok::<_, std::io::Error>(mib.clone()));
+            Response::new(Body::from_stream(futures_util::stream::iter(chunks)))
+        }
+        "peer" => {
+            let port = req
+                .extensions()
+                .get::<RemoteAddr>()
+                .map(|a| a.0.port())
+                .unwrap_or(0);
+            Response::new(Body::from(port.to_string()))
+        }
+        "close" => Response::builder()
+            .header("connection", "close")
+            .body(Body::from("bye"))
+            .unwrap(),
+        "trailers" => {
+            let t = req.extensions().get::<harrow_server::h1::Trailers>();
+            let text = t.map(|t| format!("{:?}", t.0)).unwrap_or_default();
+            Response::new(Body::from(text))
+        }
+        "empty" => Response::builder()
+            .status(StatusCode::NO_CONTENT)
+            .body(Body::empty())
+            .unwrap(),
+        _ => Response::new(Body::from("hello")),
+    }
+}
+
+/// A raw TCP client with a read timeout, for exact bytes and malformed input.
+pub struct Raw {
+    pub stream: TcpStream,
+}
+
+impl Raw {
+    pub fn connect(addr: SocketAddr) -> Raw {
+        let stream = TcpStream::connect(addr).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        Raw { stream }
+    }
+
+    pub fn send(&mut self, bytes: &[u8]) -> &mut Self {
+        self.stream.write_all(bytes).expect("write");
+        self
+    }
+
+    /// One read, retried when a signal interrupts it.
+    pub fn read_some(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            match self.stream.read(buf) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                other => return other,
+            }
+        }
+    }
+
+    /// Reads until the peer closes (or the read timeout); returns all bytes.
+    pub fn read_to_close(&mut self) -> String {
+        let mut out = Vec::new();
+        let mut buf = [0u8; 8192];
+        loop {
+            match self.read_some(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => out.extend_from_slice(&buf[..n]),
+                Err(_) => break,
+            }
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    /// Reads one response head only (for HEAD requests).
+    pub fn read_head(&mut self) -> String {
+        let mut out = Vec::new();
+        let mut byte = [0u8; 1];
+        while !out.ends_with(b"\r\n\r\n") {
+            match self.read_some(&mut byte) {
+                Ok(1) => out.push(byte[0]),
+                _ => break,
+            }
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    /// Reads one whole response (head plus Content-Length or chunked body).
+    pub fn read_response(&mut self) -> String {
+        let mut out = self.read_head().into_bytes();
+        if !out.ends_with(b"\r\n\r\n") {
+            return String::from_utf8_lossy(&out).into_owned();
+        }
+        let mut byte = [0u8; 1];
+        let head = String::from_utf8_lossy(&out).to_ascii_lowercase();
+        if head.starts_with("http/1.1 1") {
+            return String::from_utf8_lossy(&out).into_owned();
+        }
+        if let Some(len) = header_value(&head, "content-length") {
+            let mut body = vec![0u8; len.parse().unwrap()];
+            self.stream.read_exact(&mut body).unwrap();
+            out.extend_from_slice(&body);
+        } else if head.contains("transfer-encoding: chunked") {
+            while !out.ends_with(b"\r\n0\r\n\r\n") && !out.ends_with(b"\r\n\r\n0\r\n\r\n") {
+                match self.read_some(&mut byte) {
+                    Ok(1) => out.push(byte[0]),
+                    _ => break,
+                }
+            }
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    /// Whether the server has closed the connection (EOF or reset) within `within`.
+    pub fn closed_within(&mut self, within: Duration) -> bool {
+        self.stream.set_read_timeout(Some(within)).unwrap();
+        let mut buf = [0u8; 1024];
+        loop {
+            match self.read_some(&mut buf) {
+                Ok(0) => return true,
+                Ok(_) => continue,
+                Err(e)
+                    if e.kind() == std::io::ErrorKind::WouldBlock
+                        || e.kind() == std::io::ErrorKind::TimedOut =>
+                {
+                    return false;
+                }
+                Err(_) => return true,
+            }
+        }
+    }
+}
+
+/// The value of header `name` (lowercase) in a lowercased head.
+pub fn header_value<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.lines()
+        .find_map(|l| l.strip_prefix(name).and_then(|r| r.strip_prefix(':')))
+        .map(str::trim)
+}
+
+/// The body after the head of one response text.
+pub fn body_of(response: &str) -> &str {
+    response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b)
+        .unwrap_or("")
+}
+
+/// A real HTTP/1.1 client (hyper) on a current-thread tokio runtime.
+pub fn hyper_client<T>(
+    addr: SocketAddr,
+    f: impl AsyncFnOnce(hyper::client::conn::http1::SendRequest<Full>) -> T,
+) -> T {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async move {
+        let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let (send, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tcp))
+            .await
+            .unwrap();
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        f(send).await
+    })
+}
+
+/// The request body type the hyper helpers send.
+pub type Full = http_body_util::Full<Bytes>;
+
+/// Sends one request on `send` and collects the response.
+pub async fn exchange(
+    send: &mut hyper::client::conn::http1::SendRequest<Full>,
+    req: Request<Full>,
+) -> (StatusCode, http::HeaderMap, Bytes) {
+    use http_body_util::BodyExt;
+    send.ready().await.unwrap();
+    let res = send.send_request(req).await.unwrap();
+    let (parts, body) = res.into_parts();
+    let body = body.collect().await.unwrap().to_bytes();
+    (parts.status, parts.headers, body)
+}
+
+/// A GET request for `path` with a Host header.
+pub fn get(path: &str) -> Request<Full> {
+    Request::get(path)
+        .header("host", "localhost")
+        .body(Full::default())
+        .unwrap()
+}
