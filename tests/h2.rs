@@ -147,6 +147,31 @@ fn large_bodies_stream_both_ways_under_flow_control() {
 }
 
 #[test]
+fn a_request_body_streams_to_the_service_as_it_arrives() {
+    each_driver(|config| {
+        let server = start(h2_config(config));
+        let answer = h2_client(server.local_addr(), async |send| {
+            let mut ready = send.ready().await.unwrap();
+            let req = Request::post("http://localhost/first").body(()).unwrap();
+            let (response, mut stream) = ready.send_request(req, false).unwrap();
+            stream
+                .send_data(Bytes::from(vec![7u8; 1000]), false)
+                .unwrap();
+            // The rest of the body is never sent: a server that waited for
+            // the whole body would not answer.
+            let response = tokio::time::timeout(Duration::from_secs(3), response)
+                .await
+                .expect("answered early");
+            let (_, mut recv) = response.unwrap().into_parts();
+            let body = recv.data().await.unwrap().unwrap();
+            stream.send_reset(h2::Reason::CANCEL);
+            body
+        });
+        assert_eq!(answer, Bytes::from("first chunk: 1000 bytes"));
+    });
+}
+
+#[test]
 fn an_upload_over_the_body_limit_is_413() {
     each_driver(|config| {
         let server = start(Config {

@@ -7,16 +7,21 @@ use std::net::SocketAddr;
 use std::rc::Rc;
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
 use h2::server::SendResponse;
 use h2::{RecvStream, SendStream};
 use http::header::{self, HeaderValue};
 use http::{HeaderMap, Method, Request, Response, StatusCode};
 
+use crate::body::{BodyTimedOut, LimitExceeded};
 use crate::conn::panic::{catch_panic, message};
 use crate::h1::status_has_no_body;
 use crate::worker::Worker;
-use crate::{Body, RemoteAddr, Service};
+use crate::{Body, BoxError, RemoteAddr, Service};
 
 /// One request stream's task.
 pub(crate) struct Stream<S> {
@@ -25,13 +30,6 @@ pub(crate) struct Stream<S> {
     pub(crate) remote: SocketAddr,
     /// Open streams on the connection; this one counts until it ends.
     pub(crate) active: Rc<Cell<usize>>,
-}
-
-/// Why a body could not be read.
-enum ReadFailed {
-    TooLarge,
-    TimedOut,
-    Stream(h2::Error),
 }
 
 impl<S: Service> Stream<S> {
@@ -49,23 +47,10 @@ impl<S: Service> Stream<S> {
     ) -> Result<(), h2::Error> {
         let config = &self.worker.config;
         let (mut parts, recv) = req.into_parts();
-        let body = match read_body(recv, config.max_body_size, config.body_read_timeout).await {
-            Ok(body) => body,
-            Err(ReadFailed::TooLarge) => {
-                return send_plain(
-                    respond,
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "request body too large",
-                );
-            }
-            Err(ReadFailed::TimedOut) => {
-                return send_plain(respond, StatusCode::REQUEST_TIMEOUT, "request timeout");
-            }
-            Err(ReadFailed::Stream(e)) => return Err(e),
-        };
         let is_head = parts.method == Method::HEAD;
         parts.extensions.insert(RemoteAddr(self.remote));
-        let req = Request::from_parts(parts, Body::full(body));
+        let body = request_body(recv, config.max_body_size, config.body_read_timeout);
+        let req = Request::from_parts(parts, body);
         let response = match catch_panic(self.service.call(req)).await {
             Ok(r) => r,
             Err(panic) => {
@@ -110,34 +95,52 @@ impl<S: Service> Stream<S> {
     }
 }
 
-/// Reads a request body within `timeout`, releasing flow-control capacity
-/// as it goes, refusing more than `limit` bytes.
-async fn read_body(
-    mut recv: RecvStream,
+/// A request body read from the stream as the service asks for it,
+/// releasing flow-control window as chunks are taken; it fails past the
+/// body limit or once the body deadline has passed.
+struct RecvBody {
+    recv: RecvStream,
     limit: u64,
-    timeout: Option<Duration>,
-) -> Result<Bytes, ReadFailed> {
-    if recv.is_end_stream() {
-        return Ok(Bytes::new());
-    }
-    let read = async {
-        let mut out = BytesMut::new();
-        while let Some(chunk) = recv.data().await {
-            let chunk = chunk.map_err(ReadFailed::Stream)?;
-            let _ = recv.flow_control().release_capacity(chunk.len());
-            if out.len() as u64 + chunk.len() as u64 > limit {
-                return Err(ReadFailed::TooLarge);
+    seen: u64,
+    deadline: Option<Pin<Box<monoio::time::Sleep>>>,
+}
+
+impl futures_core::Stream for RecvBody {
+    type Item = Result<Bytes, BoxError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if let Some(deadline) = self.deadline.as_mut() {
+            if deadline.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(Some(Err(BodyTimedOut.into())));
             }
-            out.extend_from_slice(&chunk);
         }
-        Ok(out.freeze())
-    };
-    match timeout {
-        Some(t) => crate::rt::timeout(t, read)
-            .await
-            .unwrap_or(Err(ReadFailed::TimedOut)),
-        None => read.await,
+        match std::task::ready!(self.recv.poll_data(cx)) {
+            None => Poll::Ready(None),
+            Some(Err(e)) => Poll::Ready(Some(Err(e.into()))),
+            Some(Ok(chunk)) => {
+                let _ = self.recv.flow_control().release_capacity(chunk.len());
+                self.seen += chunk.len() as u64;
+                if self.seen > self.limit {
+                    return Poll::Ready(Some(Err(LimitExceeded { limit: self.limit }.into())));
+                }
+                Poll::Ready(Some(Ok(chunk)))
+            }
+        }
     }
+}
+
+/// The request body as the service sees it: empty, or streaming.
+fn request_body(recv: RecvStream, limit: u64, timeout: Option<Duration>) -> Body {
+    if recv.is_end_stream() {
+        return Body::empty();
+    }
+    let deadline = timeout.map(|t| Box::pin(monoio::time::sleep(t)));
+    Body::from_stream(RecvBody {
+        recv,
+        limit,
+        seen: 0,
+        deadline,
+    })
 }
 
 /// Sends `data` as flow control allows; `Ok(false)` when the peer gave no
