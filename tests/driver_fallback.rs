@@ -17,16 +17,29 @@ fn refused_io_uring_falls_back_or_fails_as_configured() {
     let demanded = harrow_server::start_with_config(
         || harrow_server::service_fn(server::handle),
         "127.0.0.1:0",
-        Config { driver: Driver::IoUring, ..Default::default() },
+        Config {
+            driver: Driver::IoUring,
+            ..Default::default()
+        },
     )
     .unwrap_err();
     assert!(demanded.is_io_uring_unavailable(), "{demanded:?}");
     let text = demanded.to_string();
     assert!(text.contains("io_uring was required"), "{text}");
-    assert!(text.contains("MONOIO_FORCE_LEGACY_DRIVER is set"), "says why: {text}");
-    assert!(text.contains("Driver::Auto or Driver::Epoll"), "says what to do: {text}");
+    assert!(
+        text.contains("MONOIO_FORCE_LEGACY_DRIVER is set"),
+        "says why: {text}"
+    );
+    assert!(
+        text.contains("Driver::Auto or Driver::Epoll"),
+        "says what to do: {text}"
+    );
 
-    let server = start(Config { driver: Driver::Auto, workers: Some(1), ..Default::default() });
+    let server = start(Config {
+        driver: Driver::Auto,
+        workers: Some(1),
+        ..Default::default()
+    });
     let mut raw = Raw::connect(server.local_addr());
     raw.send(b"GET /path HTTP/1.1\r\nHost: a\r\n\r\n");
     assert_eq!(body_of(&raw.read_response()), "/path");
