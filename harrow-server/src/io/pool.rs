@@ -88,11 +88,15 @@ mod tests {
     #[test]
     fn oversized_and_surplus_buffers_are_dropped() {
         let pool = BufPool::new(1024, 2);
-        pool.put(Vec::with_capacity(1024 * 8));
+        let mut grown = pool.get();
+        grown.reserve(1024 * 8);
+        pool.put(grown);
         assert_eq!(pool.cached(), 0);
-        for _ in 0..3 {
-            pool.put(Vec::with_capacity(1024));
+        let three = [pool.get(), pool.get(), pool.get()];
+        for buf in three {
+            pool.put(buf);
         }
         assert_eq!(pool.cached(), 2);
+        assert_eq!(pool.lent(), 0);
     }
 }
