@@ -1,10 +1,27 @@
 //! Entry points: blocking `run`/`start` over many workers, and async `serve`
 //! on a runtime the caller owns.
+//!
+//! Startup is all or nothing: every listener is bound before any worker
+//! starts, each worker reports when it accepts (or why it could not), and a
+//! single failure stops the others and returns the error.
 
 use std::future::Future;
-use std::net::ToSocketAddrs;
+use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::time::Duration;
 
-use crate::{Config, Error, ServerHandle, Service};
+use socket2::{Domain, Socket, Type};
+
+use crate::error::{Error, Kind};
+use crate::shutdown::{StopSignal, on_terminate};
+use crate::worker::{self, Spawn, Worker};
+use crate::{Config, ServerHandle, Service, driver};
+
+/// How long one worker may take to report that it accepts.
+const WORKER_START_TIMEOUT: Duration = Duration::from_secs(5);
+/// The listen backlog of each worker's socket.
+const BACKLOG: i32 = 1024;
 
 /// Serves the services made by `make_service` (called once per worker) on
 /// `addr` with the default [`Config`], until SIGINT or SIGTERM; then drains.
@@ -26,11 +43,25 @@ where
     F: Fn() -> S + Send + Sync + 'static,
     S: Service,
 {
-    let _ = (make_service, addr, config);
-    todo!()
+    let handle = start_with_config(make_service, addr, config)?;
+    let _signals =
+        on_terminate(handle.signal.clone()).map_err(|e| Error::new(Kind::WorkerStart(0), e))?;
+    handle.wait()
 }
 
-/// Starts the workers and returns once all are listening; the handle stops them.
+/// Starts the workers and returns once all of them accept connections.
+///
+/// ```
+/// use harrow_server::{service_fn, Body};
+///
+/// let server = harrow_server::start(
+///     || service_fn(|_req| async { http::Response::new(Body::from("hi")) }),
+///     "127.0.0.1:0",
+/// )?;
+/// println!("listening on {}", server.local_addr());
+/// server.shutdown()?;
+/// # Ok::<(), harrow_server::Error>(())
+/// ```
 pub fn start<F, S>(make_service: F, addr: impl ToSocketAddrs) -> Result<ServerHandle, Error>
 where
     F: Fn() -> S + Send + Sync + 'static,
@@ -49,11 +80,57 @@ where
     F: Fn() -> S + Send + Sync + 'static,
     S: Service,
 {
-    let _ = (make_service, addr, config);
-    todo!()
+    config.validate()?;
+    let addr = resolve(addr)?;
+    let driver = driver::choose(config.driver)?;
+    let workers = config.worker_count();
+    let listeners = bind_all(addr, workers)?;
+    let local_addr = listeners[0]
+        .local_addr()
+        .map_err(|e| Error::new(Kind::Bind(addr.to_string()), e))?;
+
+    let signal = Arc::new(StopSignal::default());
+    let make_service = Arc::new(make_service);
+    let (ready_tx, ready_rx) = mpsc::channel();
+    let mut handle = ServerHandle {
+        local_addr,
+        signal: signal.clone(),
+        workers: Vec::with_capacity(workers),
+    };
+    for (id, listener) in listeners.into_iter().enumerate() {
+        let spawn = Spawn {
+            id,
+            listener,
+            make_service: make_service.clone(),
+            config: config.clone(),
+            driver,
+            signal: signal.clone(),
+            ready: ready_tx.clone(),
+        };
+        match worker::spawn(spawn) {
+            Ok(thread) => handle.workers.push(thread),
+            Err(e) => return Err(Error::new(Kind::WorkerStart(id), e)),
+        }
+    }
+    drop(ready_tx);
+    for _ in 0..workers {
+        match ready_rx.recv_timeout(WORKER_START_TIMEOUT) {
+            Ok((_, Ok(()))) => {}
+            Ok((_, Err(e))) => return Err(e),
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                return Err(Error::bare(Kind::StartTimeout(handle.workers.len())));
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                return Err(Error::bare(Kind::WorkerPanic));
+            }
+        }
+    }
+    tracing::info!(addr = %local_addr, workers, driver = ?driver, "harrow server listening");
+    Ok(handle)
 }
 
-/// Serves `service` on the current monoio runtime until the process ends.
+/// Serves `service` on the current monoio runtime (which must have its
+/// timer enabled) until the process ends.
 pub async fn serve<S: Service>(service: S, addr: impl ToSocketAddrs) -> std::io::Result<()> {
     serve_with_shutdown(service, addr, std::future::pending::<()>()).await
 }
@@ -67,13 +144,69 @@ pub async fn serve_with_shutdown<S: Service>(
     serve_with_config(service, addr, shutdown, Config::default()).await
 }
 
-/// Serves with a configuration; `workers` above 1 is refused (use `run`/`start`).
+/// Serves with a configuration until `shutdown` completes, then drains.
+///
+/// This runs on the caller's single runtime, so `workers` above 1 is
+/// refused with `InvalidInput`: use [`run`] or [`start`] for several.
 pub async fn serve_with_config<S: Service>(
     service: S,
     addr: impl ToSocketAddrs,
     shutdown: impl Future<Output = ()>,
     config: Config,
 ) -> std::io::Result<()> {
-    let _ = (service, addr, shutdown, config);
-    todo!()
+    if config.workers.is_some_and(|w| w > 1) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "serve runs on the caller's one runtime, so `workers` must be 1 or None; \
+             use harrow_server::run or start for several workers",
+        ));
+    }
+    config
+        .validate()
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+    let addr = resolve(addr).map_err(Error::into_io)?;
+    let listener = bind_all(addr, 1).map_err(Error::into_io)?.remove(0);
+    let listener = monoio::net::TcpListener::from_std(listener)?;
+    tracing::info!(addr = %listener.local_addr()?, "harrow server listening");
+    let max = config.max_connections;
+    let worker = Worker::new(0, config, max);
+    worker::serve_listener(listener, service, worker, shutdown).await;
+    Ok(())
+}
+
+fn resolve(addr: impl ToSocketAddrs) -> Result<SocketAddr, Error> {
+    let mut addrs = addr
+        .to_socket_addrs()
+        .map_err(|e| Error::new(Kind::Resolve(String::new()), e))?;
+    addrs
+        .next()
+        .ok_or_else(|| Error::bare(Kind::Resolve("no address".into())))
+}
+
+/// Binds `n` listeners to one address with `SO_REUSEPORT`.
+///
+/// A first exclusive bind (without `SO_REUSEPORT`) checks that nobody else
+/// holds the port, even another `SO_REUSEPORT` server of the same user,
+/// which would otherwise silently share it; it also turns port 0 into a
+/// real port for the others.
+fn bind_all(addr: SocketAddr, n: usize) -> Result<Vec<TcpListener>, Error> {
+    let bind_err = |e: std::io::Error| Error::new(Kind::Bind(addr.to_string()), e);
+    let probe = bind_one(addr, false).map_err(bind_err)?;
+    let addr = probe.local_addr().map_err(bind_err)?;
+    drop(probe);
+    (0..n)
+        .map(|_| bind_one(addr, true).map_err(bind_err))
+        .collect()
+}
+
+fn bind_one(addr: SocketAddr, reuse_port: bool) -> std::io::Result<TcpListener> {
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+    socket.set_reuse_address(true)?;
+    if reuse_port {
+        socket.set_reuse_port(true)?;
+    }
+    socket.set_nonblocking(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(BACKLOG)?;
+    Ok(socket.into())
 }

@@ -39,7 +39,6 @@ pub enum Protocols {
 /// assert!(config.validate().is_ok());
 /// ```
 #[derive(Debug, Clone)]
-#[non_exhaustive]
 pub struct Config {
     /// Connections open at once, over all workers; each worker gets
     /// `ceil(max_connections / workers)`. Default 8192.

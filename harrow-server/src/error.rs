@@ -96,7 +96,10 @@ impl fmt::Display for Error {
             Kind::WorkerStart(i) => write!(f, "worker {i} failed to start")?,
             Kind::StartTimeout(i) => write!(f, "worker {i} did not start in time")?,
             Kind::WorkerPanic => f.write_str("a worker thread panicked")?,
-            Kind::Resolve(addr) => write!(f, "cannot resolve address `{addr}`")?,
+            Kind::Resolve(why) if why.is_empty() => {
+                f.write_str("cannot resolve the listen address")?
+            }
+            Kind::Resolve(why) => write!(f, "cannot resolve the listen address: {why}")?,
         }
         match (&self.kind, &self.source) {
             (Kind::Config, Some(s)) => write!(f, "{s}"),

@@ -1,1 +1,3 @@
-//! (in progress)
+//! Per-worker IO helpers: buffer pools.
+
+pub(crate) mod pool;

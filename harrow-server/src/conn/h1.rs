@@ -1,0 +1,528 @@
+//! The HTTP/1 connection loop: read → parse → call → encode → write, with
+//! keep-alive and pipelining.
+//!
+//! Responses to pipelined requests accumulate in one write buffer and go
+//! out together just before the loop would wait for more input, so a batch
+//! of requests costs one write. Every read and write is cancelable through
+//! the connection's timer entry; a fired deadline cancels the operation, and
+//! the loop still awaits it, so the buffer comes back before reuse.
+
+use std::future::{Future, poll_fn};
+use std::net::SocketAddr;
+use std::pin::pin;
+use std::rc::Rc;
+use std::task::Poll;
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use http::header::{self, HeaderValue};
+use http::{Method, Request, Response, StatusCode, Version};
+use monoio::buf::IoBufMut;
+use monoio::io::{AsyncWriteRent, CancelableAsyncReadRent, CancelableAsyncWriteRentExt};
+use monoio::net::TcpStream;
+
+use tracing::Instrument;
+
+use super::Outcome;
+use super::detect::{Detected, detect};
+use super::panic::{catch_panic, message};
+use crate::h1::{
+    BodyKind, DateCache, Decoder, Framing, H1Error, Head, ResponseHead, Status, Trailers,
+    encode_chunk, encode_head, encode_last_chunk, parse_head, status_has_no_body,
+};
+use crate::timer::{ConnTimer, Fired, Phase};
+use crate::worker::Worker;
+use crate::{Body, RemoteAddr, Service};
+
+/// Responses buffered past this size are written before reading on.
+const FLUSH_AT: usize = 64 * 1024;
+/// Full bodies at least this large are written from their own buffer.
+const COPY_BODY_BELOW: usize = 16 * 1024;
+/// After an error response, read and discard at most this much…
+const LINGER_BYTES: usize = 256 * 1024;
+/// …for at most this long, so the client sees the response, not a reset.
+const LINGER_TIME: Duration = Duration::from_millis(500);
+
+/// Why reading stopped.
+enum Stop {
+    /// The peer closed, or a deadline, drain or IO error ended the
+    /// connection; nothing more to say.
+    Quiet,
+    /// Answer with this error, then close.
+    Answer(H1Error),
+    /// A request was under way when its deadline passed: 408, then close.
+    Timeout,
+    /// Switch to HTTP/2.
+    Http2,
+}
+
+/// Why a read did not return bytes.
+enum FillError {
+    Eof,
+    Fired(Fired),
+    Io,
+}
+
+/// One HTTP/1 connection.
+pub(crate) struct Conn<S> {
+    stream: TcpStream,
+    remote: SocketAddr,
+    worker: Rc<Worker>,
+    service: Rc<S>,
+    timer: ConnTimer,
+    /// Input; `None` while idle, so an idle connection holds no buffer.
+    rbuf: Option<Vec<u8>>,
+    /// Bytes of `rbuf` already parsed.
+    start: usize,
+    /// Output waiting to be written.
+    wbuf: Option<Vec<u8>>,
+    /// Requests served so far.
+    served: u64,
+}
+
+impl<S: Service> Conn<S> {
+    pub(crate) fn new(
+        stream: TcpStream,
+        remote: SocketAddr,
+        worker: Rc<Worker>,
+        service: Rc<S>,
+        timer: ConnTimer,
+    ) -> Self {
+        Conn {
+            stream,
+            remote,
+            worker,
+            service,
+            timer,
+            rbuf: None,
+            start: 0,
+            wbuf: None,
+            served: 0,
+        }
+    }
+
+    /// Serves requests until the connection ends.
+    pub(crate) async fn run(mut self) -> Outcome {
+        let stop = loop {
+            let head = match self.read_head().await {
+                Ok(head) => head,
+                Err(stop) => break stop,
+            };
+            let keep_alive = match self.exchange(head).await {
+                Ok(keep_alive) => keep_alive,
+                Err(stop) => break stop,
+            };
+            self.served += 1;
+            if !keep_alive {
+                break Stop::Quiet;
+            }
+        };
+        match stop {
+            Stop::Http2 => {
+                self.release_write_buf();
+                let mut read = self.rbuf.take().unwrap_or_default();
+                read.drain(..self.start);
+                return Outcome::Http2(self.stream, read, self.timer);
+            }
+            Stop::Quiet => {
+                let _ = self.flush().await;
+            }
+            Stop::Answer(e) => {
+                tracing::debug!(remote = %self.remote, error = %e, "bad request");
+                self.answer_error(e.status(), e.message()).await;
+            }
+            Stop::Timeout => {
+                tracing::debug!(remote = %self.remote, "request timed out");
+                self.answer_error(StatusCode::REQUEST_TIMEOUT, "request timeout")
+                    .await;
+            }
+        }
+        self.release_read_buf();
+        self.release_write_buf();
+        Outcome::Closed
+    }
+
+    // ----- reading ---------------------------------------------------------
+
+    fn buffered(&self) -> &[u8] {
+        self.rbuf
+            .as_deref()
+            .map(|b| &b[self.start..])
+            .unwrap_or(&[])
+    }
+
+    /// Reads until a whole head is buffered, and parses it.
+    async fn read_head(&mut self) -> Result<Head, Stop> {
+        // Set when the first byte of this head is in: the deadline covers
+        // the whole head, not each read.
+        let mut head_deadline: Option<Option<Instant>> = None;
+        loop {
+            if !self.buffered().is_empty() {
+                if self.served == 0 && self.worker.config.http2_enabled() {
+                    match detect(self.buffered()) {
+                        Detected::Http2 => return Err(Stop::Http2),
+                        Detected::Http1 if !self.worker.config.http1_enabled() => {
+                            return Err(Stop::Quiet);
+                        }
+                        _ => {}
+                    }
+                }
+                match parse_head(self.buffered(), &self.worker.limits) {
+                    Ok(Status::Complete(head)) => {
+                        self.start += head.len;
+                        return Ok(head);
+                    }
+                    Ok(Status::Partial) => {}
+                    Err(e) => return Err(Stop::Answer(e)),
+                }
+                if head_deadline.is_none() {
+                    head_deadline = Some(
+                        self.timer
+                            .deadline_in(self.worker.config.header_read_timeout),
+                    );
+                }
+            }
+            // Responses to earlier pipelined requests go out before we wait.
+            if self.wbuf.is_some() {
+                self.flush().await.map_err(|_| Stop::Quiet)?;
+            }
+            match head_deadline {
+                Some(at) => {
+                    self.timer.arm(at);
+                    self.timer.set_phase(Phase::Busy, true);
+                }
+                None => {
+                    if self.worker.draining.get() {
+                        return Err(Stop::Quiet);
+                    }
+                    // A fresh connection must send its first head in time; a
+                    // kept-alive one may idle for the keep-alive timeout.
+                    let config = &self.worker.config;
+                    let wait = if self.served == 0 {
+                        config.header_read_timeout
+                    } else {
+                        config.keep_alive_timeout
+                    };
+                    self.timer.arm_in(wait);
+                    self.timer.set_phase(Phase::Idle, self.rbuf.is_some());
+                }
+            }
+            match self.fill().await {
+                Ok(_) => {}
+                Err(FillError::Fired(Fired::Release)) if self.buffered().is_empty() => {
+                    self.release_read_buf()
+                }
+                Err(FillError::Fired(Fired::Release)) => {}
+                Err(FillError::Fired(Fired::Deadline)) if head_deadline.is_some() => {
+                    return Err(Stop::Timeout);
+                }
+                Err(_) => return Err(Stop::Quiet),
+            }
+        }
+    }
+
+    /// Reads more input into `rbuf`, taking a buffer from the pool when the
+    /// connection has none (after waiting for readability without one).
+    async fn fill(&mut self) -> Result<usize, FillError> {
+        if let Some(why @ (Fired::Deadline | Fired::Drain)) = self.timer.fired() {
+            return Err(FillError::Fired(why));
+        }
+        let mut buf = match self.rbuf.take() {
+            Some(buf) => buf,
+            None => {
+                self.readable().await?;
+                self.start = 0;
+                self.worker.pool.get()
+            }
+        };
+        if self.start == buf.len() {
+            buf.clear();
+            self.start = 0;
+        }
+        if buf.capacity() - buf.len() < 1024 {
+            if self.start > 0 {
+                buf.drain(..self.start);
+                self.start = 0;
+            }
+            if buf.capacity() - buf.len() < 1024 {
+                buf.reserve(buf.capacity().max(1024));
+            }
+        }
+        let len = buf.len();
+        let (res, slice) = self
+            .stream
+            .cancelable_read(buf.slice_mut(len..), self.timer.handle())
+            .await;
+        self.rbuf = Some(slice.into_inner());
+        match res {
+            Ok(0) => Err(FillError::Eof),
+            Ok(n) => Ok(n),
+            Err(_) => Err(self.timer.fired().map_or(FillError::Io, FillError::Fired)),
+        }
+    }
+
+    /// Waits until the socket is readable, holding no buffer.
+    async fn readable(&mut self) -> Result<(), FillError> {
+        let timer = &self.timer;
+        let mut ready = pin!(self.stream.readable(true));
+        poll_fn(|cx| {
+            if let Some(why @ (Fired::Deadline | Fired::Drain)) = timer.fired() {
+                // Dropping the readiness wait cancels it; it holds no buffer.
+                return Poll::Ready(Err(FillError::Fired(why)));
+            }
+            timer.register_waker(cx.waker());
+            ready
+                .as_mut()
+                .poll(cx)
+                .map(|r| r.map_err(|_| FillError::Io))
+        })
+        .await
+    }
+
+    /// Reads the body the head announced, within the body deadline.
+    async fn read_body(&mut self, head: &Head) -> Result<(Bytes, Option<Trailers>), Stop> {
+        let mut decoder =
+            Decoder::new(head.body, self.worker.config.max_body_size).map_err(Stop::Answer)?;
+        if decoder.is_done() {
+            return Ok((Bytes::new(), None));
+        }
+        if head.expect_continue && self.buffered().is_empty() {
+            // RFC 9110 §10.1.1: tell the client to send the body.
+            self.write_buf()
+                .extend_from_slice(b"HTTP/1.1 100 Continue\r\n\r\n");
+            self.flush().await.map_err(|_| Stop::Quiet)?;
+        }
+        self.timer.arm_in(self.worker.config.body_read_timeout);
+        self.timer.set_phase(Phase::Busy, true);
+        let expected = match head.body {
+            BodyKind::Length(n) => n as usize,
+            _ => 0,
+        };
+        let mut out = BytesMut::with_capacity(expected);
+        loop {
+            let progress = {
+                let input = self
+                    .rbuf
+                    .as_deref()
+                    .map(|b| &b[self.start..])
+                    .unwrap_or(&[]);
+                decoder.decode(input, &mut out).map_err(Stop::Answer)?
+            };
+            self.start += progress.consumed;
+            if progress.done {
+                return Ok((out.freeze(), decoder.take_trailers()));
+            }
+            match self.fill().await {
+                Ok(_) | Err(FillError::Fired(Fired::Release)) => {}
+                Err(FillError::Fired(Fired::Deadline)) => return Err(Stop::Timeout),
+                Err(_) => return Err(Stop::Quiet),
+            }
+        }
+    }
+
+    // ----- one exchange ----------------------------------------------------
+
+    /// Reads the body, calls the service, and queues or writes the response.
+    /// Returns whether the connection stays open.
+    async fn exchange(&mut self, head: Head) -> Result<bool, Stop> {
+        let (body, trailers) = self.read_body(&head).await?;
+        let is_head = head.method == Method::HEAD;
+        let version = head.version;
+        let mut keep_alive = head.keep_alive;
+
+        let mut req = Request::new(Body::full(body));
+        *req.method_mut() = head.method;
+        *req.uri_mut() = head.uri;
+        *req.version_mut() = head.version;
+        *req.headers_mut() = head.headers;
+        req.extensions_mut().insert(RemoteAddr(self.remote));
+        if let Some(t) = trailers {
+            req.extensions_mut().insert(t);
+        }
+
+        // No deadline while the service runs; only the connection's life.
+        self.timer.arm(None);
+        let response = self.call(req).await;
+        let (parts, mut body) = response.into_parts();
+
+        keep_alive &= !self.worker.draining.get() && !wants_close(&parts.headers);
+        let no_body = is_head || status_has_no_body(parts.status);
+        let framing = match body.exact_len() {
+            Some(n) => Framing::Length(n),
+            None if is_head => Framing::CloseDelimited,
+            None if version == Version::HTTP_11 => Framing::Chunked,
+            None => {
+                keep_alive = false;
+                Framing::CloseDelimited
+            }
+        };
+        DateCache::with_now(|date| {
+            let head = ResponseHead {
+                status: parts.status,
+                headers: &parts.headers,
+                framing,
+                version,
+                keep_alive,
+                date,
+            };
+            encode_head(&head, self.write_buf());
+        });
+        if no_body {
+            return Ok(keep_alive);
+        }
+        if body.is_stream() {
+            self.stream_body(&mut body, framing).await?;
+        } else if let Some(Ok(bytes)) = body.next_chunk().await {
+            if bytes.len() < COPY_BODY_BELOW {
+                self.write_buf().extend_from_slice(&bytes);
+            } else {
+                self.flush().await.map_err(|_| Stop::Quiet)?;
+                self.write_bytes(bytes).await.map_err(|_| Stop::Quiet)?;
+            }
+        }
+        if self.wbuf.as_ref().is_some_and(|b| b.len() >= FLUSH_AT) {
+            self.flush().await.map_err(|_| Stop::Quiet)?;
+        }
+        Ok(keep_alive)
+    }
+
+    /// Calls the service; a panic becomes a 500 and the worker lives on.
+    async fn call(&self, req: Request<Body>) -> Response<Body> {
+        let span = if self.worker.config.request_span {
+            tracing::info_span!("request", method = %req.method(), path = req.uri().path())
+        } else {
+            tracing::Span::none()
+        };
+        match catch_panic(self.service.call(req).instrument(span)).await {
+            Ok(response) => response,
+            Err(panic) => {
+                tracing::error!(remote = %self.remote, panic = message(&*panic), "service panicked; answering 500");
+                let mut res = Response::new(Body::from("internal server error\n"));
+                *res.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+                res.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/plain; charset=utf-8"),
+                );
+                res
+            }
+        }
+    }
+
+    /// Writes a streaming body chunk by chunk.
+    async fn stream_body(&mut self, body: &mut Body, framing: Framing) -> Result<(), Stop> {
+        self.flush().await.map_err(|_| Stop::Quiet)?;
+        while let Some(chunk) = body.next_chunk().await {
+            let chunk = match chunk {
+                Ok(c) => c,
+                Err(e) => {
+                    // The body cannot end cleanly; closing tells the client
+                    // it is incomplete (no last chunk was sent).
+                    tracing::warn!(remote = %self.remote, error = %e, "response body stream failed");
+                    return Err(Stop::Quiet);
+                }
+            };
+            match framing {
+                Framing::Chunked => encode_chunk(&chunk, self.write_buf()),
+                _ => self.write_buf().extend_from_slice(&chunk),
+            }
+            self.flush().await.map_err(|_| Stop::Quiet)?;
+        }
+        if framing == Framing::Chunked {
+            encode_last_chunk(self.write_buf());
+        }
+        Ok(())
+    }
+
+    // ----- writing ---------------------------------------------------------
+
+    fn write_buf(&mut self) -> &mut Vec<u8> {
+        let pool = &self.worker.pool;
+        self.wbuf.get_or_insert_with(|| pool.get())
+    }
+
+    /// Writes everything queued, within the write deadline.
+    async fn flush(&mut self) -> std::io::Result<()> {
+        let Some(buf) = self.wbuf.take() else {
+            return Ok(());
+        };
+        if buf.is_empty() {
+            self.worker.pool.put(buf);
+            return Ok(());
+        }
+        self.timer.arm_in(self.worker.config.write_timeout);
+        let (res, buf) = self.stream.write_all(buf, self.timer.handle()).await;
+        self.worker.pool.put(buf);
+        res.map(drop)
+    }
+
+    /// Writes one large body buffer without copying it.
+    async fn write_bytes(&mut self, bytes: Bytes) -> std::io::Result<()> {
+        self.timer.arm_in(self.worker.config.write_timeout);
+        let (res, _) = self.stream.write_all(bytes, self.timer.handle()).await;
+        res.map(drop)
+    }
+
+    /// Sends an error response and closes gently: half-close, then read and
+    /// drop what the client still sends for a moment, so it reads the
+    /// response instead of a connection reset.
+    async fn answer_error(&mut self, status: StatusCode, message: &str) {
+        let mut headers = http::HeaderMap::new();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
+        let body_len = message.len() as u64 + 1;
+        DateCache::with_now(|date| {
+            let head = ResponseHead {
+                status,
+                headers: &headers,
+                framing: Framing::Length(body_len),
+                version: Version::HTTP_11,
+                keep_alive: false,
+                date,
+            };
+            let out = self.write_buf();
+            encode_head(&head, out);
+            out.extend_from_slice(message.as_bytes());
+            out.push(b'\n');
+        });
+        if self.flush().await.is_err() {
+            return;
+        }
+        let _ = self.stream.shutdown().await;
+        self.timer.arm_in(Some(LINGER_TIME));
+        let mut discarded = 0;
+        while discarded < LINGER_BYTES {
+            match self.fill().await {
+                Ok(n) => discarded += n,
+                Err(_) => break,
+            }
+            if let Some(buf) = self.rbuf.as_mut() {
+                buf.clear();
+                self.start = 0;
+            }
+        }
+    }
+
+    fn release_read_buf(&mut self) {
+        if let Some(buf) = self.rbuf.take() {
+            self.worker.pool.put(buf);
+        }
+        self.start = 0;
+    }
+
+    fn release_write_buf(&mut self) {
+        if let Some(buf) = self.wbuf.take() {
+            self.worker.pool.put(buf);
+        }
+    }
+}
+
+/// Whether the service asked to close the connection after this response.
+fn wants_close(headers: &http::HeaderMap) -> bool {
+    headers.get_all(header::CONNECTION).iter().any(|v| {
+        v.as_bytes()
+            .split(|&b| b == b',')
+            .any(|t| t.trim_ascii().eq_ignore_ascii_case(b"close"))
+    })
+}

@@ -1,0 +1,72 @@
+//! The `Date` header, formatted at most once per second per worker.
+
+use std::cell::RefCell;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// A cached IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), refreshed when
+/// the second changes.
+#[derive(Debug)]
+pub struct DateCache {
+    second: u64,
+    text: [u8; 29],
+}
+
+impl Default for DateCache {
+    fn default() -> Self {
+        let mut d = DateCache {
+            second: u64::MAX,
+            text: [b' '; 29],
+        };
+        d.refresh(SystemTime::now());
+        d
+    }
+}
+
+impl DateCache {
+    /// The date for `now`, reformatted only when the second has changed.
+    pub fn get(&mut self, now: SystemTime) -> &[u8] {
+        self.refresh(now);
+        &self.text
+    }
+
+    fn refresh(&mut self, now: SystemTime) {
+        let second = now
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        if second != self.second {
+            self.second = second;
+            let s = httpdate::fmt_http_date(now);
+            if s.len() == self.text.len() {
+                self.text.copy_from_slice(s.as_bytes());
+            }
+        }
+    }
+
+    /// The current date from this thread's cache.
+    pub fn with_now<R>(f: impl FnOnce(&[u8]) -> R) -> R {
+        thread_local! {
+            static CACHE: RefCell<DateCache> = RefCell::new(DateCache::default());
+        }
+        CACHE.with(|c| f(c.borrow_mut().get(SystemTime::now())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn formats_imf_fixdate() {
+        let mut d = DateCache::default();
+        let t = UNIX_EPOCH + Duration::from_secs(784_111_777);
+        assert_eq!(d.get(t), b"Sun, 06 Nov 1994 08:49:37 GMT");
+        let later = t + Duration::from_millis(500);
+        assert_eq!(d.get(later), b"Sun, 06 Nov 1994 08:49:37 GMT");
+        assert_eq!(
+            d.get(t + Duration::from_secs(1)),
+            b"Sun, 06 Nov 1994 08:49:38 GMT"
+        );
+    }
+}

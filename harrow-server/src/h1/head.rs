@@ -1,0 +1,337 @@
+//! Request heads: the request line and header section (RFC 9112 §2–§3),
+//! parsed with httparse, plus the framing and smuggling rules of §6.
+
+use std::mem::MaybeUninit;
+
+use bytes::Bytes;
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use http::{Method, Uri, Version};
+
+use super::H1Error;
+
+/// The most headers a request may carry, whatever the configuration says.
+pub const MAX_HEADERS_CAP: usize = 256;
+
+/// Size limits applied while parsing a head.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// The largest head in bytes (431 beyond).
+    pub max_head: usize,
+    /// The most header fields (431 beyond); at most [`MAX_HEADERS_CAP`].
+    pub max_headers: usize,
+    /// The longest request target in bytes (414 beyond).
+    pub max_uri: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_head: 16 * 1024,
+            max_headers: 100,
+            max_uri: 8 * 1024,
+        }
+    }
+}
+
+/// The outcome of a parse that did not fail.
+#[derive(Debug)]
+pub enum Status<T> {
+    /// A whole item was parsed.
+    Complete(T),
+    /// More bytes are needed.
+    Partial,
+}
+
+/// How the request body is framed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyKind {
+    /// No body.
+    Empty,
+    /// Exactly this many bytes (never zero).
+    Length(u64),
+    /// Chunked transfer coding.
+    Chunked,
+}
+
+/// A parsed request head.
+#[derive(Debug)]
+pub struct Head {
+    /// The request method.
+    pub method: Method,
+    /// The request target (origin, absolute or asterisk form).
+    pub uri: Uri,
+    /// HTTP/1.0 or HTTP/1.1.
+    pub version: Version,
+    /// The header fields, in order.
+    pub headers: HeaderMap,
+    /// How the body is framed.
+    pub body: BodyKind,
+    /// Whether the connection may stay open after this exchange.
+    pub keep_alive: bool,
+    /// `Expect: 100-continue` was sent.
+    pub expect_continue: bool,
+    /// Bytes of input the head took, including leading empty lines.
+    pub len: usize,
+}
+
+/// Parses one request head from the front of `buf`.
+///
+/// Returns `Partial` until the empty line that ends the head has arrived.
+/// Every framing ambiguity is an error: the connection must answer and
+/// close rather than guess where the next request starts.
+pub fn parse_head(buf: &[u8], limits: &Limits) -> Result<Status<Head>, H1Error> {
+    let mut slots = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; MAX_HEADERS_CAP];
+    let slots = &mut slots[..limits.max_headers.clamp(1, MAX_HEADERS_CAP)];
+    let mut req = httparse::Request::new(&mut []);
+    let len = match req.parse_with_uninit_headers(buf, slots) {
+        Ok(httparse::Status::Complete(len)) => len,
+        Ok(httparse::Status::Partial) => return partial(buf, limits),
+        Err(e) => return Err(map_httparse(e, buf, limits)),
+    };
+    if len > limits.max_head {
+        return Err(H1Error::HeadTooLarge);
+    }
+    // RFC 9112 §2.2 lets a recipient accept a bare LF; we refuse it, since
+    // peers that disagree on line endings disagree on where requests end.
+    if has_bare_lf(&buf[..len]) {
+        return Err(H1Error::BadRequest("bare LF in request head"));
+    }
+    let path = req.path.unwrap_or("");
+    if path.len() > limits.max_uri {
+        return Err(H1Error::UriTooLong);
+    }
+    let version = match req.version {
+        Some(0) => Version::HTTP_10,
+        _ => Version::HTTP_11,
+    };
+    let method = Method::from_bytes(req.method.unwrap_or("").as_bytes())
+        .map_err(|_| H1Error::BadRequest("invalid method"))?;
+
+    // One copy of the head; the target and header values are slices of it.
+    let head = Bytes::copy_from_slice(&buf[..len]);
+    let uri = parse_target(&method, subslice(&head, buf, path.as_bytes()), path)?;
+
+    let mut headers = HeaderMap::with_capacity(req.headers.len());
+    let mut framing = Framing::default();
+    for h in req.headers.iter() {
+        let name = HeaderName::from_bytes(h.name.as_bytes())
+            .map_err(|_| H1Error::BadRequest("invalid header name"))?;
+        let value = HeaderValue::from_maybe_shared(subslice(&head, buf, h.value))
+            .map_err(|_| H1Error::BadRequest("invalid header value"))?;
+        framing.observe(&name, h.value)?;
+        headers.append(name, value);
+    }
+    let body = framing.body_kind(version)?;
+    if version == Version::HTTP_11 && framing.hosts != 1 {
+        // RFC 9112 §3.2: exactly one Host field in an HTTP/1.1 request.
+        return Err(H1Error::BadRequest(if framing.hosts == 0 {
+            "missing Host header"
+        } else {
+            "more than one Host header"
+        }));
+    }
+    let keep_alive = match version {
+        Version::HTTP_10 => framing.conn_keep_alive && !framing.conn_close,
+        _ => !framing.conn_close,
+    };
+    Ok(Status::Complete(Head {
+        method,
+        uri,
+        version,
+        headers,
+        body,
+        keep_alive,
+        expect_continue: framing.expect_continue,
+        len,
+    }))
+}
+
+/// The part of `copy` that `part` (a slice of `original`) corresponds to.
+fn subslice(copy: &Bytes, original: &[u8], part: &[u8]) -> Bytes {
+    let start = part.as_ptr() as usize - original.as_ptr() as usize;
+    copy.slice(start..start + part.len())
+}
+
+/// Decides between waiting for more bytes and refusing an oversized head.
+fn partial(buf: &[u8], limits: &Limits) -> Result<Status<Head>, H1Error> {
+    let line_end = memchr_newline(buf);
+    // The request line is method SP target SP version; allow the two short
+    // parts beside the target before calling the target too long.
+    if line_end.is_none() && buf.len() > limits.max_uri + 64 {
+        return Err(H1Error::UriTooLong);
+    }
+    if buf.len() >= limits.max_head {
+        return Err(H1Error::HeadTooLarge);
+    }
+    Ok(Status::Partial)
+}
+
+fn has_bare_lf(head: &[u8]) -> bool {
+    head.iter()
+        .enumerate()
+        .any(|(i, &b)| b == b'\n' && (i == 0 || head[i - 1] != b'\r'))
+}
+
+fn memchr_newline(buf: &[u8]) -> Option<usize> {
+    // Leading empty lines are skipped by the parser; look past them.
+    let start = buf.iter().position(|&b| b != b'\r' && b != b'\n')?;
+    buf[start..].iter().position(|&b| b == b'\n')
+}
+
+fn map_httparse(e: httparse::Error, buf: &[u8], limits: &Limits) -> H1Error {
+    match e {
+        httparse::Error::TooManyHeaders => H1Error::HeadTooLarge,
+        httparse::Error::HeaderName => H1Error::BadRequest("invalid header name"),
+        httparse::Error::HeaderValue => H1Error::BadRequest("invalid header value"),
+        httparse::Error::NewLine => H1Error::BadRequest("invalid line ending"),
+        httparse::Error::Token => {
+            if memchr_newline(buf).is_none() && buf.len() > limits.max_uri {
+                H1Error::UriTooLong
+            } else {
+                H1Error::BadRequest("invalid request line")
+            }
+        }
+        httparse::Error::Version => H1Error::VersionNotSupported,
+        _ => H1Error::BadRequest("malformed request"),
+    }
+}
+
+/// RFC 9112 §3.2: origin-form, absolute-form, and asterisk-form for OPTIONS.
+fn parse_target(method: &Method, target: Bytes, path: &str) -> Result<Uri, H1Error> {
+    let bad = H1Error::BadRequest("invalid request target");
+    match path.as_bytes().first() {
+        Some(b'/') => {}
+        Some(b'*') if path == "*" && method == Method::OPTIONS => {}
+        Some(_) if path.contains("://") => {}
+        _ => return Err(bad),
+    }
+    let uri = Uri::from_maybe_shared(target).map_err(|_| bad)?;
+    if uri.scheme().is_some() && !matches!(uri.scheme_str(), Some("http" | "https")) {
+        return Err(bad);
+    }
+    Ok(uri)
+}
+
+/// What the framing-relevant headers said, checked as they arrive.
+#[derive(Default)]
+struct Framing {
+    content_length: Option<u64>,
+    chunked: bool,
+    transfer_encoding: bool,
+    unsupported_coding: bool,
+    hosts: u32,
+    conn_close: bool,
+    conn_keep_alive: bool,
+    expect_continue: bool,
+}
+
+impl Framing {
+    fn observe(&mut self, name: &HeaderName, value: &[u8]) -> Result<(), H1Error> {
+        if name == header::CONTENT_LENGTH {
+            // RFC 9112 §6.3: differing lengths are unrecoverable; identical
+            // repeats (in one field or several) may be treated as one.
+            for part in value.split(|&b| b == b',') {
+                let n = parse_length(trim(part))?;
+                if self.content_length.is_some_and(|old| old != n) {
+                    return Err(H1Error::BadRequest("conflicting Content-Length headers"));
+                }
+                self.content_length = Some(n);
+            }
+        } else if name == header::TRANSFER_ENCODING {
+            self.transfer_encoding = true;
+            for coding in value.split(|&b| b == b',').map(trim) {
+                if coding.is_empty() {
+                    continue;
+                }
+                if self.chunked {
+                    // RFC 9112 §7: chunked must be the final coding, applied once.
+                    return Err(H1Error::BadRequest(
+                        "chunked is not the final transfer coding",
+                    ));
+                }
+                if coding.eq_ignore_ascii_case(b"chunked") {
+                    self.chunked = true;
+                } else {
+                    self.unsupported_coding = true;
+                }
+            }
+        } else if name == header::HOST {
+            self.hosts += 1;
+        } else if name == header::CONNECTION {
+            for token in value.split(|&b| b == b',').map(trim) {
+                if token.eq_ignore_ascii_case(b"close") {
+                    self.conn_close = true;
+                } else if token.eq_ignore_ascii_case(b"keep-alive") {
+                    self.conn_keep_alive = true;
+                }
+            }
+        } else if name == header::EXPECT {
+            if trim(value).eq_ignore_ascii_case(b"100-continue") {
+                self.expect_continue = true;
+            } else {
+                return Err(H1Error::ExpectationFailed);
+            }
+        }
+        Ok(())
+    }
+
+    fn body_kind(&self, version: Version) -> Result<BodyKind, H1Error> {
+        if self.transfer_encoding {
+            // RFC 9112 §6.1: a request with both is a smuggling vector.
+            if self.content_length.is_some() {
+                return Err(H1Error::BadRequest(
+                    "both Transfer-Encoding and Content-Length present",
+                ));
+            }
+            // RFC 9112 §6.1: Transfer-Encoding in HTTP/1.0 is faulty framing.
+            if version == Version::HTTP_10 {
+                return Err(H1Error::BadRequest(
+                    "Transfer-Encoding in an HTTP/1.0 request",
+                ));
+            }
+            // RFC 9112 §6.3: chunked must be the final coding, or 400.
+            if !self.chunked {
+                return Err(H1Error::BadRequest(
+                    "chunked is not the final transfer coding",
+                ));
+            }
+            if self.unsupported_coding {
+                return Err(H1Error::UnsupportedTransferCoding);
+            }
+            return Ok(BodyKind::Chunked);
+        }
+        Ok(match self.content_length {
+            None | Some(0) => BodyKind::Empty,
+            Some(n) => BodyKind::Length(n),
+        })
+    }
+}
+
+/// RFC 9110 §8.6: `Content-Length = 1*DIGIT`; nothing else, no sign, no overflow.
+fn parse_length(digits: &[u8]) -> Result<u64, H1Error> {
+    let bad = H1Error::BadRequest("invalid Content-Length");
+    if digits.is_empty() || digits.len() > 19 {
+        return Err(bad);
+    }
+    digits.iter().try_fold(0u64, |acc, &b| {
+        if b.is_ascii_digit() {
+            Ok(acc * 10 + u64::from(b - b'0'))
+        } else {
+            Err(bad)
+        }
+    })
+}
+
+fn trim(mut s: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = s {
+        s = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = s {
+        s = rest;
+    }
+    s
+}
+
+#[cfg(test)]
+#[path = "head_tests.rs"]
+mod tests;

@@ -1,0 +1,267 @@
+use super::*;
+
+fn parse(input: &str) -> Result<Status<Head>, H1Error> {
+    parse_head(input.as_bytes(), &Limits::default())
+}
+
+fn complete(input: &str) -> Head {
+    match parse(input) {
+        Ok(Status::Complete(h)) => h,
+        other => panic!("expected a complete head for {input:?}, got {other:?}"),
+    }
+}
+
+fn rejected(input: &str) -> H1Error {
+    match parse(input) {
+        Err(e) => e,
+        other => panic!("expected an error for {input:?}, got {other:?}"),
+    }
+}
+
+#[test]
+fn framing_table() {
+    let cases: &[(&str, BodyKind)] = &[
+        ("GET / HTTP/1.1\r\nHost: a\r\n\r\n", BodyKind::Empty),
+        (
+            "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n",
+            BodyKind::Empty,
+        ),
+        (
+            "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 12\r\n\r\n",
+            BodyKind::Length(12),
+        ),
+        (
+            "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 7, 7\r\n\r\n",
+            BodyKind::Length(7),
+        ),
+        (
+            "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 7\r\nContent-Length: 7\r\n\r\n",
+            BodyKind::Length(7),
+        ),
+        (
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n",
+            BodyKind::Chunked,
+        ),
+        (
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: CHUNKED\r\n\r\n",
+            BodyKind::Chunked,
+        ),
+        (
+            "POST / HTTP/1.0\r\nContent-Length: 3\r\n\r\n",
+            BodyKind::Length(3),
+        ),
+    ];
+    for (input, want) in cases {
+        assert_eq!(complete(input).body, *want, "{input:?}");
+    }
+}
+
+#[test]
+fn smuggling_vectors_are_refused() {
+    let cases: &[(&str, H1Error)] = &[
+        (
+            "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
+            H1Error::BadRequest("both Transfer-Encoding and Content-Length present"),
+        ),
+        (
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n",
+            H1Error::BadRequest("both Transfer-Encoding and Content-Length present"),
+        ),
+        (
+            "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n",
+            H1Error::BadRequest("conflicting Content-Length headers"),
+        ),
+        (
+            "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3, 4\r\n\r\n",
+            H1Error::BadRequest("conflicting Content-Length headers"),
+        ),
+        (
+            "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +3\r\n\r\n",
+            H1Error::BadRequest("invalid Content-Length"),
+        ),
+        (
+            "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0x3\r\n\r\n",
+            H1Error::BadRequest("invalid Content-Length"),
+        ),
+        (
+            "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3 3\r\n\r\n",
+            H1Error::BadRequest("invalid Content-Length"),
+        ),
+        (
+            "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999\r\n\r\n",
+            H1Error::BadRequest("invalid Content-Length"),
+        ),
+        (
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n",
+            H1Error::BadRequest("chunked is not the final transfer coding"),
+        ),
+        (
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
+            H1Error::BadRequest("chunked is not the final transfer coding"),
+        ),
+        (
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+            H1Error::BadRequest("chunked is not the final transfer coding"),
+        ),
+        (
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: xchunked\r\n\r\n",
+            H1Error::BadRequest("chunked is not the final transfer coding"),
+        ),
+        (
+            "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n",
+            H1Error::UnsupportedTransferCoding,
+        ),
+        (
+            "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n",
+            H1Error::BadRequest("Transfer-Encoding in an HTTP/1.0 request"),
+        ),
+        // obs-fold (RFC 9112 §5.2).
+        (
+            "GET / HTTP/1.1\r\nHost: a\r\nX-A: b\r\n c\r\n\r\n",
+            H1Error::BadRequest("invalid header name"),
+        ),
+        // Whitespace between the field name and the colon (RFC 9112 §5.1).
+        (
+            "GET / HTTP/1.1\r\nHost: a\r\nContent-Length : 3\r\n\r\n",
+            H1Error::BadRequest("invalid header name"),
+        ),
+        (
+            "GET / HTTP/1.1\r\nHost: a\r\nX-A\0: b\r\n\r\n",
+            H1Error::BadRequest("invalid header name"),
+        ),
+        (
+            "GET / HTTP/1.1\r\nHost: a\r\nX-A: b\0c\r\n\r\n",
+            H1Error::BadRequest("invalid header value"),
+        ),
+        (
+            "GET / HTTP/1.1\r\nHost: a\r\nX-A: b\rc\r\n\r\n",
+            H1Error::BadRequest("invalid header value"),
+        ),
+        (
+            "GET / HTTP/1.1\r\nHost: a\r\nX(A): b\r\n\r\n",
+            H1Error::BadRequest("invalid header name"),
+        ),
+        (
+            "GET / HTTP/1.1\r\nHost: a\r\nX-A: b\n\r\n",
+            H1Error::BadRequest("bare LF in request head"),
+        ),
+        (
+            "GET / HTTP/1.1\nHost: a\r\n\r\n",
+            H1Error::BadRequest("bare LF in request head"),
+        ),
+        (
+            "GET / HTTP/1.1\r\n\r\n",
+            H1Error::BadRequest("missing Host header"),
+        ),
+        (
+            "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+            H1Error::BadRequest("more than one Host header"),
+        ),
+        (
+            "GET  / HTTP/1.1\r\nHost: a\r\n\r\n",
+            H1Error::BadRequest("invalid request line"),
+        ),
+        (
+            "G(T / HTTP/1.1\r\nHost: a\r\n\r\n",
+            H1Error::BadRequest("invalid request line"),
+        ),
+        (
+            "GET nope HTTP/1.1\r\nHost: a\r\n\r\n",
+            H1Error::BadRequest("invalid request target"),
+        ),
+        (
+            "GET * HTTP/1.1\r\nHost: a\r\n\r\n",
+            H1Error::BadRequest("invalid request target"),
+        ),
+        (
+            "GET / HTTP/2.0\r\nHost: a\r\n\r\n",
+            H1Error::VersionNotSupported,
+        ),
+        (
+            "GET / HTTP/1.1\r\nHost: a\r\nExpect: 200-ok\r\n\r\n",
+            H1Error::ExpectationFailed,
+        ),
+    ];
+    for (input, want) in cases {
+        assert_eq!(rejected(input), *want, "{input:?}");
+    }
+}
+
+#[test]
+fn partial_until_the_empty_line() {
+    let full = "POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\n";
+    for cut in 0..full.len() {
+        assert!(
+            matches!(parse(&full[..cut]), Ok(Status::Partial)),
+            "cut at {cut}"
+        );
+    }
+    assert_eq!(complete(full).len, full.len());
+}
+
+#[test]
+fn keep_alive_rules() {
+    let cases: &[(&str, bool)] = &[
+        ("GET / HTTP/1.1\r\nHost: a\r\n\r\n", true),
+        (
+            "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+            false,
+        ),
+        (
+            "GET / HTTP/1.1\r\nHost: a\r\nConnection: foo, Close\r\n\r\n",
+            false,
+        ),
+        ("GET / HTTP/1.0\r\n\r\n", false),
+        ("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", true),
+    ];
+    for (input, want) in cases {
+        assert_eq!(complete(input).keep_alive, *want, "{input:?}");
+    }
+}
+
+#[test]
+fn targets_and_fields() {
+    let h = complete("GET http://example.com/a?b=1 HTTP/1.1\r\nHost: example.com\r\n\r\n");
+    assert_eq!(h.uri.path(), "/a");
+    assert_eq!(h.uri.query(), Some("b=1"));
+    assert_eq!(h.uri.host(), Some("example.com"));
+    let h = complete("OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n");
+    assert_eq!(h.uri, "*");
+    let h = complete(
+        "\r\nGET /p HTTP/1.1\r\nHost: a\r\nX-Multi: 1\r\nx-multi: 2\r\nExpect: 100-continue\r\n\r\n",
+    );
+    assert_eq!(h.uri.path(), "/p");
+    assert!(h.expect_continue);
+    let all: Vec<_> = h.headers.get_all("x-multi").iter().collect();
+    assert_eq!(all, ["1", "2"]);
+}
+
+#[test]
+fn size_limits() {
+    let limits = Limits {
+        max_head: 256,
+        max_headers: 4,
+        max_uri: 64,
+    };
+    let long_target = format!("GET /{} HTTP/1.1\r\nHost: a\r\n\r\n", "a".repeat(100));
+    assert_eq!(
+        parse_head(long_target.as_bytes(), &limits).unwrap_err(),
+        H1Error::UriTooLong
+    );
+    // A long target still arriving is refused before the line ends.
+    let unfinished = format!("GET /{}", "a".repeat(200));
+    assert_eq!(
+        parse_head(unfinished.as_bytes(), &limits).unwrap_err(),
+        H1Error::UriTooLong
+    );
+    let many = "GET / HTTP/1.1\r\nHost: a\r\nA: 1\r\nB: 1\r\nC: 1\r\nD: 1\r\n\r\n";
+    assert_eq!(
+        parse_head(many.as_bytes(), &limits).unwrap_err(),
+        H1Error::HeadTooLarge
+    );
+    let big = format!("GET / HTTP/1.1\r\nHost: a\r\nX: {}\r\n", "v".repeat(300));
+    assert_eq!(
+        parse_head(big.as_bytes(), &limits).unwrap_err(),
+        H1Error::HeadTooLarge
+    );
+}
