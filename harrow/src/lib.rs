@@ -44,9 +44,6 @@
 //! * [`test`]: an in-process [`TestClient`](test::TestClient) and a real
 //!   server on port 0.
 #![forbid(unsafe_code)]
-// Route errors happen once, at startup; matching on their named fields
-// matters more than the size of the `Err` variant.
-#![allow(clippy::result_large_err)]
 
 mod app;
 mod error;

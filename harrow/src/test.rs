@@ -333,8 +333,10 @@ pub fn spawn_server<F>(make_app: F) -> TestServer
 where
     F: Fn() -> App + Send + Sync + 'static,
 {
-    let mut config = Config::default();
-    config.workers = Some(1);
+    let config = Config {
+        workers: Some(1),
+        ..Config::default()
+    };
     match spawn_server_with_config(make_app, config) {
         Ok(server) => server,
         Err(e) => panic!("cannot start the test server: {e}"),

@@ -137,7 +137,7 @@ pub(crate) fn mount(prefix: &str, scope: Scope) -> (Vec<ScopedRoute>, Vec<RouteE
             errors.push(RouteError::InvalidPath {
                 path: path.clone(),
                 reason: "a path must start with `/`".into(),
-                origin: scoped.route.origin(),
+                origin: Box::new(scoped.route.origin()),
             });
         }
         scoped.route.path = match (prefix, path.as_str()) {

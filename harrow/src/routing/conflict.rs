@@ -31,9 +31,9 @@ pub enum RouteError {
         /// The path template both use.
         path: String,
         /// The handler registered first.
-        first: Origin,
+        first: Box<Origin>,
         /// The handler registered second.
-        second: Origin,
+        second: Box<Origin>,
     },
     /// Two templates match the same requests but are spelled differently
     /// (e.g. `/users/{id}` and `/users/{name}`).
@@ -43,9 +43,9 @@ pub enum RouteError {
         /// The template already there.
         with: String,
         /// The handler of the template already there.
-        first: Origin,
+        first: Box<Origin>,
         /// The handler of the template being added.
-        second: Origin,
+        second: Box<Origin>,
     },
     /// A path template is malformed.
     InvalidPath {
@@ -54,7 +54,7 @@ pub enum RouteError {
         /// What is wrong with it.
         reason: String,
         /// The handler that uses it.
-        origin: Origin,
+        origin: Box<Origin>,
     },
     /// A scope prefix is malformed.
     InvalidPrefix {
@@ -107,18 +107,23 @@ mod tests {
     use crate::routing::Site;
 
     #[test]
+    fn errors_stay_small_enough_to_return() {
+        assert!(std::mem::size_of::<RouteError>() <= 96);
+    }
+
+    #[test]
     fn duplicate_names_both_handlers_and_sites() {
         let err = RouteError::Duplicate {
             method: Method::GET,
             path: "/users/{id}".into(),
-            first: Origin {
+            first: Box::new(Origin {
                 handler: "user".into(),
                 site: Some(Site::new("user", "src/a.rs", 3)),
-            },
-            second: Origin {
+            }),
+            second: Box::new(Origin {
                 handler: "other".into(),
                 site: None,
-            },
+            }),
         };
         assert_eq!(
             err.to_string(),

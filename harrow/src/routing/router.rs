@@ -58,7 +58,7 @@ impl Router {
                 return Err(RouteError::InvalidPath {
                     path: route.path,
                     reason: "a path must start with `/`".into(),
-                    origin,
+                    origin: Box::new(origin),
                 });
             }
             let index = match by_template.get(&route.path) {
@@ -83,8 +83,8 @@ impl Router {
                     return Err(RouteError::Duplicate {
                         method,
                         path: route.path,
-                        first: first.clone(),
-                        second: origin,
+                        first: Box::new(first.clone()),
+                        second: Box::new(origin),
                     });
                 }
                 entry
@@ -123,14 +123,14 @@ fn insert_error(
             RouteError::Conflict {
                 path: path.to_owned(),
                 with,
-                first,
-                second,
+                first: Box::new(first),
+                second: Box::new(second),
             }
         }
         other => RouteError::InvalidPath {
             path: path.to_owned(),
             reason: other.to_string(),
-            origin: second,
+            origin: Box::new(second),
         },
     }
 }
