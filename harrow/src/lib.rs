@@ -41,7 +41,7 @@
 //! * [`extract`]: `Path`, `Query`, `Json`, `Form`, `State`, headers, body.
 //! * [`response`]: [`IntoResponse`] for text, bytes, JSON, HTML, redirects,
 //!   status codes, tuples, `Result` and streams; [`Error`] for failures.
-//! * [`test`]: an in-process [`TestClient`](test::TestClient) and a real
+//! * [`test`](mod@test): an in-process [`TestClient`](test::TestClient) and a real
 //!   server on port 0.
 #![forbid(unsafe_code)]
 

@@ -33,6 +33,7 @@ use harrow_server::{Body, Config, RemoteAddr, ServerHandle, rt};
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue};
 use http::{HeaderMap, Method, StatusCode};
 use serde::Serialize;
+#[cfg(feature = "json")]
 use serde::de::DeserializeOwned;
 
 use crate::app::{App, AppService};
@@ -153,6 +154,7 @@ impl TestRequest<'_> {
     }
 
     /// Sets a JSON body and `Content-Type: application/json`.
+    #[cfg(feature = "json")]
     pub fn json<T: Serialize + ?Sized>(mut self, value: &T) -> Self {
         match serde_json::to_vec(value) {
             Ok(bytes) => {
@@ -276,6 +278,7 @@ impl TestResponse {
     }
 
     /// The body parsed as JSON into `T`; panics with the body when it does not fit.
+    #[cfg(feature = "json")]
     pub fn json<T: DeserializeOwned>(&self) -> T {
         match serde_json::from_slice(&self.body) {
             Ok(value) => value,

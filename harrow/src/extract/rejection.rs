@@ -1,6 +1,6 @@
 //! Rejections: why an extractor failed. Each is a type with a status and a
 //! short plain-text message, and implements
-//! [`IntoResponse`](crate::IntoResponse) so a handler can also return it.
+//! [`IntoResponse`] so a handler can also return it.
 //!
 //! 5xx rejections (a program bug, such as a `State<T>` that was never
 //! registered) are logged with `tracing` at the error level when rendered.
