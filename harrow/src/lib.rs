@@ -1,48 +1,4 @@
-//! Harrow: a web framework with Rocket's ergonomics on an io_uring,
-//! thread-per-core server core.
-//!
-//! An [`App`] collects routes, per-worker state, middleware and settings.
-//! Handlers are async functions whose arguments are [extractors](extract)
-//! and whose return value implements [`IntoResponse`]. The app factory runs
-//! once per worker thread, so state may hold `Rc` and `RefCell`, and
-//! handler futures need not be `Send`.
-//!
-//! ```no_run
-//! use harrow::{App, Json, Path};
-//!
-//! async fn hello() -> &'static str {
-//!     "Hello, world!"
-//! }
-//!
-//! async fn user(Path(id): Path<u64>) -> String {
-//!     format!("user {id}")
-//! }
-//!
-//! async fn echo(Json(body): Json<serde_json::Value>) -> Json<serde_json::Value> {
-//!     Json(body)
-//! }
-//!
-//! fn main() -> Result<(), harrow::StartError> {
-//!     harrow::run(
-//!         || App::new().get("/hello", hello).get("/users/{id}", user).post("/echo", echo),
-//!         "127.0.0.1:3000",
-//!     )
-//! }
-//! ```
-//!
-//! The pieces, following a request:
-//!
-//! * [`run`], [`start`], [`serve`]: check the routes, then hand the app to
-//!   the server core (`harrow-server`).
-//! * [`middleware`]: async code around the app or a [`Scope`]; request id,
-//!   timeout, catch-panic, CORS and access log are built in.
-//! * [`routing`]: [`Route`] values and the router: `{param}` and `{*rest}`
-//!   templates, 404, 405 with `Allow`, HEAD answered by GET, OPTIONS.
-//! * [`extract`]: `Path`, `Query`, `Json`, `Form`, `State`, headers, body.
-//! * [`response`]: [`IntoResponse`] for text, bytes, JSON, HTML, redirects,
-//!   status codes, tuples, `Result` and streams; [`Error`] for failures.
-//! * [`test`](mod@test): an in-process [`TestClient`](test::TestClient) and a real
-//!   server on port 0.
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
 mod app;
