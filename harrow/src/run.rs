@@ -232,6 +232,50 @@ mod tests {
     }
 
     #[test]
+    fn serve_with_shutdown_serves_until_told_to_stop() {
+        use std::io::{Read, Write};
+        use std::sync::mpsc;
+        use std::time::Duration;
+
+        async fn hello() -> &'static str {
+            "served"
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
+        let addr = format!("127.0.0.1:{port}");
+        let (stop_tx, stop_rx) = mpsc::channel::<()>();
+        let server_addr = addr.clone();
+        let server = std::thread::spawn(move || {
+            harrow_server::rt::block_on(serve_with_shutdown(
+                App::new().get("/", hello),
+                server_addr.as_str(),
+                async move {
+                    while stop_rx.try_recv().is_err() {
+                        harrow_server::rt::sleep(Duration::from_millis(10)).await;
+                    }
+                },
+            ))
+        });
+        let mut reply = String::new();
+        for _ in 0..100 {
+            if let Ok(mut s) = std::net::TcpStream::connect(&addr) {
+                s.write_all(b"GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+                    .expect("write");
+                s.read_to_string(&mut reply).expect("read");
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+        assert!(reply.ends_with("served"), "{reply}");
+        stop_tx.send(()).expect("the server is waiting");
+        let result = server.join().expect("the server thread ends");
+        assert!(result.is_ok(), "{result:?}");
+    }
+
+    #[test]
     fn serve_refuses_invalid_routes_with_a_readable_error() {
         let app = App::new().get("no-slash", a);
         let err = harrow_server::rt::block_on(serve(app, "127.0.0.1:0")).unwrap_err();

@@ -3,7 +3,7 @@
 //! `http::Extensions` only holds `Send + Sync` values, but state may hold
 //! `Rc`/`RefCell` (each worker has its own copy). So each running
 //! application registers its state in a thread-local table under a numeric
-//! key, and every request carries that key (an [`AppContext`], which is
+//! key, and its requests carry that key (an [`AppContext`], which is
 //! `Copy + Send + Sync`) in its extensions. Requests are served on the thread
 //! that built the application, so the lookup finds the state there.
 
@@ -30,6 +30,10 @@ impl StateMap {
     pub(crate) fn get<T: 'static>(&self) -> Option<&T> {
         self.values.get(&TypeId::of::<T>())?.downcast_ref()
     }
+
+    fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
 }
 
 thread_local! {
@@ -38,7 +42,7 @@ thread_local! {
 
 static NEXT_KEY: AtomicU64 = AtomicU64::new(1);
 
-/// What every request served by an application carries in its extensions.
+/// What the requests of an application with state or a body limit carry in their extensions.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct AppContext {
     key: u64,
@@ -55,19 +59,25 @@ impl AppContext {
 /// Keeps an application's state registered on this thread while it lives.
 pub(crate) struct Registration {
     context: AppContext,
+    /// Whether requests need the context: an app with no state and the
+    /// default body limit skips inserting it (one allocation less per request).
+    needed: bool,
 }
 
 impl Registration {
     pub(crate) fn new(states: StateMap, body_limit: usize) -> Self {
+        let needed = !states.is_empty() || body_limit != DEFAULT_BODY_LIMIT;
         let key = NEXT_KEY.fetch_add(1, Ordering::Relaxed);
         REGISTRY.with(|r| r.borrow_mut().insert(key, Rc::new(states)));
         Registration {
             context: AppContext { key, body_limit },
+            needed,
         }
     }
 
-    pub(crate) fn context(&self) -> AppContext {
-        self.context
+    /// The context to put in each request, when the app needs one.
+    pub(crate) fn context(&self) -> Option<AppContext> {
+        self.needed.then_some(self.context)
     }
 }
 
@@ -87,10 +97,18 @@ mod tests {
         let mut states = StateMap::default();
         states.insert(Rc::new(5u32));
         let reg = Registration::new(states, 10);
-        let ctx = reg.context();
+        let ctx = reg.context().expect("an app with state needs its context");
         assert_eq!(ctx.state::<Rc<u32>>().as_deref(), Some(&5));
         assert_eq!(ctx.state::<String>(), None);
         drop(reg);
         assert_eq!(ctx.state::<Rc<u32>>(), None);
+    }
+
+    #[test]
+    fn an_app_without_state_or_limit_needs_no_context() {
+        let reg = Registration::new(StateMap::default(), DEFAULT_BODY_LIMIT);
+        assert!(reg.context().is_none());
+        let reg = Registration::new(StateMap::default(), 10);
+        assert_eq!(reg.context().map(|c| c.body_limit), Some(10));
     }
 }

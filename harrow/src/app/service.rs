@@ -51,8 +51,9 @@ impl AppService {
 
     /// Answers one request.
     pub fn handle(&self, mut req: Request) -> impl Future<Output = Response> + 'static {
-        req.extensions_mut()
-            .insert(self.inner.registration.context());
+        if let Some(context) = self.inner.registration.context() {
+            req.extensions_mut().insert(context);
+        }
         let inner = &self.inner;
         if inner.catch_panics {
             CatchUnwind::new(|| inner.chain.call(req))
