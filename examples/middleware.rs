@@ -34,11 +34,12 @@ fn app() -> App {
     App::new()
         .get("/hello", hello)
         .nest("/admin", admin)
-        // The layer added last runs first: the access log sees everything.
+        // The layer added last runs first: the request id is set before the
+        // access log records the request.
         .layer(Timeout::new(Duration::from_secs(5)))
         .layer(Cors::new().allow_origin("http://localhost:8080"))
-        .layer(SetRequestId::new())
         .layer(AccessLog::new())
+        .layer(SetRequestId::new())
 }
 
 fn main() -> Result<(), harrow::StartError> {

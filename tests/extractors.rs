@@ -424,6 +424,22 @@ fn remote_address_over_a_socket_is_the_peer() {
 }
 
 #[test]
+fn body_over_the_app_limit_is_413_over_a_socket() {
+    async fn len(body: Bytes) -> String {
+        body.len().to_string()
+    }
+    let server = spawn_server(|| App::new().post("/len", len).body_limit(16));
+    let res = harrow_tests::request(server.addr(), "POST", "/len", &[], &[b'x'; 16]);
+    assert_eq!((res.status, res.text().as_str()), (200, "16"));
+    let res = harrow_tests::request(server.addr(), "POST", "/len", &[], &[b'x'; 17]);
+    assert_eq!(res.status, 413);
+    assert_eq!(
+        res.text(),
+        "request body is larger than the limit of 16 bytes"
+    );
+}
+
+#[test]
 fn json_over_a_socket() {
     let server = spawn_server(|| App::new().post("/repo", echo_repo));
     let res = harrow_tests::request(

@@ -314,9 +314,13 @@ impl tracing::Subscriber for Capture {
 #[test]
 fn access_log_records_method_path_and_status() {
     let capture = Capture::default();
-    let client = TestClient::new(App::new().get("/hello", ok).layer(AccessLog::new()));
+    let app = App::new()
+        .get("/hello", ok)
+        .layer(AccessLog::new())
+        .layer(SetRequestId::new());
+    let client = TestClient::new(app);
     tracing::subscriber::with_default(capture.clone(), || {
-        client.get("/hello").send();
+        client.get("/hello").header("x-request-id", "req-1").send();
         client.post("/hello").send();
     });
     let lines = capture.0.lock().unwrap().clone();
@@ -331,6 +335,7 @@ fn access_log_records_method_path_and_status() {
         access[0]
     );
     assert!(access[0].contains("path=/hello"), "{}", access[0]);
+    assert!(access[0].contains("request_id=\"req-1\""), "{}", access[0]);
     assert!(
         access[1].contains("method=POST") && access[1].contains("status=405"),
         "{}",

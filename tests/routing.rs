@@ -2,8 +2,8 @@
 //! OPTIONS, fallback, scopes, duplicate detection and the route table.
 
 use harrow::extract::PathParams;
-use harrow::test::{TestClient, spawn_server};
-use harrow::{App, Method, Path, Route, RouteError, Scope, Site, StatusCode};
+use harrow::test::{TestClient, spawn_server, spawn_server_with_config};
+use harrow::{App, Config, Driver, Method, Path, Route, RouteError, Scope, Site, StatusCode};
 
 async fn hello() -> &'static str {
     "hello"
@@ -287,7 +287,21 @@ fn route_table_lists_every_route_sorted_by_path() {
 #[test]
 fn over_a_socket_404_405_and_head_behave_the_same() {
     let server = spawn_server(app);
-    let addr = server.addr();
+    socket_routing(server.addr());
+}
+
+#[test]
+fn over_a_socket_on_the_epoll_driver_too() {
+    let config = Config {
+        workers: Some(1),
+        driver: Driver::Epoll,
+        ..Config::default()
+    };
+    let server = spawn_server_with_config(app, config).expect("the server starts on epoll");
+    socket_routing(server.addr());
+}
+
+fn socket_routing(addr: std::net::SocketAddr) {
     let res = harrow_tests::get(addr, "/users/5");
     assert_eq!((res.status, res.text().as_str()), (200, "user 5"));
     let res = harrow_tests::get(addr, "/nope");

@@ -27,7 +27,9 @@ pub use run::{
 };
 
 pub use bytes::Bytes;
-pub use harrow_server::{Body, Config, RemoteAddr, ServerHandle, StopHandle, rt};
+pub use harrow_server::{
+    Body, Config, Driver, Protocols, RemoteAddr, ServerHandle, StopHandle, rt,
+};
 pub use http::{self, HeaderMap, Method, StatusCode, Uri, header};
 
 #[cfg(feature = "macros")]

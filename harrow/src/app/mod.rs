@@ -119,7 +119,10 @@ impl App {
     }
 
     /// The largest request body the body extractors read, in bytes
-    /// (default 2 MiB); a larger body is refused with 413.
+    /// (default 2 MiB); a larger body is refused with 413, before reading
+    /// it when its Content-Length already says so. The server's own
+    /// [`Config::max_body_size`](crate::Config::max_body_size) (also 2 MiB
+    /// by default) applies first: raise both to accept larger bodies.
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.body_limit = bytes;
         self

@@ -5,13 +5,17 @@ use std::time::Instant;
 
 use harrow_server::RemoteAddr;
 
-use super::{Middleware, Next};
+use super::{Middleware, Next, RequestId};
 use crate::request::Request;
 use crate::response::Response;
 
 /// Logs each request once answered, as an `INFO` event with target
 /// `harrow::access` and the fields `method`, `path`, `status`,
-/// `elapsed_us` and `remote`. Install a `tracing` subscriber to see them.
+/// `elapsed_us`, `remote` and `request_id` (set when [`SetRequestId`]
+/// runs before it, i.e. is added after it). Install a `tracing` subscriber
+/// to see them.
+///
+/// [`SetRequestId`]: super::SetRequestId
 ///
 /// ```
 /// let app = harrow::App::new().layer(harrow::middleware::AccessLog::new());
@@ -35,6 +39,7 @@ impl Middleware for AccessLog {
         let method = req.method().clone();
         let path = req.uri().path().to_owned();
         let remote = req.extensions().get::<RemoteAddr>().map(|r| r.0);
+        let request_id = req.extensions().get::<RequestId>().map(|id| id.0.clone());
         async move {
             let res = next.run(req).await;
             let elapsed = start.elapsed();
@@ -45,6 +50,7 @@ impl Middleware for AccessLog {
                 status = res.status().as_u16(),
                 elapsed_us = elapsed.as_micros() as u64,
                 remote = ?remote,
+                request_id = request_id.as_deref().unwrap_or(""),
                 "{method} {path} {} {elapsed:?}",
                 res.status().as_u16(),
             );
