@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 
 use harrow::extract::rejection::PathRejection;
-use harrow::extract::{Header, TypedHeader, UserAgent, path_param};
+use harrow::extract::{Extension, Header, TypedHeader, UserAgent, path_param};
 use harrow::http::HeaderValue;
 use harrow::test::{TestClient, spawn_server};
 use harrow::{
@@ -382,6 +382,32 @@ fn method_uri_remote_address_and_whole_request() {
     assert_eq!(
         c.post("/whole").body("12345").send().text(),
         "POST /whole 5"
+    );
+}
+
+#[derive(Clone)]
+struct User(String);
+
+#[test]
+fn extension_from_a_middleware_and_when_missing() {
+    async fn login(mut req: Request, next: harrow::middleware::Next) -> Response {
+        req.extensions_mut().insert(User("ann".into()));
+        next.run(req).await
+    }
+    async fn me(Extension(User(name)): Extension<User>, version: harrow::http::Version) -> String {
+        format!("{name} over {version:?}")
+    }
+    let with = client(
+        App::new()
+            .get("/me", me)
+            .layer(harrow::middleware::from_fn(login)),
+    );
+    assert_eq!(with.get("/me").send().text(), "ann over HTTP/1.1");
+    let res = client(App::new().get("/me", me)).get("/me").send();
+    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        res.text(),
+        "no request extension of type `User`: is the middleware that inserts it installed?"
     );
 }
 

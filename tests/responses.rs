@@ -57,6 +57,9 @@ async fn with_headers() -> (StatusCode, [(&'static str, &'static str); 2], &'sta
         "a,b",
     )
 }
+async fn cached() -> ([(&'static str, &'static str); 1], Html<&'static str>) {
+    ([("cache-control", "max-age=60")], Html("<p>cached</p>"))
+}
 async fn maybe(harrow::Query(q): harrow::Query<Vec<(String, String)>>) -> Result<String, Error> {
     match q.first() {
         Some((k, _)) if k == "fail" => Err(Error::conflict("already there")),
@@ -102,6 +105,7 @@ fn app() -> App {
         .get("/teapot", teapot)
         .post("/created", created)
         .get("/headers", with_headers)
+        .get("/cached", cached)
         .get("/maybe", maybe)
         .get("/manual", manual)
         .get("/stream", stream)
@@ -151,6 +155,10 @@ fn status_codes_alone_and_in_tuples() {
     assert_eq!(res.header("x-one"), Some("1"));
     assert_eq!(res.header("content-type"), Some("text/csv"));
     assert_eq!(res.text(), "a,b");
+    let res = c.get("/cached").send();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.header("cache-control"), Some("max-age=60"));
+    assert_eq!(res.header("content-type"), Some("text/html; charset=utf-8"));
 }
 
 #[test]

@@ -16,12 +16,15 @@
 //! | `Bytes`, `String` | the body | 413, 400 (not UTF-8) |
 //! | `HeaderMap`, [`TypedHeader<H>`] | the headers | 400 missing or bad header |
 //! | [`State<T>`] | the worker's state, from `App::state` | 500 when never registered |
-//! | `Method`, `Uri`, `RemoteAddr`, `Request` | the request itself | none |
+//! | [`Extension<T>`] | a value a middleware inserted | 500 when absent |
+//! | `Method`, `Uri`, `Version`, `Extensions`, `RemoteAddr` | the request head | none |
+//! | `Request` | the whole request (last argument) | none |
 //!
 //! `Option<T>` makes any parts extractor optional, and `Result<T, T::Rejection>`
 //! hands the rejection to the handler.
 
 mod body;
+mod extension;
 mod form;
 mod header;
 #[cfg(feature = "json")]
@@ -40,6 +43,7 @@ use crate::request::Request;
 use crate::response::IntoResponse;
 
 pub use body::body_limit;
+pub use extension::Extension;
 pub use form::Form;
 pub use header::{ContentLength, ContentType, Header, Host, TypedHeader, UserAgent};
 #[cfg(feature = "json")]

@@ -5,7 +5,7 @@ use std::convert::Infallible;
 
 use harrow_server::RemoteAddr;
 use http::request::Parts;
-use http::{Extensions, Method, Uri};
+use http::{Extensions, Method, Uri, Version};
 
 use crate::extract::rejection::MissingRemoteAddr;
 use crate::extract::{FromRequest, FromRequestParts};
@@ -26,6 +26,15 @@ impl FromRequestParts for Uri {
 
     async fn from_request_parts(parts: &mut Parts) -> Result<Self, Self::Rejection> {
         Ok(parts.uri.clone())
+    }
+}
+
+/// The HTTP version the request came over.
+impl FromRequestParts for Version {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts) -> Result<Self, Self::Rejection> {
+        Ok(parts.version)
     }
 }
 

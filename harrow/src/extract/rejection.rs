@@ -38,6 +38,7 @@ rejection_response!(
     FormRejection,
     HeaderRejection,
     MissingState,
+    MissingExtension,
     MissingRemoteAddr
 );
 
@@ -357,6 +358,29 @@ impl fmt::Display for MissingState {
         write!(
             f,
             "no application state of type `{}`: register it with `App::state`",
+            self.type_name
+        )
+    }
+}
+
+/// 500: [`Extension<T>`](crate::extract::Extension) found no value of its type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingExtension {
+    pub(crate) type_name: String,
+}
+
+impl MissingExtension {
+    /// Always 500 Internal Server Error.
+    pub fn status(&self) -> StatusCode {
+        StatusCode::INTERNAL_SERVER_ERROR
+    }
+}
+
+impl fmt::Display for MissingExtension {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "no request extension of type `{}`: is the middleware that inserts it installed?",
             self.type_name
         )
     }

@@ -173,6 +173,17 @@ impl<T: IntoResponse> IntoResponse for (StatusCode, T) {
     }
 }
 
+impl<H: IntoResponseHeaders, T: IntoResponse> IntoResponse for (H, T) {
+    fn into_response(self) -> Response {
+        let (headers, body) = self;
+        let mut res = body.into_response();
+        match headers.apply(res.headers_mut()) {
+            Ok(()) => res,
+            Err(e) => e.into_response(),
+        }
+    }
+}
+
 impl<H: IntoResponseHeaders, T: IntoResponse> IntoResponse for (StatusCode, H, T) {
     fn into_response(self) -> Response {
         let (status, headers, body) = self;
@@ -227,6 +238,14 @@ mod tests {
         let res = (StatusCode::CREATED, [("x-id", "7")], "made").into_response();
         assert_eq!(res.status(), 201);
         assert_eq!(res.headers()["x-id"], "7");
+        assert_eq!(content_type(&res), Some(TEXT_PLAIN));
+    }
+
+    #[test]
+    fn headers_and_body_keep_status_200() {
+        let res = ([("cache-control", "no-store")], "fresh").into_response();
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.headers()["cache-control"], "no-store");
         assert_eq!(content_type(&res), Some(TEXT_PLAIN));
     }
 
