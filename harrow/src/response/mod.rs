@@ -36,7 +36,8 @@ pub(crate) const OCTET_STREAM: &str = "application/octet-stream";
 /// Converts a value into a [`Response`].
 ///
 /// Implemented for text, bytes, status codes, tuples of a status and/or
-/// headers with a body, `Result<T, E>` where both sides convert, and the
+/// headers with a body, `Result<T, E>` where both sides convert, `Option<T>`
+/// (`None` is a 404), and the
 /// framework's own response helpers. Implement it for your own types to
 /// return them from handlers.
 ///
@@ -165,6 +166,16 @@ impl<T: IntoResponse, E: IntoResponse> IntoResponse for Result<T, E> {
     }
 }
 
+/// `Some` is the value's response; `None` is `404 not found` (as in Rocket).
+impl<T: IntoResponse> IntoResponse for Option<T> {
+    fn into_response(self) -> Response {
+        match self {
+            Some(v) => v.into_response(),
+            None => plain(StatusCode::NOT_FOUND, "not found"),
+        }
+    }
+}
+
 impl<T: IntoResponse> IntoResponse for (StatusCode, T) {
     fn into_response(self) -> Response {
         let mut res = self.1.into_response();
@@ -253,6 +264,14 @@ mod tests {
     fn invalid_header_becomes_a_server_error() {
         let res = (StatusCode::OK, [("bad header", "v")], "x").into_response();
         assert_eq!(res.status(), 500);
+    }
+
+    #[test]
+    fn none_is_not_found() {
+        assert_eq!(Some("x").into_response().status(), 200);
+        let res = None::<&str>.into_response();
+        assert_eq!(res.status(), 404);
+        assert_eq!(res.body().exact_len(), Some(9));
     }
 
     #[test]
