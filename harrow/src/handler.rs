@@ -23,7 +23,7 @@ pub(crate) type BoxFuture = Pin<Box<dyn Future<Output = Response>>>;
 /// inferred and never written by users.
 ///
 /// ```
-/// use harrow::{App, Json, Path, State};
+/// use harrow::{App, Path, State};
 /// use std::rc::Rc;
 ///
 /// async fn show(Path(id): Path<u32>, State(prefix): State<Rc<str>>) -> String {

@@ -74,3 +74,28 @@ impl std::fmt::Debug for AppService {
         f.debug_struct("AppService").finish_non_exhaustive()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use harrow_server::Body;
+
+    #[test]
+    fn a_failing_service_answers_500_with_its_message() {
+        let service = AppService::failing("duplicate route `GET /x`".into());
+        let req = http::Request::builder()
+            .uri("/anything")
+            .body(Body::empty())
+            .expect("a valid request");
+        let res = harrow_server::rt::block_on(async {
+            let res = service.handle(req).await;
+            let status = res.status();
+            (status, res.into_body().collect(1024).await)
+        });
+        assert_eq!(res.0, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(
+            res.1.expect("a full body").as_ref(),
+            b"duplicate route `GET /x`"
+        );
+    }
+}
