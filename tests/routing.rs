@@ -269,6 +269,17 @@ fn malformed_paths_and_prefixes_are_errors() {
 }
 
 #[test]
+fn a_route_without_methods_is_an_error() {
+    let route = Route::with_methods([], "/x", hello).with_site(Site::new("hello", "src/a.rs", 4));
+    let err = App::new().route(route).into_service().unwrap_err();
+    assert!(matches!(err, RouteError::NoMethods { .. }));
+    assert_eq!(
+        err.to_string(),
+        "route `/x` of `hello` at src/a.rs:4 answers no method"
+    );
+}
+
+#[test]
 fn route_table_lists_every_route_sorted_by_path() {
     let app = App::new()
         .route(Route::new(Method::GET, "/b", hello).with_site(Site::new("hello", "src/main.rs", 3)))

@@ -56,6 +56,13 @@ pub enum RouteError {
         /// The handler that uses it.
         origin: Box<Origin>,
     },
+    /// A route was given an empty list of methods.
+    NoMethods {
+        /// The template.
+        path: String,
+        /// The handler that uses it.
+        origin: Box<Origin>,
+    },
     /// A scope prefix is malformed.
     InvalidPrefix {
         /// The prefix.
@@ -92,6 +99,9 @@ impl fmt::Display for RouteError {
                 reason,
                 origin,
             } => write!(f, "invalid route path `{path}` for {origin}: {reason}"),
+            RouteError::NoMethods { path, origin } => {
+                write!(f, "route `{path}` of {origin} answers no method")
+            }
             RouteError::InvalidPrefix { prefix, reason } => {
                 write!(f, "invalid scope prefix `{prefix}`: {reason}")
             }

@@ -61,6 +61,12 @@ impl Router {
                     origin: Box::new(origin),
                 });
             }
+            if route.methods.is_empty() {
+                return Err(RouteError::NoMethods {
+                    path: route.path,
+                    origin: Box::new(origin),
+                });
+            }
             let index = match by_template.get(&route.path) {
                 Some(&i) => i,
                 None => {
