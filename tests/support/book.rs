@@ -18,6 +18,14 @@ macro_rules! chapters {
 
 chapters! {
     Introduction => "introduction.md",
+    QuickStart => "quick-start.md",
+    HandlersAndRouting => "handlers-and-routing.md",
+    Extractors => "extractors.md",
+    Responses => "responses.md",
+    State => "state.md",
+    Middleware => "middleware.md",
+    Errors => "errors.md",
+    Testing => "testing.md",
     ServerConfiguration => "server-configuration.md",
     Http2 => "http2.md",
     GracefulShutdown => "graceful-shutdown.md",
