@@ -33,4 +33,5 @@ chapters! {
     Security => "security.md",
     Performance => "performance.md",
     Internals => "internals.md",
+    Troubleshooting => "troubleshooting.md",
 }
