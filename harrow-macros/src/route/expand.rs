@@ -5,7 +5,7 @@
 //! * the function, untouched;
 //! * `struct user {}`: the fn's name in the type namespace (Rocket's trick),
 //!   so `routes![user]` can ask it for its `Route`;
-//! * inside `const _: () = { … };`: the `RouteInfo` impl, a wrapper
+//! * inside `const _: () = { … };`: the `HandlerRoute` impl, a wrapper
 //!   `__harrow_handler(Request) -> Response` that extracts each argument,
 //!   and an `inventory` entry that puts the route in the program's table.
 
@@ -24,24 +24,24 @@ pub(crate) fn expand(parsed: &Parsed, plan: &Plan) -> TokenStream {
     let name_str = name.to_string();
     let path = &plan.path;
     let methods = &plan.methods;
+    let method_consts = methods.iter().map(|m| format_ident!("{}", m));
     let handler = handler(parsed, plan);
     quote! {
         #func
 
         #[doc(hidden)]
-        #[allow(non_camel_case_types)]
+        #[allow(non_camel_case_types, dead_code)]
         #vis struct #name {}
 
         const _: () = {
-            impl ::harrow::__private::RouteInfo for #name {
+            impl ::harrow::__private::HandlerRoute for #name {
                 fn route() -> ::harrow::__private::Route {
                     ::harrow::__private::route(
-                        &[#(#methods),*],
+                        &[#(::harrow::__private::Method::#method_consts),*],
                         #path,
                         __harrow_handler,
                         ::harrow::__private::Site::new(
                             #name_str,
-                            ::core::module_path!(),
                             ::core::file!(),
                             ::core::line!(),
                         ),
@@ -59,7 +59,7 @@ pub(crate) fn expand(parsed: &Parsed, plan: &Plan) -> TokenStream {
                     module: ::core::module_path!(),
                     file: ::core::file!(),
                     line: ::core::line!(),
-                    route: <#name as ::harrow::__private::RouteInfo>::route,
+                    route: <#name as ::harrow::__private::HandlerRoute>::route,
                 }
             }
         };
@@ -93,13 +93,13 @@ fn handler(parsed: &Parsed, plan: &Plan) -> TokenStream {
                     ::harrow::__private::from_parts::<#ty>(&mut __harrow_parts).await
                 },
                 Binding::Request => quote_spanned! {ty.span()=>
-                    ::harrow::__private::from_request::<#ty>(__harrow_parts, __harrow_body).await
+                    ::harrow::__private::from_request::<#ty, _>(__harrow_parts, __harrow_body).await
                 },
             };
             steps.push(quote! {
                 let #var: #ty = match #get {
-                    ::core::result::Result::Ok(v) => v,
-                    ::core::result::Result::Err(r) => return r,
+                    ::core::result::Result::Ok(__harrow_value) => __harrow_value,
+                    ::core::result::Result::Err(__harrow_rejection) => return __harrow_rejection,
                 };
             });
         }
@@ -127,5 +127,58 @@ fn handler(parsed: &Parsed, plan: &Plan) -> TokenStream {
             let __harrow_out: #ret = #name(#(#vars),*).await;
             #respond
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::Diag;
+    use crate::route::parse::{Kind, parse};
+    use crate::route::validate::validate;
+    use quote::quote;
+
+    fn expand_ok(attr: TokenStream, item: TokenStream) -> String {
+        let parsed = parse(Kind::Shorthand("GET"), attr, item).expect("parses");
+        let mut diag = Diag::default();
+        let plan = validate(&parsed, &mut diag);
+        assert!(diag.finish().is_ok());
+        expand(&parsed, &plan).to_string()
+    }
+
+    #[test]
+    fn names_only_the_private_door_and_prefixed_idents() {
+        let out = expand_ok(
+            quote!("/users/{id}"),
+            quote!(
+                pub async fn user(id: u64, q: Query<Q>, body: String) -> String {
+                    todo()
+                }
+            ),
+        );
+        for (i, _) in out.match_indices(":: harrow ::") {
+            assert!(
+                out[i..].starts_with(":: harrow :: __private ::"),
+                "{}",
+                &out[i..i + 40]
+            );
+        }
+        for word in ["let", "fn", "mut"] {
+            let pat = format!("{word} ");
+            for (i, _) in out.match_indices(&pat) {
+                let next = out[i + pat.len()..].split(' ').next().unwrap_or("");
+                let user_items = ["user", "route", "(mut", "mut"];
+                assert!(
+                    next.starts_with("__harrow_") || user_items.contains(&next),
+                    "generated `{word} {next}`"
+                );
+            }
+        }
+        assert!(out.contains("const _ : () ="), "{out}");
+        assert!(out.contains("pub struct user { }"), "{out}");
+        assert!(
+            out.contains("path_param :: < u64 > (& __harrow_parts , \"id\")"),
+            "{out}"
+        );
     }
 }
