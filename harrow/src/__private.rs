@@ -191,16 +191,34 @@ impl MainArgs {
 /// bound address, serves until SIGINT or SIGTERM, then drains. Any failure to
 /// start is printed as one `error: …` line and the process exits with
 /// status 1 (no panic, no backtrace).
-pub fn main(app: fn() -> crate::App, args: MainArgs) {
+pub fn main<A: FactoryOutput + 'static>(app: fn() -> A, args: MainArgs) {
     if let Err(message) = launch(app, &args) {
         eprintln!("error: {message}");
         std::process::exit(1);
     }
 }
 
-fn launch(app: fn() -> crate::App, args: &MainArgs) -> Result<(), String> {
+/// What the function under `#[harrow::main]` may return. This trait exists
+/// for its error message.
+#[diagnostic::on_unimplemented(
+    message = "`#[harrow::main]` goes on a function returning `harrow::App`, not `{Self}`",
+    label = "the app factory must return `App`",
+    note = "write `fn main() -> App {{ App::new() }}`: it runs once per worker"
+)]
+pub trait FactoryOutput {
+    /// The app.
+    fn into_app(self) -> crate::App;
+}
+
+impl FactoryOutput for crate::App {
+    fn into_app(self) -> crate::App {
+        self
+    }
+}
+
+fn launch<A: FactoryOutput + 'static>(app: fn() -> A, args: &MainArgs) -> Result<(), String> {
     let (addr, config) = args.resolve(|key| std::env::var(key).ok())?;
-    let make_app = move || app().routes(crate::registered_routes());
+    let make_app = move || app().into_app().routes(crate::registered_routes());
     crate::run_with_config(make_app, addr.as_str(), config).map_err(|e| e.to_string())
 }
 
