@@ -7,6 +7,10 @@ use harrow::prelude::*;
 use harrow::test::TestClient;
 use serde::Deserialize;
 
+// Links the library crate, and with it the routes it declares; nothing
+// else from it is named.
+use harrow_macro_lib as _;
+
 #[get("/hello")]
 async fn hello() -> &'static str {
     "Hello, world!"
@@ -143,7 +147,6 @@ fn registry_serves_handlers_from_every_module() {
 
 #[test]
 fn registry_includes_a_library_crates_handlers() {
-    assert_eq!(harrow_macro_lib::version(), env!("CARGO_PKG_VERSION"));
     let (status, text) = get_text(registered_app(), "/lib/ping");
     assert_eq!(
         (status, text.as_str()),
@@ -233,4 +236,131 @@ fn duplicate_routes_name_both_handlers_and_their_lines() {
 fn the_original_functions_stay_callable() {
     let text = harrow_server::rt::block_on(users::show(3));
     assert_eq!(text, "user 3");
+}
+
+mod main_attribute {
+    //! `#[harrow::main]` as a user meets it: `tests/bin/macro_main.rs` run as
+    //! a child process.
+
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::process::{Child, Command, Output, Stdio};
+    use std::time::{Duration, Instant};
+
+    fn fixture() -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_macro-main"));
+        cmd.env_remove("HARROW_ADDR")
+            .env_remove("HARROW_WORKERS")
+            .env_remove("FIXTURE_DUPLICATE");
+        cmd
+    }
+
+    /// Waits for the child to exit, killing it after `limit`.
+    fn wait_with_limit(mut child: Child, limit: Duration) -> std::process::ExitStatus {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = child.try_wait().expect("try_wait") {
+                return status;
+            }
+            if start.elapsed() > limit {
+                let _ = child.kill();
+                panic!("the server did not exit within {limit:?}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn run_to_end(cmd: &mut Command) -> Output {
+        let child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("fixture starts");
+        child.wait_with_output().expect("fixture exits")
+    }
+
+    #[test]
+    fn serves_every_annotated_route_and_drains_on_sigterm() {
+        let mut child = fixture()
+            .env("HARROW_WORKERS", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("fixture starts");
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        let mut printed = String::new();
+        let addr = loop {
+            let mut line = String::new();
+            if stdout.read_line(&mut line).expect("read stdout") == 0 {
+                let _ = child.kill();
+                panic!("exited before listening; printed:\n{printed}");
+            }
+            printed.push_str(&line);
+            if let Some(addr) = line.trim().strip_prefix("listening on http://") {
+                break addr.to_owned();
+            }
+        };
+        assert!(
+            printed.contains("GET  /hello       hello (tests/bin/macro_main.rs:10)"),
+            "{printed}"
+        );
+        assert!(printed.contains("/users/{id}"), "{printed}");
+
+        let mut stream = TcpStream::connect(&addr).expect("connect");
+        stream
+            .write_all(b"GET /users/12 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .expect("send");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).expect("read");
+        assert!(response.starts_with("HTTP/1.1 200 OK\r\n"), "{response}");
+        assert!(response.ends_with("\r\n\r\nuser 12"), "{response}");
+
+        let killed = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(killed.success());
+        let status = wait_with_limit(child, Duration::from_secs(10));
+        assert!(status.success(), "{status:?}");
+    }
+
+    #[test]
+    fn a_bad_worker_count_is_one_line_and_status_1() {
+        let out = run_to_end(fixture().env("HARROW_WORKERS", "zero"));
+        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr),
+            "error: HARROW_WORKERS must be a whole number above zero, got `zero`\n"
+        );
+        assert!(out.stdout.is_empty());
+    }
+
+    #[test]
+    fn a_duplicate_route_names_both_handlers_and_exits_1() {
+        let out = run_to_end(fixture().env("FIXTURE_DUPLICATE", "1"));
+        assert_eq!(out.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.starts_with("error: duplicate route `GET /hello`"),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("`hello` at tests/bin/macro_main.rs:10"),
+            "{stderr}"
+        );
+    }
+
+    #[test]
+    fn a_bind_failure_is_one_line_and_status_1() {
+        let taken = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = taken.local_addr().expect("addr").to_string();
+        let out = run_to_end(fixture().env("HARROW_ADDR", &addr));
+        assert_eq!(out.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.starts_with("error: "), "{stderr}");
+        assert!(stderr.contains(&addr), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
 }

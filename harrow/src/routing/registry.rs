@@ -6,10 +6,10 @@
 //! anyone writing the list. `#[harrow::main]` serves them all; a hand-written
 //! `main` gets them with [`registered_routes`].
 //!
-//! A handler in a library crate is linked only when the program uses that
-//! crate: name at least one of its items (e.g. `use my_routes as _;` is not
-//! enough for rustc, but calling any function or using any type of the crate
-//! is).
+//! A library crate's handlers are in the table when the program links that
+//! crate. Rust drops a dependency that the code never mentions, so a crate
+//! that only holds handlers needs one line in the program:
+//! `use my_routes as _;`.
 
 use crate::routing::Route;
 

@@ -1,5 +1,6 @@
 //! Handlers defined in a library crate. A program that links this crate
-//! gets these routes in its registry without listing them.
+//! (`use harrow_macro_lib as _;` is enough) gets these routes in its
+//! registry without listing them.
 
 use harrow::prelude::*;
 
@@ -13,10 +14,4 @@ pub async fn ping() -> &'static str {
 #[get("/lib/square/{n}")]
 pub async fn square(n: i64) -> String {
     (n * n).to_string()
-}
-
-/// The library's version, which a program calls to be sure the crate is
-/// linked (an unused dependency is dropped by rustc, and its routes with it).
-pub fn version() -> &'static str {
-    env!("CARGO_PKG_VERSION")
 }
