@@ -110,11 +110,14 @@ fn handler(parsed: &Parsed, plan: &Plan) -> TokenStream {
     } else {
         quote!(_)
     };
-    let ret = match &parsed.func.sig.output {
-        syn::ReturnType::Default => quote!(()),
-        syn::ReturnType::Type(_, ty) => quote!(#ty),
+    // Spanned at the return type, so an output that is no response is
+    // reported there. No type is written on `__harrow_out`: the handler may
+    // return `impl IntoResponse`.
+    let ret_span = match &parsed.func.sig.output {
+        syn::ReturnType::Default => name.span(),
+        syn::ReturnType::Type(_, ty) => ty.span(),
     };
-    let respond = quote_spanned! {ret.span()=>
+    let respond = quote_spanned! {ret_span=>
         ::harrow::__private::respond(__harrow_out)
     };
     quote! {
@@ -124,7 +127,7 @@ fn handler(parsed: &Parsed, plan: &Plan) -> TokenStream {
         ) -> ::harrow::__private::Response {
             let (mut __harrow_parts, #body) = ::harrow::__private::split(__harrow_req);
             #(#steps)*
-            let __harrow_out: #ret = #name(#(#vars),*).await;
+            let __harrow_out = #name(#(#vars),*).await;
             #respond
         }
     }

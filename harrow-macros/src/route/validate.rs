@@ -141,6 +141,15 @@ fn signature(parsed: &Parsed, diag: &mut Diag) {
              write a non-generic wrapper that calls the generic function",
         );
     }
+    for arg in &parsed.params {
+        if let Type::ImplTrait(t) = &*arg.ty {
+            diag.error(
+                t,
+                "a route handler cannot be generic: `impl Trait` arguments are generic; \
+                 name a concrete extractor type",
+            );
+        }
+    }
     if let Some(r) = sig.receiver() {
         diag.error(
             r,
