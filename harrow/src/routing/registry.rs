@@ -43,12 +43,28 @@ pub(crate) fn registered() -> Vec<&'static Registered> {
     all
 }
 
-/// The routes of every annotated handler linked into the program, in the
-/// order of [`registered`].
+/// The routes of every annotated handler linked into the program, ordered
+/// by source file and line.
 ///
-/// Add them to an app with `App::new().routes(harrow::registered_routes())`;
-/// two of them with the same method and path make the app fail to start
-/// with an error naming both handlers and their `file:line`.
+/// `#[harrow::main]` adds them to the app for you; a hand-written `main`
+/// adds them with `App::new().routes(harrow::registered_routes())`. Two of
+/// them with the same method and path make the app fail to start with an
+/// error naming both handlers and their `file:line`.
+///
+/// ```
+/// use harrow::prelude::*;
+///
+/// #[get("/greeting")]
+/// async fn greeting() -> &'static str {
+///     "Hello, world!"
+/// }
+///
+/// let routes = harrow::registered_routes();
+/// let route = routes.iter().find(|r| r.path() == "/greeting").unwrap();
+/// assert_eq!(route.methods(), [Method::GET]);
+/// assert_eq!(route.site().unwrap().name, "greeting");
+/// let app = App::new().routes(routes);
+/// ```
 pub fn registered_routes() -> Vec<Route> {
     registered().into_iter().map(|r| (r.route)()).collect()
 }
