@@ -66,44 +66,47 @@ pub(crate) fn expand(parsed: &Parsed, plan: &Plan) -> TokenStream {
     }
 }
 
-/// `async fn __harrow_handler(Request) -> Response`: path parameters
-/// first, then the head extractors in order, then the body extractor.
+/// `async fn __harrow_handler(Request) -> Response`: extracts every
+/// argument, calls the handler and converts its output.
 fn handler(parsed: &Parsed, plan: &Plan) -> TokenStream {
     let name = &parsed.func.sig.ident;
     let vars: Vec<_> = (0..parsed.params.len())
         .map(|i| format_ident!("__harrow_arg{}", i))
         .collect();
-    let mut steps = Vec::new();
-    let order = [
-        Binding::PathParam(String::new()),
-        Binding::Parts,
-        Binding::Request,
-    ];
-    for stage in &order {
-        for ((arg, binding), var) in parsed.params.iter().zip(&plan.bindings).zip(&vars) {
-            if std::mem::discriminant(binding) != std::mem::discriminant(stage) {
-                continue;
-            }
-            let ty = &arg.ty;
-            let get = match binding {
-                Binding::PathParam(p) => quote_spanned! {ty.span()=>
-                    ::harrow::__private::path_param::<#ty>(&__harrow_parts, #p)
-                },
-                Binding::Parts => quote_spanned! {ty.span()=>
-                    ::harrow::__private::from_parts::<#ty>(&mut __harrow_parts).await
-                },
-                Binding::Request => quote_spanned! {ty.span()=>
-                    ::harrow::__private::from_request::<#ty, _>(__harrow_parts, __harrow_body).await
-                },
+    // Path parameters first, then the head extractors in their order, then
+    // the body extractor, which consumes the head.
+    let stage = |b: &Binding| match b {
+        Binding::PathParam(_) => 0,
+        Binding::Parts => 1,
+        Binding::Request => 2,
+    };
+    let mut args: Vec<_> = parsed
+        .params
+        .iter()
+        .zip(&plan.bindings)
+        .zip(&vars)
+        .collect();
+    args.sort_by_key(|((_, binding), _)| stage(binding));
+    let steps = args.into_iter().map(|((arg, binding), var)| {
+        let ty = &arg.ty;
+        let get = match binding {
+            Binding::PathParam(p) => quote_spanned! {ty.span()=>
+                ::harrow::__private::path_param::<#ty>(&__harrow_parts, #p)
+            },
+            Binding::Parts => quote_spanned! {ty.span()=>
+                ::harrow::__private::from_parts::<#ty>(&mut __harrow_parts).await
+            },
+            Binding::Request => quote_spanned! {ty.span()=>
+                ::harrow::__private::from_request::<#ty, _>(__harrow_parts, __harrow_body).await
+            },
+        };
+        quote! {
+            let #var: #ty = match #get {
+                ::core::result::Result::Ok(__harrow_value) => __harrow_value,
+                ::core::result::Result::Err(__harrow_rejection) => return __harrow_rejection,
             };
-            steps.push(quote! {
-                let #var: #ty = match #get {
-                    ::core::result::Result::Ok(__harrow_value) => __harrow_value,
-                    ::core::result::Result::Err(__harrow_rejection) => return __harrow_rejection,
-                };
-            });
         }
-    }
+    });
     let takes_body = plan.bindings.contains(&Binding::Request);
     let body = if takes_body {
         quote!(__harrow_body)
