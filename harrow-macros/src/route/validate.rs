@@ -13,6 +13,11 @@ const METHODS: [&str; 9] = [
     "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "CONNECT", "TRACE",
 ];
 
+/// The attributes this crate defines for handlers.
+const ROUTE_ATTRIBUTES: [&str; 8] = [
+    "get", "post", "put", "delete", "patch", "head", "options", "route",
+];
+
 /// How one handler parameter gets its value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Binding {
@@ -147,6 +152,17 @@ fn signature(parsed: &Parsed, diag: &mut Diag) {
                 t,
                 "a route handler cannot be generic: `impl Trait` arguments are generic; \
                  name a concrete extractor type",
+            );
+        }
+    }
+    for attr in &parsed.func.attrs {
+        let last = attr.path().segments.last().map(|s| s.ident.to_string());
+        if last.is_some_and(|n| ROUTE_ATTRIBUTES.contains(&n.as_str())) {
+            diag.error(
+                attr,
+                "one route attribute per handler: for several methods use \
+                 #[route(\"/p\", method = \"GET\", method = \"POST\")]; for several paths, \
+                 write one small handler per path",
             );
         }
     }
