@@ -91,8 +91,26 @@ pub fn respond<R: IntoResponse>(out: R) -> Response {
 /// a type of the same name that knows the route). The result is a
 /// `Vec<Route>`, for [`App::routes`](crate::App::routes).
 ///
-/// ```ignore
+/// ```
+/// use harrow::prelude::*;
+///
+/// #[get("/hello")]
+/// async fn hello() -> &'static str {
+///     "Hello, world!"
+/// }
+///
+/// mod users {
+///     use harrow::prelude::*;
+///
+///     #[get("/users/{id}")]
+///     pub async fn show(id: u64) -> String {
+///         format!("user {id}")
+///     }
+/// }
+///
 /// let app = App::new().routes(harrow::routes![hello, users::show]);
+/// let paths: Vec<String> = app.route_table().iter().map(|r| r.path.clone()).collect();
+/// assert_eq!(paths, ["/hello", "/users/{id}"]);
 /// ```
 #[macro_export]
 macro_rules! routes {
