@@ -123,11 +123,13 @@ impl Timers {
         self.tick
     }
 
-    /// Fires every entry whose deadline has passed, and asks connections
-    /// idle for two sweeps to release their read buffers.
+    /// Fires every entry whose deadline has passed, asks connections idle
+    /// for two sweeps to release their read buffers, and refreshes the
+    /// worker's cached `Date`.
     pub(crate) fn sweep(&self) {
         let now = Instant::now();
         self.now.set(now);
+        crate::h1::DateCache::refresh_thread();
         let entries = self.entries.borrow();
         for (_, e) in entries.iter() {
             if e.fired.get().is_some() {

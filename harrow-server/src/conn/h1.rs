@@ -323,7 +323,10 @@ impl<S: Service> Conn<S> {
     /// Reads the body, calls the service, and queues or writes the response.
     /// Returns whether the connection stays open.
     async fn exchange(&mut self, head: Head) -> Result<bool, Stop> {
-        let (body, trailers) = self.read_body(&head).await?;
+        let (body, trailers) = match head.body {
+            BodyKind::Empty => (Bytes::new(), None),
+            _ => self.read_body(&head).await?,
+        };
         let is_head = head.method == Method::HEAD;
         let version = head.version;
         let mut keep_alive = head.keep_alive;
@@ -359,7 +362,7 @@ impl<S: Service> Conn<S> {
                 Framing::CloseDelimited
             }
         };
-        DateCache::with_now(|date| {
+        DateCache::with_cached(|date| {
             let head = ResponseHead {
                 status: parts.status,
                 headers: &parts.headers,
@@ -453,7 +456,7 @@ impl<S: Service> Conn<S> {
             HeaderValue::from_static("text/plain; charset=utf-8"),
         );
         let body_len = message.len() as u64 + 1;
-        DateCache::with_now(|date| {
+        DateCache::with_cached(|date| {
             let head = ResponseHead {
                 status,
                 headers: &headers,

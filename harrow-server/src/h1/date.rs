@@ -3,6 +3,10 @@
 use std::cell::RefCell;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+thread_local! {
+    static CACHE: RefCell<DateCache> = RefCell::new(DateCache::default());
+}
+
 /// A cached IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), refreshed when
 /// the second changes.
 #[derive(Debug)]
@@ -43,12 +47,16 @@ impl DateCache {
         }
     }
 
-    /// The current date from this thread's cache.
-    pub fn with_now<R>(f: impl FnOnce(&[u8]) -> R) -> R {
-        thread_local! {
-            static CACHE: RefCell<DateCache> = RefCell::new(DateCache::default());
-        }
-        CACHE.with(|c| f(c.borrow_mut().get(SystemTime::now())))
+    /// The date in this thread's cache, without reading the clock: the
+    /// worker's deadline sweep calls [`DateCache::refresh_thread`] a few times
+    /// a second, so a response costs no clock read for its `Date`.
+    pub fn with_cached<R>(f: impl FnOnce(&[u8]) -> R) -> R {
+        CACHE.with(|c| f(&c.borrow().text))
+    }
+
+    /// Brings this thread's cached date up to the current second.
+    pub fn refresh_thread() {
+        CACHE.with(|c| c.borrow_mut().refresh(SystemTime::now()));
     }
 }
 
