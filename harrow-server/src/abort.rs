@@ -7,10 +7,10 @@
 //! driver until the kernel completes it.
 
 use std::cell::{Cell, RefCell};
-use std::future::{Future, poll_fn};
-use std::pin::pin;
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Poll, Waker};
+use std::task::{Context, Poll, Waker};
 
 use slab::Slab;
 
@@ -22,23 +22,15 @@ pub(crate) struct Aborts {
 }
 
 impl Aborts {
-    /// Runs `fut` until it ends or [`abort_all`](Self::abort_all) is called.
-    pub(crate) async fn run<F: Future<Output = ()>>(self: &Rc<Self>, fut: F) {
+    /// Wraps `fut` so that it ends early once [`abort_all`](Self::abort_all)
+    /// is called. A plain struct future, so `fut` is stored once, in place.
+    pub(crate) fn wrap<F: Future<Output = ()>>(self: &Rc<Self>, fut: F) -> Abortable<F> {
         let key = self.wakers.borrow_mut().insert(None);
-        let _guard = Unregister(self, key);
-        let mut fut = pin!(fut);
-        poll_fn(|cx| {
-            if self.aborted.get() {
-                return Poll::Ready(());
-            }
-            if let Some(slot) = self.wakers.borrow_mut().get_mut(key) {
-                if !slot.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-                    *slot = Some(cx.waker().clone());
-                }
-            }
-            fut.as_mut().poll(cx)
-        })
-        .await
+        Abortable {
+            fut,
+            aborts: self.clone(),
+            key,
+        }
     }
 
     /// Ends every task started with [`run`](Self::run), now and later.
@@ -56,10 +48,36 @@ impl Aborts {
     }
 }
 
-struct Unregister<'a>(&'a Aborts, usize);
+pin_project_lite::pin_project! {
+    /// A future that ends when it completes or its worker aborts all tasks.
+    pub(crate) struct Abortable<F> {
+        #[pin]
+        fut: F,
+        aborts: Rc<Aborts>,
+        key: usize,
+    }
 
-impl Drop for Unregister<'_> {
-    fn drop(&mut self) {
-        self.0.wakers.borrow_mut().remove(self.1);
+    impl<F> PinnedDrop for Abortable<F> {
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            this.aborts.wakers.borrow_mut().remove(*this.key);
+        }
+    }
+}
+
+impl<F: Future<Output = ()>> Future for Abortable<F> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.project();
+        if this.aborts.aborted.get() {
+            return Poll::Ready(());
+        }
+        if let Some(slot) = this.aborts.wakers.borrow_mut().get_mut(*this.key) {
+            if !slot.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                *slot = Some(cx.waker().clone());
+            }
+        }
+        this.fut.poll(cx)
     }
 }

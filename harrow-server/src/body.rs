@@ -15,9 +15,12 @@ type BoxStream = Pin<Box<dyn Stream<Item = Result<Bytes, BoxError>>>>;
 
 /// A request or response body.
 ///
-/// Request bodies handed to a service are complete (the server reads them
-/// within `body_read_timeout` and `max_body_size` first). Response bodies may
-/// stream: a body of unknown length goes out chunked on HTTP/1.1.
+/// On HTTP/1.1 a request body is read whole (within `body_read_timeout` and
+/// `max_body_size`) before the service is called. On HTTP/2 it streams: the
+/// service reads chunks as they arrive, and a stream past `max_body_size` or
+/// the body deadline yields an error ([`CollectError::TooLarge`] or
+/// [`CollectError::TimedOut`] from [`Body::collect`]). Response bodies may
+/// stream: one of unknown length goes out chunked on HTTP/1.1.
 ///
 /// ```
 /// use harrow_server::Body;
@@ -116,7 +119,7 @@ impl Body {
         }
         let mut out = BytesMut::new();
         while let Some(chunk) = self.next_chunk().await {
-            let chunk = chunk.map_err(CollectError::Stream)?;
+            let chunk = chunk.map_err(CollectError::from_stream)?;
             if out.len() + chunk.len() > limit {
                 return Err(CollectError::TooLarge { limit });
             }
@@ -135,14 +138,57 @@ pub enum CollectError {
         /// The limit in bytes.
         limit: usize,
     },
+    /// The body did not arrive within the server's body timeout.
+    TimedOut,
     /// The stream yielded an error.
     Stream(BoxError),
 }
+
+impl CollectError {
+    fn from_stream(e: BoxError) -> CollectError {
+        if let Some(l) = e.downcast_ref::<LimitExceeded>() {
+            CollectError::TooLarge {
+                limit: usize::try_from(l.limit).unwrap_or(usize::MAX),
+            }
+        } else if e.is::<BodyTimedOut>() {
+            CollectError::TimedOut
+        } else {
+            CollectError::Stream(e)
+        }
+    }
+}
+
+/// A streaming request body passed the server's `max_body_size`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LimitExceeded {
+    pub(crate) limit: u64,
+}
+
+impl fmt::Display for LimitExceeded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "request body is larger than {} bytes", self.limit)
+    }
+}
+
+impl std::error::Error for LimitExceeded {}
+
+/// A streaming request body did not arrive within the body timeout.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BodyTimedOut;
+
+impl fmt::Display for BodyTimedOut {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("request body timed out")
+    }
+}
+
+impl std::error::Error for BodyTimedOut {}
 
 impl fmt::Display for CollectError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             CollectError::TooLarge { limit } => write!(f, "body is larger than {limit} bytes"),
+            CollectError::TimedOut => f.write_str("body timed out"),
             CollectError::Stream(e) => write!(f, "body stream failed: {e}"),
         }
     }

@@ -14,7 +14,7 @@ use std::time::Duration;
 use socket2::{Domain, Socket, Type};
 
 use crate::error::{Error, Kind};
-use crate::shutdown::{StopSignal, on_terminate};
+use crate::shutdown::StopSignal;
 use crate::worker::{self, Spawn, Worker};
 use crate::{Config, ServerHandle, Service, driver};
 
@@ -43,10 +43,7 @@ where
     F: Fn() -> S + Send + Sync + 'static,
     S: Service,
 {
-    let handle = start_with_config(make_service, addr, config)?;
-    let _signals =
-        on_terminate(handle.signal.clone()).map_err(|e| Error::new(Kind::WorkerStart(0), e))?;
-    handle.wait()
+    start_with_config(make_service, addr, config)?.wait_for_signal()
 }
 
 /// Starts the workers and returns once all of them accept connections.

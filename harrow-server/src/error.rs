@@ -23,6 +23,7 @@ pub(crate) enum Kind {
     StartTimeout(usize),
     WorkerPanic,
     Resolve(String),
+    Signals,
 }
 
 impl Error {
@@ -96,6 +97,7 @@ impl fmt::Display for Error {
             Kind::WorkerStart(i) => write!(f, "worker {i} failed to start")?,
             Kind::StartTimeout(i) => write!(f, "worker {i} did not start in time")?,
             Kind::WorkerPanic => f.write_str("a worker thread panicked")?,
+            Kind::Signals => f.write_str("cannot listen for SIGINT and SIGTERM")?,
             Kind::Resolve(why) if why.is_empty() => {
                 f.write_str("cannot resolve the listen address")?
             }

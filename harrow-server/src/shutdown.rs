@@ -96,6 +96,24 @@ impl ServerHandle {
         self.join()
     }
 
+    /// Waits for SIGINT or SIGTERM (or a [`StopHandle::stop`] call), then
+    /// drains and joins every worker: what [`crate::run`] does after start.
+    ///
+    /// ```no_run
+    /// use harrow_server::{service_fn, Body};
+    /// let server = harrow_server::start(
+    ///     || service_fn(|_req| async { http::Response::new(Body::from("hi")) }),
+    ///     "127.0.0.1:3000",
+    /// )?;
+    /// println!("listening on http://{}", server.local_addr());
+    /// server.wait_for_signal()?;
+    /// # Ok::<(), harrow_server::Error>(())
+    /// ```
+    pub fn wait_for_signal(self) -> Result<(), Error> {
+        let _guard = on_terminate(self.signal.clone()).map_err(|e| Error::new(Kind::Signals, e))?;
+        self.wait()
+    }
+
     fn join(&mut self) -> Result<(), Error> {
         let mut result = Ok(());
         for w in self.workers.drain(..) {

@@ -203,6 +203,12 @@ impl ConnTimer {
         self.arm(self.deadline_in(timeout));
     }
 
+    /// Forgets that the entry fired, so its next deadline can fire again.
+    /// Only for connections with no cancelable operation in flight.
+    pub(crate) fn reset_fired(&self) {
+        self.entry.fired.set(None);
+    }
+
     /// Marks the connection idle (between requests) or busy.
     pub(crate) fn set_phase(&self, phase: Phase, holds_buffer: bool) {
         self.entry.phase.set(phase);

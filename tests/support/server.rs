@@ -54,7 +54,8 @@ pub fn start(config: Config) -> ServerHandle {
 }
 
 /// The test service:
-/// `/echo` echoes the body, `/path` answers the request target, `/sleep/MS`
+/// `/echo` echoes the body (413 past the server's body limit), `/first` answers the size of the body's first chunk
+/// as soon as it arrives, `/path` answers the request target, `/sleep/MS`
 /// answers after MS milliseconds, `/panic` panics, `/stream/N` streams N
 /// chunks of `chunk-I\n`, `/big/MB` streams MB mebibytes, `/peer` answers the
 /// client's port, `/close` asks to close, `/trailers` echoes the trailers,
@@ -65,9 +66,25 @@ pub async fn handle(req: Request<Body>) -> Response<Body> {
     let (first, arg) = (parts.next().unwrap_or(""), parts.next().unwrap_or("0"));
     let n: u64 = arg.parse().unwrap_or(0);
     match first {
-        "echo" => {
-            let body = req.into_body().collect(usize::MAX).await.unwrap();
-            Response::new(Body::from(body))
+        "echo" => match req.into_body().collect(usize::MAX).await {
+            Ok(body) => Response::new(Body::from(body)),
+            Err(harrow_server::CollectError::TooLarge { .. }) => Response::builder()
+                .status(StatusCode::PAYLOAD_TOO_LARGE)
+                .body(Body::from("request body too large"))
+                .unwrap(),
+            Err(e) => Response::builder()
+                .status(StatusCode::BAD_REQUEST)
+                .body(Body::from(e.to_string()))
+                .unwrap(),
+        },
+        "first" => {
+            let mut body = req.into_body();
+            let first = body
+                .next_chunk()
+                .await
+                .and_then(Result::ok)
+                .unwrap_or_default();
+            Response::new(Body::from(format!("first chunk: {} bytes", first.len())))
         }
         "path" => Response::new(Body::from(req.uri().to_string())),
         "sleep" => {

@@ -36,20 +36,46 @@ pub(crate) async fn serve<S: Service>(
     let _ = stream.set_nodelay(true);
     let timer = worker.timers.register(worker.config.connection_timeout);
     let aborts = worker.aborts.clone();
-    let conn = async move {
-        let outcome = h1::Conn::new(stream, remote, worker.clone(), service.clone(), timer)
-            .run()
-            .await;
-        match outcome {
-            Outcome::Closed => {}
-            #[cfg(feature = "http2")]
-            Outcome::Http2(stream, read, timer) => {
-                h2::serve(stream, read, remote, worker, service, timer).await
+    aborts
+        .wrap(async move {
+            let outcome = h1::Conn::new(stream, remote, worker.clone(), service.clone(), timer)
+                .run()
+                .await;
+            match outcome {
+                Outcome::Closed => {}
+                #[cfg(feature = "http2")]
+                Outcome::Http2(stream, read, timer) => {
+                    // Boxed: the HTTP/2 state is large, and most connections
+                    // never need it, so an idle HTTP/1 connection stays small.
+                    Box::pin(h2::serve(stream, read, remote, worker, service, timer)).await
+                }
+                #[cfg(not(feature = "http2"))]
+                Outcome::Http2(..) => {}
             }
-            #[cfg(not(feature = "http2"))]
-            Outcome::Http2(..) => {}
-        }
-    };
-    aborts.run(conn).await;
+        })
+        .await;
     drop(permit);
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every open connection holds its task's future, idle or not; keeping
+    /// it small keeps idle connections cheap (the HTTP/2 state is boxed and
+    /// only exists for HTTP/2 connections).
+    #[test]
+    fn an_http1_connection_task_stays_small() {
+        crate::rt::block_on(async {
+            let listener = monoio::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            let addr = listener.local_addr().unwrap();
+            let stream = monoio::net::TcpStream::connect(addr).await.unwrap();
+            let worker = crate::worker::Worker::new(0, crate::Config::default(), 10);
+            let service = std::rc::Rc::new(crate::service_fn(|_req| async {
+                http::Response::new(crate::Body::empty())
+            }));
+            let permit = worker.conns.try_acquire().unwrap();
+            let task = super::serve(stream, addr, worker.clone(), service, permit);
+            let size = std::mem::size_of_val(&task);
+            assert!(size <= 4096, "a connection future takes {size} bytes");
+        });
+    }
 }

@@ -1,0 +1,9 @@
+//! Arbitrary bytes into the head parser: it may refuse them, never panic.
+#![no_main]
+
+use harrow_server::h1::{Limits, parse_head};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = parse_head(data, &Limits::default());
+});

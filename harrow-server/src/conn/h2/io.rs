@@ -1,0 +1,116 @@
+//! The socket as `h2` sees it: bytes read during protocol detection are
+//! replayed first, and every byte read passes the flood guard.
+
+use std::cell::Cell;
+use std::io;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use monoio::io::poll_io::{AsyncRead, AsyncWrite, ReadBuf};
+
+use super::guard::FloodGuard;
+
+/// What the guard has learnt, shared with the connection task.
+#[derive(Default)]
+pub(crate) struct Seen {
+    /// The guard tripped: the connection must go away.
+    pub(crate) flood: Cell<bool>,
+    /// The client's first SETTINGS frame arrived (the handshake is over).
+    pub(crate) settings: Cell<bool>,
+}
+
+/// A poll-mode stream with a replayed prefix and a flood guard.
+pub(crate) struct GuardedIo<T> {
+    prefix: Vec<u8>,
+    pos: usize,
+    inner: T,
+    guard: FloodGuard,
+    seen: Rc<Seen>,
+    woken: bool,
+}
+
+impl<T> GuardedIo<T> {
+    /// Wraps `inner`, replaying `prefix` first.
+    pub(crate) fn new(prefix: Vec<u8>, inner: T, seen: Rc<Seen>) -> Self {
+        GuardedIo {
+            prefix,
+            pos: 0,
+            inner,
+            guard: FloodGuard::default(),
+            seen,
+            woken: false,
+        }
+    }
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for GuardedIo<T> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = &mut *self;
+        if this.seen.flood.get() {
+            // Read nothing more from a flooding client; the connection task
+            // is woken once to notice and send GOAWAY, which still goes out.
+            if !this.woken {
+                this.woken = true;
+                cx.waker().wake_by_ref();
+            }
+            return Poll::Pending;
+        }
+        let before = buf.filled().len();
+        if this.pos < this.prefix.len() {
+            let n = (this.prefix.len() - this.pos).min(buf.remaining());
+            buf.put_slice(&this.prefix[this.pos..this.pos + n]);
+            this.pos += n;
+            if this.pos == this.prefix.len() {
+                this.prefix = Vec::new();
+                this.pos = 0;
+            }
+        } else {
+            match Pin::new(&mut this.inner).poll_read(cx, buf) {
+                Poll::Ready(Ok(())) => {}
+                other => return other,
+            }
+        }
+        let flood = this.guard.inspect(&buf.filled()[before..]);
+        this.seen.settings.set(this.guard.settings_seen());
+        if flood {
+            this.seen.flood.set(true);
+            tracing::warn!("HTTP/2 control frame flood; closing the connection");
+        }
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for GuardedIo<T> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+}

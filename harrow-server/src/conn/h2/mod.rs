@@ -1,0 +1,201 @@
+//! HTTP/2 connections (RFC 9113) with the `h2` crate over monoio.
+//!
+//! monoio's `poll-io` mode turns the socket into a readiness-based stream
+//! with tokio's `AsyncRead`/`AsyncWrite`, which `h2` drives. Readiness IO
+//! copies into the caller's buffer only once the socket is ready, so no
+//! kernel operation ever owns a buffer here and dropping a pending poll is
+//! safe: the io_uring cancellation rule of the HTTP/1 path does not arise.
+//! Each stream runs as its own task on the worker; the connection task
+//! keeps polling `accept`, which drives all IO.
+//!
+//! Defences: `h2` bounds concurrent streams, header lists (and so
+//! CONTINUATION floods) and pending-accept resets (rapid reset,
+//! CVE-2023-44487); [`guard`] bounds control-frame floods; every stream's
+//! wait for flow-control capacity is bounded by the write timeout (zero
+//! window stalls); and a connection that is going away gets `drain_timeout`
+//! to finish before it is dropped.
+
+mod guard;
+mod io;
+mod stream;
+
+use std::cell::Cell;
+use std::future::poll_fn;
+use std::net::SocketAddr;
+use std::rc::Rc;
+use std::task::Poll;
+
+use bytes::Bytes;
+use monoio::io::IntoPollIo;
+use monoio::net::TcpStream;
+
+use self::io::{GuardedIo, Seen};
+use self::stream::Stream;
+use crate::timer::{ConnTimer, Fired, Phase};
+use crate::worker::Worker;
+use crate::{Config, Service};
+
+/// Reset streams a client may leave unaccepted before the connection is
+/// closed (the rapid-reset defence of CVE-2023-44487).
+const MAX_PENDING_ACCEPT_RESETS: usize = 20;
+/// Streams we may reset for protocol errors before going away.
+const MAX_LOCAL_ERROR_RESETS: usize = 256;
+/// Bytes buffered per stream for sending.
+const MAX_SEND_BUFFER: usize = 256 * 1024;
+
+/// Why the accept loop stopped taking streams.
+#[derive(Debug)]
+enum Away {
+    /// A deadline, drain or idle timeout: GOAWAY(NO_ERROR), finish streams.
+    Graceful(#[expect(dead_code, reason = "read through Debug in the logs")] Fired),
+    /// A control-frame flood: GOAWAY(ENHANCE_YOUR_CALM), close.
+    Flood,
+    /// Going away took longer than the drain timeout: drop the connection.
+    Done,
+}
+
+fn builder(config: &Config) -> h2::server::Builder {
+    let mut b = h2::server::Builder::new();
+    b.max_concurrent_streams(config.max_h2_streams)
+        .max_header_list_size(config.max_h2_header_list_size)
+        .max_frame_size(config.max_h2_frame_size)
+        .initial_window_size(config.h2_stream_window)
+        .initial_connection_window_size(config.h2_connection_window)
+        .max_pending_accept_reset_streams(MAX_PENDING_ACCEPT_RESETS)
+        .max_local_error_reset_streams(Some(MAX_LOCAL_ERROR_RESETS))
+        .max_send_buffer_size(MAX_SEND_BUFFER);
+    b
+}
+
+/// Serves an HTTP/2 connection whose first bytes (`read`) were already taken.
+pub(crate) async fn serve<S: Service>(
+    stream: TcpStream,
+    read: Vec<u8>,
+    remote: SocketAddr,
+    worker: Rc<Worker>,
+    service: Rc<S>,
+    timer: ConnTimer,
+) {
+    let seen = Rc::new(Seen::default());
+    let io = match stream.into_poll_io() {
+        Ok(io) => GuardedIo::new(read, io, seen.clone()),
+        Err(e) => {
+            tracing::debug!(%remote, error = %e, "cannot switch the socket to poll mode");
+            return;
+        }
+    };
+    let config = &worker.config;
+
+    // The preface and first SETTINGS must arrive within the header timeout.
+    timer.arm_in(config.header_read_timeout);
+    timer.set_phase(Phase::Busy, false);
+    let handshake = builder(config).handshake::<_, Bytes>(io);
+    let mut conn = match with_timer(&timer, handshake).await {
+        Some(Ok(conn)) => conn,
+        Some(Err(e)) => {
+            tracing::debug!(%remote, error = %e, "HTTP/2 handshake failed");
+            return;
+        }
+        None => {
+            tracing::debug!(%remote, "HTTP/2 handshake timed out");
+            return;
+        }
+    };
+
+    let active = Rc::new(Cell::new(0usize));
+    let mut away = false;
+    loop {
+        // Idle (no open stream): the keep-alive timeout runs, and a drain
+        // ends the connection at once. Busy: only its lifetime runs. Going
+        // away: the drain timeout bounds the rest.
+        // Until the client's first SETTINGS, the header timeout still runs.
+        if !away && seen.settings.get() {
+            if active.get() == 0 {
+                timer.arm_in(config.keep_alive_timeout);
+            } else {
+                timer.arm(None);
+            }
+            // Always drainable: a drain must reach a busy HTTP/2 connection
+            // too, so that it sends GOAWAY while its streams finish.
+            timer.set_phase(Phase::Idle, false);
+        }
+        let mut settled = seen.settings.get();
+        let next = poll_fn(|cx| {
+            if !settled && seen.settings.get() && active.get() == 0 {
+                settled = true;
+                timer.arm_in(config.keep_alive_timeout);
+                timer.set_phase(Phase::Idle, false);
+            }
+            match (away, timer.fired()) {
+                (false, Some(why)) => return Poll::Ready(Err(Away::Graceful(why))),
+                (false, None) if worker.draining.get() => {
+                    return Poll::Ready(Err(Away::Graceful(Fired::Drain)));
+                }
+                (true, Some(Fired::Deadline)) => return Poll::Ready(Err(Away::Done)),
+                _ => {}
+            }
+            timer.register_waker(cx.waker());
+            match conn.poll_accept(cx) {
+                Poll::Ready(r) => Poll::Ready(Ok(r)),
+                Poll::Pending if seen.flood.get() && !away => Poll::Ready(Err(Away::Flood)),
+                Poll::Pending => Poll::Pending,
+            }
+        })
+        .await;
+        match next {
+            Ok(Some(Ok((req, respond)))) => {
+                active.set(active.get() + 1);
+                let task = Stream {
+                    worker: worker.clone(),
+                    service: service.clone(),
+                    remote,
+                    active: active.clone(),
+                };
+                monoio::spawn(task.run(req, respond));
+            }
+            Ok(Some(Err(e))) => {
+                tracing::debug!(%remote, error = %e, "HTTP/2 connection error");
+                break;
+            }
+            Ok(None) | Err(Away::Done) => break,
+            Err(reason) => {
+                tracing::debug!(%remote, ?reason, "HTTP/2 going away");
+                // With streams open (or their last frames still queued),
+                // GOAWAY lets them finish within the drain timeout. Without,
+                // a final GOAWAY goes out and the connection closes once it
+                // is written.
+                let grace = match reason {
+                    Away::Flood => {
+                        conn.abrupt_shutdown(h2::Reason::ENHANCE_YOUR_CALM);
+                        config.write_timeout
+                    }
+                    _ if !conn.has_streams() => {
+                        conn.abrupt_shutdown(h2::Reason::NO_ERROR);
+                        config.write_timeout
+                    }
+                    _ => {
+                        conn.graceful_shutdown();
+                        Some(config.drain_timeout)
+                    }
+                };
+                away = true;
+                timer.reset_fired();
+                timer.arm_in(grace);
+                timer.set_phase(Phase::Busy, false);
+            }
+        }
+    }
+}
+
+/// Runs `fut` until it finishes or the timer fires (then `None`).
+async fn with_timer<F: std::future::Future>(timer: &ConnTimer, fut: F) -> Option<F::Output> {
+    let mut fut = std::pin::pin!(fut);
+    poll_fn(|cx| {
+        if timer.fired().is_some() {
+            return Poll::Ready(None);
+        }
+        timer.register_waker(cx.waker());
+        fut.as_mut().poll(cx).map(Some)
+    })
+    .await
+}

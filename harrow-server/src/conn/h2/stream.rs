@@ -1,0 +1,201 @@
+//! One HTTP/2 request stream: read the body, call the service, send the
+//! response with flow control.
+
+use std::cell::Cell;
+use std::future::poll_fn;
+use std::net::SocketAddr;
+use std::rc::Rc;
+use std::time::Duration;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use h2::server::SendResponse;
+use h2::{RecvStream, SendStream};
+use http::header::{self, HeaderValue};
+use http::{HeaderMap, Method, Request, Response, StatusCode};
+
+use crate::body::{BodyTimedOut, LimitExceeded};
+use crate::conn::panic::{catch_panic, message};
+use crate::h1::status_has_no_body;
+use crate::worker::Worker;
+use crate::{Body, BoxError, RemoteAddr, Service};
+
+/// One request stream's task.
+pub(crate) struct Stream<S> {
+    pub(crate) worker: Rc<Worker>,
+    pub(crate) service: Rc<S>,
+    pub(crate) remote: SocketAddr,
+    /// Open streams on the connection; this one counts until it ends.
+    pub(crate) active: Rc<Cell<usize>>,
+}
+
+impl<S: Service> Stream<S> {
+    pub(crate) async fn run(self, req: Request<RecvStream>, mut respond: SendResponse<Bytes>) {
+        if let Err(e) = self.exchange(req, &mut respond).await {
+            tracing::debug!(remote = %self.remote, error = %e, "HTTP/2 stream ended early");
+        }
+        self.active.set(self.active.get() - 1);
+    }
+
+    async fn exchange(
+        &self,
+        req: Request<RecvStream>,
+        respond: &mut SendResponse<Bytes>,
+    ) -> Result<(), h2::Error> {
+        let config = &self.worker.config;
+        let (mut parts, recv) = req.into_parts();
+        let is_head = parts.method == Method::HEAD;
+        parts.extensions.insert(RemoteAddr(self.remote));
+        let body = request_body(recv, config.max_body_size, config.body_read_timeout);
+        let req = Request::from_parts(parts, body);
+        let response = match catch_panic(self.service.call(req)).await {
+            Ok(r) => r,
+            Err(panic) => {
+                tracing::error!(remote = %self.remote, panic = message(&*panic), "service panicked; answering 500");
+                return send_plain(
+                    respond,
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal server error",
+                );
+            }
+        };
+        let (mut parts, mut body) = response.into_parts();
+        strip_connection_headers(&mut parts.headers);
+        let no_body = status_has_no_body(parts.status);
+        if let (Some(n), false) = (body.exact_len(), no_body) {
+            parts
+                .headers
+                .insert(header::CONTENT_LENGTH, HeaderValue::from(n));
+        }
+        let end = is_head || no_body || body.exact_len() == Some(0);
+        let mut send = respond.send_response(Response::from_parts(parts, ()), end)?;
+        if end {
+            return Ok(());
+        }
+        while let Some(chunk) = body.next_chunk().await {
+            match chunk {
+                Ok(chunk) => {
+                    if !send_all(&mut send, chunk, config.write_timeout).await? {
+                        tracing::debug!(remote = %self.remote, "HTTP/2 stream stalled on flow control; reset");
+                        send.send_reset(h2::Reason::CANCEL);
+                        return Ok(());
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(remote = %self.remote, error = %e, "response body stream failed");
+                    send.send_reset(h2::Reason::INTERNAL_ERROR);
+                    return Ok(());
+                }
+            }
+        }
+        send.send_data(Bytes::new(), true)
+    }
+}
+
+/// A request body read from the stream as the service asks for it,
+/// releasing flow-control window as chunks are taken; it fails past the
+/// body limit or once the body deadline has passed.
+struct RecvBody {
+    recv: RecvStream,
+    limit: u64,
+    seen: u64,
+    deadline: Option<Pin<Box<monoio::time::Sleep>>>,
+}
+
+impl futures_core::Stream for RecvBody {
+    type Item = Result<Bytes, BoxError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if let Some(deadline) = self.deadline.as_mut() {
+            if deadline.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(Some(Err(BodyTimedOut.into())));
+            }
+        }
+        match std::task::ready!(self.recv.poll_data(cx)) {
+            None => Poll::Ready(None),
+            Some(Err(e)) => Poll::Ready(Some(Err(e.into()))),
+            Some(Ok(chunk)) => {
+                let _ = self.recv.flow_control().release_capacity(chunk.len());
+                self.seen += chunk.len() as u64;
+                if self.seen > self.limit {
+                    return Poll::Ready(Some(Err(LimitExceeded { limit: self.limit }.into())));
+                }
+                Poll::Ready(Some(Ok(chunk)))
+            }
+        }
+    }
+}
+
+/// The request body as the service sees it: empty, or streaming.
+fn request_body(recv: RecvStream, limit: u64, timeout: Option<Duration>) -> Body {
+    if recv.is_end_stream() {
+        return Body::empty();
+    }
+    let deadline = timeout.map(|t| Box::pin(monoio::time::sleep(t)));
+    Body::from_stream(RecvBody {
+        recv,
+        limit,
+        seen: 0,
+        deadline,
+    })
+}
+
+/// Sends `data` as flow control allows; `Ok(false)` when the peer gave no
+/// window for a whole write timeout.
+async fn send_all(
+    send: &mut SendStream<Bytes>,
+    mut data: Bytes,
+    stall: Option<Duration>,
+) -> Result<bool, h2::Error> {
+    while !data.is_empty() {
+        send.reserve_capacity(data.len());
+        let capacity = poll_fn(|cx| send.poll_capacity(cx));
+        let granted = match stall {
+            Some(t) => match crate::rt::timeout(t, capacity).await {
+                Ok(c) => c,
+                Err(_) => return Ok(false),
+            },
+            None => capacity.await,
+        };
+        let granted = match granted {
+            Some(n) => n?,
+            None => return Err(h2::Error::from(h2::Reason::CANCEL)),
+        };
+        if granted > 0 {
+            let piece = data.split_to(granted.min(data.len()));
+            send.send_data(piece, false)?;
+        }
+    }
+    Ok(true)
+}
+
+fn send_plain(
+    respond: &mut SendResponse<Bytes>,
+    status: StatusCode,
+    text: &'static str,
+) -> Result<(), h2::Error> {
+    let mut res = Response::new(());
+    *res.status_mut() = status;
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    let mut send = respond.send_response(res, false)?;
+    send.send_data(Bytes::from_static(text.as_bytes()), true)
+}
+
+/// RFC 9113 §8.2.2: connection-specific fields are malformed in HTTP/2.
+fn strip_connection_headers(headers: &mut HeaderMap) {
+    for name in [
+        header::CONNECTION,
+        header::TRANSFER_ENCODING,
+        header::UPGRADE,
+    ] {
+        headers.remove(name);
+    }
+    headers.remove("keep-alive");
+    headers.remove("proxy-connection");
+}

@@ -1,0 +1,159 @@
+//! Property tests for the sans-IO HTTP/1.1 codec: arbitrary bytes never
+//! panic it, and a valid request parses the same however it is split
+//! into reads.
+
+use bytes::BytesMut;
+use harrow_server::h1::{BodyKind, Decoder, Head, Limits, Status, parse_head};
+use proptest::prelude::*;
+
+/// What one parse of a whole request produced.
+#[derive(Debug, PartialEq)]
+struct Parsed {
+    method: String,
+    uri: String,
+    headers: Vec<(String, Vec<u8>)>,
+    body: Vec<u8>,
+    keep_alive: bool,
+}
+
+fn summary(head: &Head, body: Vec<u8>) -> Parsed {
+    Parsed {
+        method: head.method.to_string(),
+        uri: head.uri.to_string(),
+        headers: head
+            .headers
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.as_bytes().to_vec()))
+            .collect(),
+        body,
+        keep_alive: head.keep_alive,
+    }
+}
+
+/// Feeds `input` to the codec in the pieces given by `cuts`, as a socket
+/// would deliver it, and returns every request parsed.
+fn parse_in_pieces(input: &[u8], cuts: &[usize]) -> Result<Vec<Parsed>, String> {
+    let limits = Limits::default();
+    let mut buf: Vec<u8> = Vec::new();
+    let mut out = Vec::new();
+    let mut pending: Option<(Head, Decoder, BytesMut)> = None;
+    let mut last = 0;
+    let mut points: Vec<usize> = cuts.iter().map(|c| c % (input.len() + 1)).collect();
+    points.push(input.len());
+    points.sort_unstable();
+    for p in points {
+        buf.extend_from_slice(&input[last..p]);
+        last = p;
+        loop {
+            if let Some((head, mut dec, mut body)) = pending.take() {
+                let progress = dec.decode(&buf, &mut body).map_err(|e| e.to_string())?;
+                buf.drain(..progress.consumed);
+                if progress.done {
+                    out.push(summary(&head, body.to_vec()));
+                    continue;
+                }
+                pending = Some((head, dec, body));
+                break;
+            }
+            if buf.is_empty() {
+                break;
+            }
+            match parse_head(&buf, &limits).map_err(|e| e.to_string())? {
+                Status::Complete(head) => {
+                    buf.drain(..head.len);
+                    let dec = Decoder::new(head.body, u64::MAX).map_err(|e| e.to_string())?;
+                    pending = Some((head, dec, BytesMut::new()));
+                }
+                Status::Partial => break,
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn token() -> impl Strategy<Value = String> {
+    "[A-Za-z0-9!#$%&'*+.^_`|~-]{1,12}"
+}
+
+fn value() -> impl Strategy<Value = String> {
+    "[ -~]{0,24}".prop_map(|v| v.trim().to_string())
+}
+
+prop_compose! {
+    fn request()(
+        method in prop::sample::select(vec!["GET", "POST", "PUT", "DELETE", "PATCH"]),
+        path in "/[a-z0-9/._~%-]{0,30}",
+        query in prop::option::of("[a-z0-9=&]{1,20}"),
+        headers in prop::collection::vec((token(), value()), 0..6),
+        body in prop::collection::vec(any::<u8>(), 0..300),
+        chunked in any::<bool>(),
+        chunk_sizes in prop::collection::vec(1usize..64, 1..8),
+    ) -> Vec<u8> {
+        let mut r = format!("{method} {path}");
+        if let Some(q) = query {
+            r.push('?');
+            r.push_str(&q);
+        }
+        r.push_str(" HTTP/1.1\r\nHost: example\r\n");
+        for (n, v) in &headers {
+            let lower = n.to_ascii_lowercase();
+            if ["host", "content-length", "transfer-encoding", "expect", "connection"].contains(&lower.as_str()) {
+                continue;
+            }
+            r.push_str(&format!("{n}: {v}\r\n"));
+        }
+        let mut bytes;
+        if chunked {
+            r.push_str("Transfer-Encoding: chunked\r\n\r\n");
+            bytes = r.into_bytes();
+            let mut rest = &body[..];
+            let mut sizes = chunk_sizes.iter().cycle();
+            while !rest.is_empty() {
+                let n = (*sizes.next().unwrap()).min(rest.len());
+                bytes.extend_from_slice(format!("{n:x}\r\n").as_bytes());
+                bytes.extend_from_slice(&rest[..n]);
+                bytes.extend_from_slice(b"\r\n");
+                rest = &rest[n..];
+            }
+            bytes.extend_from_slice(b"0\r\n\r\n");
+        } else {
+            r.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+            bytes = r.into_bytes();
+            bytes.extend_from_slice(&body);
+        }
+        bytes
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_bytes_never_panic_the_codec(input in prop::collection::vec(any::<u8>(), 0..512)) {
+        let _ = parse_head(&input, &Limits::default());
+        for kind in [BodyKind::Chunked, BodyKind::Length(100)] {
+            if let Ok(mut dec) = Decoder::new(kind, 1 << 20) {
+                let _ = dec.decode(&input, &mut BytesMut::new());
+            }
+        }
+    }
+
+    #[test]
+    fn arbitrary_bytes_after_a_valid_head_never_panic(tail in prop::collection::vec(any::<u8>(), 0..256)) {
+        let mut input = b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+        input.extend_from_slice(&tail);
+        let _ = parse_in_pieces(&input, &[7, 60, 70]);
+    }
+
+    #[test]
+    fn any_split_parses_the_same(
+        requests in prop::collection::vec(request(), 1..4),
+        cuts in prop::collection::vec(any::<usize>(), 0..12),
+    ) {
+        let input: Vec<u8> = requests.concat();
+        let whole = parse_in_pieces(&input, &[]).expect("a generated request is valid");
+        prop_assert_eq!(whole.len(), requests.len());
+        let split = parse_in_pieces(&input, &cuts).expect("splitting changes nothing");
+        prop_assert_eq!(whole, split);
+    }
+}
