@@ -1,2 +1,48 @@
-//! Harrow: a web framework on an io_uring, thread-per-core server core.
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+
+mod app;
+mod error;
+pub mod extract;
+mod handler;
+pub mod middleware;
+mod request;
+pub mod response;
+pub mod routing;
+mod run;
+pub mod test;
+
+pub use app::{App, AppService, Scope};
+pub use error::Error;
+#[cfg(feature = "json")]
+pub use extract::Json;
+pub use extract::{Form, FromRequest, FromRequestParts, Path, Query, State};
+pub use handler::Handler;
+pub use request::Request;
+pub use response::{Html, IntoResponse, Redirect, Response};
+pub use routing::{Route, RouteError, RouteTable, Site};
+pub use run::{
+    StartError, run, run_with_config, serve, serve_until_signal, serve_with_config,
+    serve_with_shutdown, start, start_with_config,
+};
+
+pub use bytes::Bytes;
+pub use harrow_server::{
+    Body, Config, Driver, Protocols, RemoteAddr, ServerHandle, StopHandle, rt,
+};
+pub use http::{self, HeaderMap, Method, StatusCode, Uri, header};
+
+#[cfg(feature = "macros")]
+pub use harrow_macros::{delete, get, head, main, options, patch, post, put, route};
+
+/// The names most handlers need: `use harrow::prelude::*;`.
+pub mod prelude {
+    #[cfg(feature = "json")]
+    pub use crate::Json;
+    pub use crate::{
+        App, Body, Bytes, Error, Form, HeaderMap, Html, IntoResponse, Method, Path, Query,
+        Redirect, Request, Response, Route, Scope, State, StatusCode,
+    };
+    #[cfg(feature = "macros")]
+    pub use crate::{delete, get, head, options, patch, post, put, route};
+}

@@ -1,0 +1,72 @@
+//! Expand `#[harrow::main]` into a plain call a user could write by hand.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::parse::Parsed;
+use super::validate::{Settings, Timeout};
+
+/// `fn main() { fn __harrow_app() -> App { … } ::harrow::__private::main(…) }`.
+pub(crate) fn expand(parsed: &Parsed, settings: &Settings) -> TokenStream {
+    let func = &parsed.func;
+    let attrs = &func.attrs;
+    let vis = &func.vis;
+    let output = &func.sig.output;
+    let block = &func.block;
+    let mut fields = Vec::new();
+    if let Some(addr) = &settings.addr {
+        fields.push(quote!(addr: ::core::option::Option::Some(#addr)));
+    }
+    if let Some(w) = settings.workers {
+        fields.push(quote!(workers: ::core::option::Option::Some(#w)));
+    }
+    if let Some(h) = settings.http2 {
+        fields.push(quote!(http2: ::core::option::Option::Some(#h)));
+    }
+    if let Some(m) = settings.max_connections {
+        fields.push(quote!(max_connections: ::core::option::Option::Some(#m)));
+    }
+    if let Some(ms) = settings.drain_timeout {
+        fields.push(quote!(
+            drain_timeout: ::core::option::Option::Some(
+                ::harrow::__private::Duration::from_millis(#ms)
+            )
+        ));
+    }
+    for (field, timeout) in &settings.timeouts {
+        let field = syn::Ident::new(field, proc_macro2::Span::call_site());
+        let value = match timeout {
+            Timeout::After { millis } => quote!(::core::option::Option::Some(
+                ::harrow::__private::Duration::from_millis(#millis)
+            )),
+            Timeout::Off => quote!(::core::option::Option::None),
+        };
+        fields.push(quote!(#field: ::core::option::Option::Some(#value)));
+    }
+    quote! {
+        #(#attrs)*
+        #vis fn main() {
+            fn __harrow_app() #output #block
+            ::harrow::__private::main(
+                __harrow_app,
+                ::harrow::__private::MainArgs {
+                    #(#fields,)*
+                    ..::harrow::__private::MainArgs::default()
+                },
+            )
+        }
+    }
+}
+
+/// What is emitted next to errors: the factory under a private name, so its
+/// body is still checked, and an empty `main`, so rustc adds no errors of
+/// its own about the entry point.
+pub(crate) fn fallback(parsed: &Parsed) -> TokenStream {
+    let mut func = parsed.func.clone();
+    func.sig.ident = syn::Ident::new("__harrow_app", func.sig.ident.span());
+    quote! {
+        #[allow(dead_code)]
+        #func
+        fn main() {}
+    }
+}

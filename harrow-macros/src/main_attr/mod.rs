@@ -1,0 +1,24 @@
+//! `#[harrow::main]`: parse → validate → expand.
+
+mod expand;
+mod parse;
+mod validate;
+
+use proc_macro2::TokenStream;
+
+use crate::diag::{Diag, item_and_errors};
+
+/// Runs the pipeline; on error the factory is still emitted (renamed, so a
+/// wrong signature does not add rustc's own `main` errors) beside the errors.
+pub(crate) fn main(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let parsed = match parse::parse(attr, item.clone()) {
+        Ok(p) => p,
+        Err(e) => return item_and_errors(item, e),
+    };
+    let mut diag = Diag::default();
+    let settings = validate::validate(&parsed, &mut diag);
+    match diag.finish() {
+        Ok(()) => expand::expand(&parsed, &settings),
+        Err(e) => item_and_errors(expand::fallback(&parsed), e),
+    }
+}

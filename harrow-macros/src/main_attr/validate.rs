@@ -1,0 +1,352 @@
+//! Validate the keys and values of `#[harrow::main]` and the factory's
+//! signature; values are checked here so a typo fails the build, not the
+//! deployment.
+
+use syn::spanned::Spanned;
+use syn::{Expr, ExprLit, Lit, LitStr};
+
+use super::parse::Parsed;
+use crate::diag::Diag;
+
+/// The timeout keys; each maps to the `Config` field of the same name.
+pub(crate) const TIMEOUTS: [&str; 5] = [
+    "header_read_timeout",
+    "body_read_timeout",
+    "connection_timeout",
+    "keep_alive_timeout",
+    "write_timeout",
+];
+
+const KEYS: &str = "addr, workers, http2, max_connections, drain_timeout, header_read_timeout, \
+                    body_read_timeout, connection_timeout, keep_alive_timeout, write_timeout";
+
+/// A timeout's value: a duration, or `"off"` for none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Timeout {
+    After { millis: u64 },
+    Off,
+}
+
+/// Settings as checked values; `None` where the attribute is silent.
+#[derive(Default)]
+pub(crate) struct Settings {
+    pub(crate) addr: Option<LitStr>,
+    pub(crate) workers: Option<usize>,
+    pub(crate) http2: Option<bool>,
+    pub(crate) max_connections: Option<usize>,
+    pub(crate) drain_timeout: Option<u64>,
+    pub(crate) timeouts: Vec<(&'static str, Timeout)>,
+}
+
+/// Checks every key and the signature, recording each mistake.
+pub(crate) fn validate(parsed: &Parsed, diag: &mut Diag) -> Settings {
+    signature(parsed, diag);
+    let mut settings = Settings::default();
+    let mut seen: Vec<String> = Vec::new();
+    for pair in &parsed.pairs {
+        let Some(key) = pair.path.get_ident() else {
+            diag.error(&pair.path, format!("unknown key: expected one of {KEYS}"));
+            continue;
+        };
+        let key_str = key.to_string();
+        if seen.contains(&key_str) {
+            diag.error(key, format!("`{key}` is given twice"));
+            continue;
+        }
+        seen.push(key_str.clone());
+        let value = &pair.value;
+        match key_str.as_str() {
+            "addr" => settings.addr = addr(value, diag),
+            "workers" => settings.workers = positive(value, "workers", diag),
+            "max_connections" => {
+                settings.max_connections = positive(value, "max_connections", diag)
+            }
+            "http2" => settings.http2 = boolean(value, diag),
+            "drain_timeout" => match duration(value, false, diag) {
+                Some(Timeout::After { millis }) => settings.drain_timeout = Some(millis),
+                Some(Timeout::Off) | None => {}
+            },
+            other => match TIMEOUTS.iter().find(|t| **t == other) {
+                Some(field) => {
+                    if let Some(t) = duration(value, true, diag) {
+                        settings.timeouts.push((field, t));
+                    }
+                }
+                None => diag.error(key, format!("unknown key `{key}`: expected one of {KEYS}")),
+            },
+        }
+    }
+    settings
+}
+
+fn signature(parsed: &Parsed, diag: &mut Diag) {
+    let sig = &parsed.func.sig;
+    if sig.ident != "main" {
+        diag.error(
+            &sig.ident,
+            "#[harrow::main] goes on `fn main`; it becomes the program's entry point",
+        );
+    }
+    if let Some(a) = &sig.asyncness {
+        diag.error(
+            a,
+            "the app factory is a plain `fn main() -> App`: it runs once per worker, \
+             before any runtime exists; remove `async`",
+        );
+    }
+    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+        diag.error_at(sig.generics.span(), "`main` cannot be generic");
+    }
+    if !sig.inputs.is_empty() {
+        diag.error(
+            &sig.inputs,
+            "`main` takes no arguments; read settings from the environment inside it",
+        );
+    }
+    if let syn::ReturnType::Default = sig.output {
+        diag.error(
+            &sig.ident,
+            "`main` must return the app: write `fn main() -> App { App::new() }`",
+        );
+    }
+}
+
+fn lit(value: &Expr) -> Option<&Lit> {
+    match value {
+        Expr::Lit(ExprLit { lit, .. }) => Some(lit),
+        _ => None,
+    }
+}
+
+fn addr(value: &Expr, diag: &mut Diag) -> Option<LitStr> {
+    let Some(Lit::Str(s)) = lit(value) else {
+        diag.error(
+            value,
+            r#"`addr` is a string, as in `addr = "0.0.0.0:8080"`"#,
+        );
+        return None;
+    };
+    let text = s.value();
+    let port_ok = text
+        .rsplit_once(':')
+        .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());
+    if !port_ok {
+        diag.error(
+            s,
+            format!("`{text}` is not an address: write `host:port`, as in \"127.0.0.1:3000\""),
+        );
+        return None;
+    }
+    Some(s.clone())
+}
+
+fn positive(value: &Expr, key: &str, diag: &mut Diag) -> Option<usize> {
+    let n = match lit(value) {
+        Some(Lit::Int(i)) => i.base10_parse::<usize>().ok(),
+        _ => None,
+    };
+    match n {
+        Some(n) if n > 0 => Some(n),
+        _ => {
+            diag.error(value, format!("`{key}` is a whole number above zero"));
+            None
+        }
+    }
+}
+
+fn boolean(value: &Expr, diag: &mut Diag) -> Option<bool> {
+    match lit(value) {
+        Some(Lit::Bool(b)) => Some(b.value),
+        _ => {
+            diag.error(value, "`http2` is `true` or `false`");
+            None
+        }
+    }
+}
+
+/// Parses `5` (seconds), `"5s"`, `"500ms"`, `"2m"`, `"1h"`, or `"off"`.
+fn duration(value: &Expr, may_be_off: bool, diag: &mut Diag) -> Option<Timeout> {
+    let off_hint = if may_be_off { r#", or "off""# } else { "" };
+    let hint = format!(
+        r#"a duration is a number of seconds or a string like "5s", "500ms", "2m"{off_hint}"#
+    );
+    let parsed = match lit(value) {
+        Some(Lit::Int(i)) => i
+            .base10_parse::<u64>()
+            .ok()
+            .and_then(|s| s.checked_mul(1000))
+            .map(|millis| Timeout::After { millis }),
+        Some(Lit::Str(s)) if may_be_off && s.value() == "off" => Some(Timeout::Off),
+        Some(Lit::Str(s)) => parse_duration(&s.value()).map(|millis| Timeout::After { millis }),
+        _ => None,
+    };
+    match parsed {
+        Some(Timeout::After { millis: 0 }) => {
+            let fix = if may_be_off {
+                r#" (write "off" to disable it)"#
+            } else {
+                ""
+            };
+            diag.error(value, format!("a timeout must be above zero{fix}"));
+            None
+        }
+        Some(t) => Some(t),
+        None => {
+            diag.error(value, hint);
+            None
+        }
+    }
+}
+
+/// `"<digits><unit>"` with unit `ms`, `s`, `m` or `h`, in milliseconds.
+pub(crate) fn parse_duration(s: &str) -> Option<u64> {
+    let split = s.find(|c: char| !c.is_ascii_digit())?;
+    let (digits, unit) = s.split_at(split);
+    let n: u64 = digits.parse().ok()?;
+    let scale = match unit {
+        "ms" => 1,
+        "s" => 1000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        _ => return None,
+    };
+    n.checked_mul(scale)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::main_attr::parse::parse;
+    use quote::quote;
+
+    fn check(
+        attr: proc_macro2::TokenStream,
+        item: proc_macro2::TokenStream,
+    ) -> Result<Settings, Vec<String>> {
+        let parsed = parse(attr, item).map_err(|e| vec![e.to_string()])?;
+        let mut diag = Diag::default();
+        let s = validate(&parsed, &mut diag);
+        diag.finish()
+            .map(|()| s)
+            .map_err(|e| e.into_iter().map(|e| e.to_string()).collect())
+    }
+
+    #[test]
+    fn durations_read_as_written() {
+        assert_eq!(parse_duration("500ms"), Some(500));
+        assert_eq!(parse_duration("5s"), Some(5_000));
+        assert_eq!(parse_duration("2m"), Some(120_000));
+        assert_eq!(parse_duration("1h"), Some(3_600_000));
+        assert_eq!(parse_duration("5"), None);
+        assert_eq!(parse_duration("s"), None);
+        assert_eq!(parse_duration("5 s"), None);
+        assert_eq!(parse_duration("1.5s"), None);
+    }
+
+    #[test]
+    fn accepts_every_key() {
+        let s = check(
+            quote!(
+                addr = "0.0.0.0:8080",
+                workers = 4,
+                http2 = true,
+                max_connections = 100,
+                drain_timeout = 10,
+                header_read_timeout = "2s",
+                write_timeout = "off"
+            ),
+            quote!(
+                fn main() -> App {
+                    App::new()
+                }
+            ),
+        )
+        .unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(s.addr.map(|a| a.value()).as_deref(), Some("0.0.0.0:8080"));
+        assert_eq!(s.workers, Some(4));
+        assert_eq!(s.http2, Some(true));
+        assert_eq!(s.max_connections, Some(100));
+        assert_eq!(s.drain_timeout, Some(10_000));
+        assert_eq!(
+            s.timeouts,
+            [
+                ("header_read_timeout", Timeout::After { millis: 2000 }),
+                ("write_timeout", Timeout::Off)
+            ]
+        );
+    }
+
+    #[test]
+    fn every_mistake_is_reported() {
+        let main = quote!(
+            fn main() -> App {
+                App::new()
+            }
+        );
+        let cases = [
+            (quote!(port = 3), main.clone(), "unknown key `port`"),
+            (
+                quote!(workers = 1, workers = 2),
+                main.clone(),
+                "`workers` is given twice",
+            ),
+            (quote!(workers = 0), main.clone(), "whole number above zero"),
+            (
+                quote!(workers = "4"),
+                main.clone(),
+                "whole number above zero",
+            ),
+            (quote!(addr = "localhost"), main.clone(), "not an address"),
+            (quote!(addr = 3000), main.clone(), "`addr` is a string"),
+            (quote!(http2 = "yes"), main.clone(), "`true` or `false`"),
+            (
+                quote!(header_read_timeout = "5 seconds"),
+                main.clone(),
+                "a duration is",
+            ),
+            (quote!(header_read_timeout = 0), main.clone(), "above zero"),
+            (quote!(drain_timeout = "off"), main.clone(), "a duration is"),
+            (
+                quote!(),
+                quote!(
+                    async fn main() -> App {
+                        App::new()
+                    }
+                ),
+                "remove `async`",
+            ),
+            (
+                quote!(),
+                quote!(
+                    fn main() {}
+                ),
+                "must return the app",
+            ),
+            (
+                quote!(),
+                quote!(
+                    fn main(x: u8) -> App {
+                        App::new()
+                    }
+                ),
+                "takes no arguments",
+            ),
+            (
+                quote!(),
+                quote!(
+                    fn app() -> App {
+                        App::new()
+                    }
+                ),
+                "goes on `fn main`",
+            ),
+        ];
+        for (attr, item, expected) in cases {
+            let e = check(attr.clone(), item)
+                .err()
+                .unwrap_or_else(|| panic!("{attr} accepted"));
+            assert_eq!(e.len(), 1, "{attr}: {e:?}");
+            assert!(e[0].contains(expected), "{attr}: {e:?}");
+        }
+    }
+}

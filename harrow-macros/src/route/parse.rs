@@ -1,0 +1,108 @@
+//! Parse: attribute arguments and the handler's signature into a model that
+//! keeps every original token, so later stages can point at them.
+
+use proc_macro2::{Span, TokenStream};
+use syn::parse::{Parse, ParseStream, Parser};
+use syn::punctuated::Punctuated;
+use syn::{Expr, FnArg, Ident, ItemFn, LitStr, Pat, Token, Type};
+
+/// Which attribute was written: a one-method shorthand or `#[route]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// `#[get]`, `#[post]`, …: the method is in the attribute's name.
+    Shorthand(&'static str),
+    /// `#[route("/p", method = "GET", …)]`.
+    Route,
+}
+
+impl Kind {
+    /// The attribute as a user wrote it, for messages.
+    pub(crate) fn attr_name(self) -> String {
+        match self {
+            Kind::Shorthand(m) => format!("#[{}]", m.to_ascii_lowercase()),
+            Kind::Route => "#[route]".to_owned(),
+        }
+    }
+}
+
+/// One comma-separated attribute argument.
+pub(crate) enum AttrArg {
+    /// A string literal: the path.
+    Path(LitStr),
+    /// `key = value`.
+    KeyValue { key: Ident, value: Expr },
+}
+
+impl Parse for AttrArg {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        if input.peek(LitStr) {
+            return Ok(AttrArg::Path(input.parse()?));
+        }
+        if input.peek(Ident) && input.peek2(Token![=]) {
+            let key = input.parse()?;
+            input.parse::<Token![=]>()?;
+            let value = input.parse()?;
+            return Ok(AttrArg::KeyValue { key, value });
+        }
+        Err(input.error(r#"expected a path like "/users/{id}" or `key = value`"#))
+    }
+}
+
+/// One handler parameter.
+pub(crate) struct Arg {
+    /// The binding's name when the pattern is a plain identifier
+    /// (`id: u64`, `mut id: u64`), which lets it bind a path parameter.
+    pub(crate) ident: Option<Ident>,
+    /// The declared type.
+    pub(crate) ty: Box<Type>,
+}
+
+/// Everything the later stages need, with the original tokens.
+pub(crate) struct Parsed {
+    pub(crate) kind: Kind,
+    pub(crate) args: Vec<AttrArg>,
+    /// Where the attribute's arguments are, for "missing path" errors.
+    pub(crate) attr_span: Span,
+    pub(crate) func: ItemFn,
+    pub(crate) params: Vec<Arg>,
+}
+
+/// Parses the attribute arguments and the function. Fails only when the
+/// tokens are not an argument list or not a function at all.
+pub(crate) fn parse(kind: Kind, attr: TokenStream, item: TokenStream) -> syn::Result<Parsed> {
+    let attr_span = match attr.clone().into_iter().next() {
+        Some(t) => t.span(),
+        None => Span::call_site(),
+    };
+    let args = Punctuated::<AttrArg, Token![,]>::parse_terminated.parse2(attr)?;
+    let func: ItemFn = syn::parse2(item).map_err(|e| {
+        syn::Error::new(
+            e.span(),
+            format!("{} goes on an `async fn` handler", kind.attr_name()),
+        )
+    })?;
+    let params = func
+        .sig
+        .inputs
+        .iter()
+        .filter_map(|input| match input {
+            FnArg::Typed(t) => Some(Arg {
+                ident: match &*t.pat {
+                    Pat::Ident(p) if p.subpat.is_none() && p.by_ref.is_none() => {
+                        Some(p.ident.clone())
+                    }
+                    _ => None,
+                },
+                ty: t.ty.clone(),
+            }),
+            FnArg::Receiver(_) => None,
+        })
+        .collect();
+    Ok(Parsed {
+        kind,
+        args: args.into_iter().collect(),
+        attr_span,
+        func,
+        params,
+    })
+}

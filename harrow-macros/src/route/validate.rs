@@ -1,0 +1,449 @@
+//! Validate: attribute keys, the handler's signature, the path template and
+//! how each parameter is bound. Every mistake is recorded, none is fatal.
+
+use syn::spanned::Spanned;
+use syn::{Expr, ExprLit, Lit, LitStr, Type};
+
+use super::parse::{AttrArg, Kind, Parsed};
+use super::template;
+use crate::diag::Diag;
+use crate::lit_span;
+
+/// The methods `#[route]` accepts, spelled as in HTTP.
+const METHODS: [&str; 9] = [
+    "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "CONNECT", "TRACE",
+];
+
+/// How one handler parameter gets its value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Binding {
+    /// Parsed from the named path parameter.
+    PathParam(String),
+    /// An extractor reading the request head (`FromRequestParts`).
+    Parts,
+    /// The last extractor, which may consume the body (`FromRequest`).
+    Request,
+}
+
+/// What expansion needs; meaningful only when validation recorded no error.
+pub(crate) struct Plan {
+    pub(crate) path: LitStr,
+    pub(crate) methods: Vec<&'static str>,
+    pub(crate) bindings: Vec<Binding>,
+}
+
+/// Checks everything and returns the plan.
+pub(crate) fn validate(parsed: &Parsed, diag: &mut Diag) -> Plan {
+    let (path, methods) = attribute(parsed, diag);
+    signature(parsed, diag);
+    let path = path.unwrap_or_else(|| LitStr::new("/", parsed.attr_span));
+    let bindings = bindings(parsed, &path, diag);
+    Plan {
+        path,
+        methods,
+        bindings,
+    }
+}
+
+fn attribute(parsed: &Parsed, diag: &mut Diag) -> (Option<LitStr>, Vec<&'static str>) {
+    let name = parsed.kind.attr_name();
+    let mut path: Option<LitStr> = None;
+    let mut methods: Vec<&'static str> = match parsed.kind {
+        Kind::Shorthand(m) => vec![m],
+        Kind::Route => Vec::new(),
+    };
+    let mut method_keys = 0;
+    for arg in &parsed.args {
+        match arg {
+            AttrArg::Path(lit) if path.is_none() => path = Some(lit.clone()),
+            AttrArg::Path(lit) => diag.error(lit, format!("{name} takes one path")),
+            AttrArg::KeyValue { key, value } if key == "method" && parsed.kind == Kind::Route => {
+                method_keys += 1;
+                if let Some(m) = method(value, diag) {
+                    if methods.contains(&m) {
+                        diag.error(key, format!("method `{m}` is listed twice"));
+                    } else {
+                        methods.push(m);
+                    }
+                }
+            }
+            AttrArg::KeyValue { key, .. } => {
+                let expected = match parsed.kind {
+                    Kind::Shorthand(_) => format!("{name} takes only a path"),
+                    Kind::Route => "the only key is `method`".to_owned(),
+                };
+                diag.error(key, format!("unknown key `{key}`: {expected}"));
+            }
+        }
+    }
+    if path.is_none() {
+        diag.error_at(
+            parsed.attr_span,
+            format!(r#"{name} needs a path, as in {}"#, example(parsed.kind)),
+        );
+    }
+    if methods.is_empty() && method_keys == 0 {
+        diag.error_at(
+            parsed.attr_span,
+            r#"#[route] needs at least one method, as in #[route("/p", method = "GET")]"#,
+        );
+    }
+    (path, methods)
+}
+
+fn example(kind: Kind) -> String {
+    match kind {
+        Kind::Shorthand(m) => format!(r#"#[{}("/hello")]"#, m.to_ascii_lowercase()),
+        Kind::Route => r#"#[route("/hello", method = "GET")]"#.to_owned(),
+    }
+}
+
+fn method(value: &Expr, diag: &mut Diag) -> Option<&'static str> {
+    let Expr::Lit(ExprLit {
+        lit: Lit::Str(s), ..
+    }) = value
+    else {
+        diag.error(value, r#"a method is a string, as in `method = "GET"`"#);
+        return None;
+    };
+    let found = METHODS.iter().find(|m| **m == s.value()).copied();
+    if found.is_none() {
+        diag.error(
+            s,
+            format!(
+                "unknown method `{}`: expected one of {}",
+                s.value(),
+                METHODS.join(", ")
+            ),
+        );
+    }
+    found
+}
+
+fn signature(parsed: &Parsed, diag: &mut Diag) {
+    let sig = &parsed.func.sig;
+    let name = parsed.kind.attr_name();
+    if sig.asyncness.is_none() {
+        diag.error(sig.fn_token, format!("{name} handlers must be `async fn`"));
+    }
+    if let Some(c) = &sig.constness {
+        diag.error(c, "a handler cannot be `const`");
+    }
+    if let Some(u) = &sig.unsafety {
+        diag.error(u, "a handler cannot be `unsafe`");
+    }
+    if let Some(abi) = &sig.abi {
+        diag.error(abi, "a handler cannot have an `extern` ABI");
+    }
+    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+        let span = if sig.generics.params.is_empty() {
+            sig.generics.where_clause.span()
+        } else {
+            sig.generics.span()
+        };
+        diag.error_at(
+            span,
+            "a route handler cannot be generic: the macro must know each argument's type; \
+             write a non-generic wrapper that calls the generic function",
+        );
+    }
+    if let Some(r) = sig.receiver() {
+        diag.error(
+            r,
+            "a route handler cannot take `self`: use a free function (or an associated \
+             function registered with the builder)",
+        );
+    }
+    if let Some(v) = &sig.variadic {
+        diag.error(v, "a handler cannot be variadic");
+    }
+}
+
+fn bindings(parsed: &Parsed, path: &LitStr, diag: &mut Diag) -> Vec<Binding> {
+    let (params, errors) = template::check(&path.value());
+    for e in &errors {
+        diag.error_at(
+            lit_span::subspan(path, e.range.start, e.range.end),
+            &e.message,
+        );
+    }
+    let mut bindings: Vec<Binding> = parsed
+        .params
+        .iter()
+        .map(|arg| match &arg.ident {
+            Some(ident) if params.iter().any(|p| ident == &p.name) => {
+                Binding::PathParam(ident.to_string())
+            }
+            _ => Binding::Parts,
+        })
+        .collect();
+    if let Some(last) = bindings.iter_mut().rev().find(|b| **b == Binding::Parts) {
+        *last = Binding::Request;
+    }
+    let takes_path_extractor = parsed.params.iter().any(|a| is_path_extractor(&a.ty));
+    if !takes_path_extractor {
+        for p in &params {
+            let bound = bindings.contains(&Binding::PathParam(p.name.clone()));
+            if !bound {
+                diag.error_at(
+                    lit_span::subspan(path, p.range.start, p.range.end),
+                    format!(
+                        "no argument named `{0}`: add `{0}: T` to `{1}`'s parameters \
+                         (or take the parameters with a `Path<T>` extractor)",
+                        p.name, parsed.func.sig.ident
+                    ),
+                );
+            }
+        }
+    }
+    bindings
+}
+
+/// Whether `ty` is written `Path<…>` (the extractor taking every path
+/// parameter at once), in which case `{names}` need no argument each.
+fn is_path_extractor(ty: &Type) -> bool {
+    match ty {
+        Type::Path(p) => p.path.segments.last().is_some_and(|s| s.ident == "Path"),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::route::parse::parse;
+    use quote::quote;
+
+    fn run(
+        kind: Kind,
+        attr: proc_macro2::TokenStream,
+        item: proc_macro2::TokenStream,
+    ) -> Result<Plan, Vec<String>> {
+        let parsed = parse(kind, attr, item).map_err(|e| vec![e.to_string()])?;
+        let mut diag = Diag::default();
+        let plan = validate(&parsed, &mut diag);
+        match diag.finish() {
+            Ok(()) => Ok(plan),
+            Err(e) => Err(e.into_iter().map(|e| e.to_string()).collect()),
+        }
+    }
+
+    fn errors(
+        kind: Kind,
+        attr: proc_macro2::TokenStream,
+        item: proc_macro2::TokenStream,
+    ) -> Vec<String> {
+        match run(kind, attr, item) {
+            Ok(_) => panic!("accepted"),
+            Err(e) => e,
+        }
+    }
+
+    const GET: Kind = Kind::Shorthand("GET");
+
+    #[test]
+    fn binds_path_params_by_name_and_the_last_extractor_to_the_body() {
+        let plan = run(
+            GET,
+            quote!("/users/{id}/{*rest}"),
+            quote!(
+                async fn user(q: Query<Q>, mut id: u64, rest: String, body: Json<B>) {}
+            ),
+        )
+        .unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(plan.methods, ["GET"]);
+        assert_eq!(plan.path.value(), "/users/{id}/{*rest}");
+        assert_eq!(
+            plan.bindings,
+            [
+                Binding::Parts,
+                Binding::PathParam("id".into()),
+                Binding::PathParam("rest".into()),
+                Binding::Request,
+            ]
+        );
+    }
+
+    #[test]
+    fn route_takes_several_methods() {
+        let plan = run(
+            Kind::Route,
+            quote!("/p", method = "GET", method = "POST"),
+            quote!(
+                async fn h() {}
+            ),
+        )
+        .unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(plan.methods, ["GET", "POST"]);
+    }
+
+    #[test]
+    fn a_path_extractor_takes_the_params() {
+        let plan = run(
+            GET,
+            quote!("/u/{id}"),
+            quote!(
+                async fn h(Path(id): Path<u64>) {}
+            ),
+        );
+        assert!(plan.is_ok());
+    }
+
+    #[test]
+    fn every_mistake_is_reported() {
+        let cases: Vec<(
+            Kind,
+            proc_macro2::TokenStream,
+            proc_macro2::TokenStream,
+            &[&str],
+        )> = vec![
+            (
+                GET,
+                quote!("/u/{idd}"),
+                quote!(
+                    async fn h(id: u64) {}
+                ),
+                &["no argument named `idd`"],
+            ),
+            (
+                GET,
+                quote!("/u/{id}/{id}"),
+                quote!(
+                    async fn h(id: u64) {}
+                ),
+                &["`id` appears twice"],
+            ),
+            (
+                GET,
+                quote!("u"),
+                quote!(
+                    async fn h() {}
+                ),
+                &["must start with `/`"],
+            ),
+            (
+                GET,
+                quote!("/"),
+                quote!(
+                    fn h() {}
+                ),
+                &["must be `async fn`"],
+            ),
+            (
+                GET,
+                quote!("/"),
+                quote!(
+                    async fn h<T>(t: T) {}
+                ),
+                &["cannot be generic"],
+            ),
+            (
+                GET,
+                quote!("/"),
+                quote!(
+                    async fn h(&self) {}
+                ),
+                &["cannot take `self`"],
+            ),
+            (
+                GET,
+                quote!("/", name = "x"),
+                quote!(
+                    async fn h() {}
+                ),
+                &["unknown key `name`: #[get] takes only a path"],
+            ),
+            (
+                GET,
+                quote!(),
+                quote!(
+                    async fn h() {}
+                ),
+                &["#[get] needs a path"],
+            ),
+            (
+                GET,
+                quote!("/a", "/b"),
+                quote!(
+                    async fn h() {}
+                ),
+                &["takes one path"],
+            ),
+            (
+                Kind::Route,
+                quote!("/"),
+                quote!(
+                    async fn h() {}
+                ),
+                &["needs at least one method"],
+            ),
+            (
+                Kind::Route,
+                quote!("/", method = "GET", method = "GET"),
+                quote!(
+                    async fn h() {}
+                ),
+                &["`GET` is listed twice"],
+            ),
+            (
+                Kind::Route,
+                quote!("/", method = "GTE"),
+                quote!(
+                    async fn h() {}
+                ),
+                &["unknown method `GTE`"],
+            ),
+            (
+                Kind::Route,
+                quote!("/", method = GET),
+                quote!(
+                    async fn h() {}
+                ),
+                &["a method is a string"],
+            ),
+            (
+                Kind::Route,
+                quote!("/", methods = "GET"),
+                quote!(
+                    async fn h() {}
+                ),
+                &["unknown key `methods`", "needs at least one method"],
+            ),
+            (
+                GET,
+                quote!("/u/{a}"),
+                quote!(
+                    fn h<T>(&self) {}
+                ),
+                &[
+                    "must be `async fn`",
+                    "cannot be generic",
+                    "cannot take `self`",
+                    "no argument named `a`",
+                ],
+            ),
+        ];
+        for (kind, attr, item, expected) in cases {
+            let found = errors(kind, attr.clone(), item);
+            assert_eq!(found.len(), expected.len(), "{attr}: {found:?}");
+            for (f, e) in found.iter().zip(expected) {
+                assert!(f.contains(e), "{attr}: `{f}` lacks `{e}`");
+            }
+        }
+    }
+
+    #[test]
+    fn a_non_function_is_refused() {
+        let e = errors(
+            GET,
+            quote!("/"),
+            quote!(
+                struct S;
+            ),
+        );
+        assert!(
+            e[0].contains("#[get] goes on an `async fn` handler"),
+            "{e:?}"
+        );
+    }
+}

@@ -1,0 +1,183 @@
+//! `App`: the builder that collects routes, state, middleware and settings,
+//! and turns into the per-worker [`AppService`].
+
+pub(crate) mod context;
+mod scope;
+mod service;
+
+use std::rc::Rc;
+
+use http::Method;
+
+use crate::handler::{BoxEndpoint, Handler, endpoint};
+use crate::middleware::{Middleware, SharedMiddleware, wrap};
+use crate::routing::router::Router;
+use crate::routing::{Route, RouteError, RouteInfo, RouteTable};
+use context::{DEFAULT_BODY_LIMIT, Registration, StateMap};
+use scope::{ScopedRoute, method_shortcuts, mount};
+
+pub use scope::Scope;
+pub use service::AppService;
+
+/// A web application: routes, per-worker state, middleware and settings.
+///
+/// Build one in an app factory (`Fn() -> App`) that the server calls once
+/// per worker thread, so each worker owns its routes and state: `Rc` and
+/// `RefCell` are fine inside. Nothing is checked while building; routes are
+/// validated when the app becomes a service ([`App::into_service`]), which
+/// `harrow::run`, `start`, `serve` and the test client do before serving,
+/// returning a [`RouteError`] that names the handlers at fault.
+///
+/// ```
+/// use std::rc::Rc;
+/// use harrow::{App, Path, Scope, State};
+/// use harrow::middleware::SetRequestId;
+///
+/// async fn hello() -> &'static str { "Hello, world!" }
+/// async fn user(Path(id): Path<u64>, State(site): State<Rc<str>>) -> String {
+///     format!("user {id} of {site}")
+/// }
+///
+/// fn app() -> App {
+///     App::new()
+///         .state::<Rc<str>>(Rc::from("example.com"))
+///         .get("/hello", hello)
+///         .nest("/api", Scope::new().get("/users/{id}", user))
+///         .layer(SetRequestId::new())
+/// }
+/// assert!(app().into_service().is_ok());
+/// ```
+pub struct App {
+    routes: Vec<ScopedRoute>,
+    errors: Vec<RouteError>,
+    states: StateMap,
+    layers: Vec<SharedMiddleware>,
+    fallback: Option<BoxEndpoint>,
+    body_limit: usize,
+    catch_panics: bool,
+}
+
+impl Default for App {
+    fn default() -> Self {
+        App::new()
+    }
+}
+
+impl App {
+    /// An application with no routes: every request is a 404.
+    pub fn new() -> Self {
+        App {
+            routes: Vec::new(),
+            errors: Vec::new(),
+            states: StateMap::default(),
+            layers: Vec::new(),
+            fallback: None,
+            body_limit: DEFAULT_BODY_LIMIT,
+            catch_panics: true,
+        }
+    }
+
+    /// Adds a route.
+    pub fn route(mut self, route: Route) -> Self {
+        self.routes.push(ScopedRoute {
+            route,
+            layers: Vec::new(),
+        });
+        self
+    }
+
+    method_shortcuts!();
+
+    /// Mounts the routes of `scope` under `prefix` (e.g. `/api`), with the
+    /// scope's middleware around them only.
+    pub fn nest(mut self, prefix: &str, scope: Scope) -> Self {
+        let (routes, errors) = mount(prefix, scope);
+        self.routes.extend(routes);
+        self.errors.extend(errors);
+        self
+    }
+
+    /// Adds a state value, taken by handlers with [`State<T>`](crate::State).
+    /// One value per type; a second value of the same type replaces the first.
+    pub fn state<T: Clone + 'static>(mut self, value: T) -> Self {
+        self.states.insert(value);
+        self
+    }
+
+    /// Wraps the whole application in `middleware`: every request passes
+    /// through it, including those answered 404 or 405. The layer added last
+    /// runs first.
+    pub fn layer(mut self, middleware: impl Middleware) -> Self {
+        self.layers.push(Rc::new(middleware));
+        self
+    }
+
+    /// Answers requests whose path matches no route (instead of a plain 404).
+    pub fn fallback<H: Handler<T>, T: 'static>(mut self, handler: H) -> Self {
+        self.fallback = Some(endpoint(handler));
+        self
+    }
+
+    /// The largest request body the body extractors read, in bytes
+    /// (default 2 MiB); a larger body is refused with 413, before reading
+    /// it when its Content-Length already says so. The server's own
+    /// [`Config::max_body_size`](crate::Config::max_body_size) (also 2 MiB
+    /// by default) applies first: raise both to accept larger bodies.
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// Whether a panicking handler or middleware becomes a 500 (the default)
+    /// rather than unwinding into the server. See
+    /// [`CatchPanic`](crate::middleware::CatchPanic).
+    pub fn catch_panics(mut self, enabled: bool) -> Self {
+        self.catch_panics = enabled;
+        self
+    }
+
+    /// The routes added so far, sorted by path, for listing.
+    pub fn route_table(&self) -> RouteTable {
+        RouteTable::new(
+            self.routes
+                .iter()
+                .map(|r| RouteInfo::of(&r.route))
+                .collect(),
+        )
+    }
+
+    /// Validates the routes and builds the service that answers requests.
+    ///
+    /// Fails on a duplicate method and path (naming both handlers and
+    /// their sites), on templates that match the same requests, and on
+    /// malformed paths or prefixes. Call it on the thread that will serve:
+    /// the service is not `Send`.
+    pub fn into_service(self) -> Result<AppService, RouteError> {
+        if let Some(error) = self.errors.into_iter().next() {
+            return Err(error);
+        }
+        let routes = self
+            .routes
+            .into_iter()
+            .map(|scoped| {
+                let mut route = scoped.route;
+                route.endpoint = wrap(route.endpoint, &scoped.layers);
+                route
+            })
+            .collect();
+        let router: BoxEndpoint = Rc::new(Router::build(routes, self.fallback)?);
+        let chain = wrap(router, &self.layers);
+        let registration = Registration::new(self.states, self.body_limit);
+        Ok(AppService::new(chain, registration, self.catch_panics))
+    }
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("routes", &self.route_table())
+            .field("layers", &self.layers.len())
+            .field("body_limit", &self.body_limit)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,175 @@
+//! `Scope`: a group of routes under a path prefix, with its own middleware.
+
+use http::Method;
+
+use crate::handler::Handler;
+use crate::middleware::{Middleware, SharedMiddleware};
+use crate::routing::{Route, RouteError};
+
+/// A route and the scope middleware around it, innermost first.
+pub(crate) struct ScopedRoute {
+    pub(crate) route: Route,
+    pub(crate) layers: Vec<SharedMiddleware>,
+}
+
+/// Generates `get`, `post`, ... for a builder that has `route`.
+macro_rules! method_shortcuts {
+    () => {
+        /// Adds a GET route (HEAD is answered by it too).
+        pub fn get<H: Handler<T>, T: 'static>(self, path: &str, handler: H) -> Self {
+            self.route(Route::new(Method::GET, path, handler))
+        }
+
+        /// Adds a POST route.
+        pub fn post<H: Handler<T>, T: 'static>(self, path: &str, handler: H) -> Self {
+            self.route(Route::new(Method::POST, path, handler))
+        }
+
+        /// Adds a PUT route.
+        pub fn put<H: Handler<T>, T: 'static>(self, path: &str, handler: H) -> Self {
+            self.route(Route::new(Method::PUT, path, handler))
+        }
+
+        /// Adds a DELETE route.
+        pub fn delete<H: Handler<T>, T: 'static>(self, path: &str, handler: H) -> Self {
+            self.route(Route::new(Method::DELETE, path, handler))
+        }
+
+        /// Adds a PATCH route.
+        pub fn patch<H: Handler<T>, T: 'static>(self, path: &str, handler: H) -> Self {
+            self.route(Route::new(Method::PATCH, path, handler))
+        }
+
+        /// Adds a HEAD route, answering HEAD instead of the GET route.
+        pub fn head<H: Handler<T>, T: 'static>(self, path: &str, handler: H) -> Self {
+            self.route(Route::new(Method::HEAD, path, handler))
+        }
+
+        /// Adds an OPTIONS route, answering instead of the automatic `Allow` reply.
+        pub fn options<H: Handler<T>, T: 'static>(self, path: &str, handler: H) -> Self {
+            self.route(Route::new(Method::OPTIONS, path, handler))
+        }
+
+        /// Adds every route of `routes`, e.g. from `routes![...]`.
+        pub fn routes(mut self, routes: impl IntoIterator<Item = Route>) -> Self {
+            for route in routes {
+                self = self.route(route);
+            }
+            self
+        }
+    };
+}
+
+pub(crate) use method_shortcuts;
+
+/// Routes grouped under a prefix, with middleware that wraps only them.
+/// Mount it with [`App::nest`](crate::App::nest) or [`Scope::nest`].
+///
+/// ```
+/// use harrow::{App, Scope};
+/// use harrow::middleware::Timeout;
+/// use std::time::Duration;
+///
+/// async fn list() -> &'static str { "[]" }
+/// async fn root() -> &'static str { "api root" }
+///
+/// let api = Scope::new()
+///     .get("/", root)                 // serves /api
+///     .get("/users", list)            // serves /api/users
+///     .layer(Timeout::new(Duration::from_secs(2)));
+/// let app = App::new().nest("/api", api);
+/// # let _ = app;
+/// ```
+#[derive(Default)]
+pub struct Scope {
+    pub(crate) routes: Vec<ScopedRoute>,
+    pub(crate) layers: Vec<SharedMiddleware>,
+    pub(crate) errors: Vec<RouteError>,
+}
+
+impl Scope {
+    /// An empty scope.
+    pub fn new() -> Self {
+        Scope::default()
+    }
+
+    /// Adds a route; its path is relative to the prefix the scope is mounted at.
+    pub fn route(mut self, route: Route) -> Self {
+        self.routes.push(ScopedRoute {
+            route,
+            layers: Vec::new(),
+        });
+        self
+    }
+
+    method_shortcuts!();
+
+    /// Wraps every route of this scope (added before or after) in `middleware`.
+    /// The layer added last runs first.
+    pub fn layer(mut self, middleware: impl Middleware) -> Self {
+        self.layers.push(std::rc::Rc::new(middleware));
+        self
+    }
+
+    /// Mounts `scope` under `prefix` inside this scope.
+    pub fn nest(mut self, prefix: &str, scope: Scope) -> Self {
+        let (routes, errors) = mount(prefix, scope);
+        self.routes.extend(routes);
+        self.errors.extend(errors);
+        self
+    }
+}
+
+/// Prefixes a scope's routes and puts its middleware around them.
+pub(crate) fn mount(prefix: &str, scope: Scope) -> (Vec<ScopedRoute>, Vec<RouteError>) {
+    let mut errors = scope.errors;
+    if !prefix.starts_with('/') {
+        errors.push(RouteError::InvalidPrefix {
+            prefix: prefix.to_owned(),
+            reason: "a prefix must start with `/`".into(),
+        });
+    }
+    let prefix = prefix.trim_end_matches('/');
+    let mut routes = Vec::with_capacity(scope.routes.len());
+    for mut scoped in scope.routes {
+        let path = &scoped.route.path;
+        if !path.starts_with('/') {
+            errors.push(RouteError::InvalidPath {
+                path: path.clone(),
+                reason: "a path must start with `/`".into(),
+                origin: Box::new(scoped.route.origin()),
+            });
+        }
+        scoped.route.path = match (prefix, path.as_str()) {
+            ("", _) => path.clone(),
+            (prefix, "/") => prefix.to_owned(),
+            (prefix, path) => format!("{prefix}{path}"),
+        };
+        scoped.layers.extend(scope.layers.iter().cloned());
+        routes.push(scoped);
+    }
+    (routes, errors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn h() {}
+
+    #[test]
+    fn mount_joins_prefix_and_paths() {
+        let scope = Scope::new().get("/", h).get("/a/{id}", h);
+        let (routes, errors) = mount("/api/", scope);
+        assert!(errors.is_empty());
+        let paths: Vec<&str> = routes.iter().map(|r| r.route.path()).collect();
+        assert_eq!(paths, ["/api", "/api/a/{id}"]);
+    }
+
+    #[test]
+    fn mount_rejects_a_prefix_without_slash() {
+        let (_, errors) = mount("api", Scope::new().get("/x", h));
+        assert!(matches!(errors[0], RouteError::InvalidPrefix { .. }));
+        assert!(errors[0].to_string().contains("`api`"));
+    }
+}

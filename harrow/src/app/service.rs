@@ -1,0 +1,101 @@
+//! `AppService`: a built application, served by `harrow-server`.
+
+use std::future::Future;
+use std::rc::Rc;
+
+use harrow_server::Service;
+
+use http::StatusCode;
+
+use super::context::{DEFAULT_BODY_LIMIT, Registration, StateMap};
+use crate::handler::{BoxEndpoint, endpoint};
+use crate::middleware::CatchUnwind;
+use crate::request::Request;
+use crate::response::Response;
+
+struct Inner {
+    chain: BoxEndpoint,
+    registration: Registration,
+    catch_panics: bool,
+}
+
+/// An application ready to serve: what [`App::into_service`](crate::App::into_service)
+/// returns. It implements [`harrow_server::Service`]; cloning it is cheap
+/// (one `Rc`), and it is not `Send`: each worker builds its own.
+#[derive(Clone)]
+pub struct AppService {
+    inner: Rc<Inner>,
+}
+
+impl AppService {
+    pub(crate) fn new(chain: BoxEndpoint, registration: Registration, catch_panics: bool) -> Self {
+        AppService {
+            inner: Rc::new(Inner {
+                chain,
+                registration,
+                catch_panics,
+            }),
+        }
+    }
+
+    /// A service that answers every request with a 500 carrying `message`:
+    /// what a worker serves if its app fails to build after validation.
+    pub(crate) fn failing(message: String) -> Self {
+        let handler = move || {
+            let message = message.clone();
+            async move { (StatusCode::INTERNAL_SERVER_ERROR, message) }
+        };
+        let registration = Registration::new(StateMap::default(), DEFAULT_BODY_LIMIT);
+        AppService::new(endpoint(handler), registration, true)
+    }
+
+    /// Answers one request.
+    pub fn handle(&self, mut req: Request) -> impl Future<Output = Response> + 'static {
+        if let Some(context) = self.inner.registration.context() {
+            req.extensions_mut().insert(context);
+        }
+        let inner = &self.inner;
+        if inner.catch_panics {
+            CatchUnwind::new(|| inner.chain.call(req))
+        } else {
+            CatchUnwind::disabled(inner.chain.call(req))
+        }
+    }
+}
+
+impl Service for AppService {
+    fn call(&self, req: Request) -> impl Future<Output = Response> {
+        self.handle(req)
+    }
+}
+
+impl std::fmt::Debug for AppService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppService").finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use harrow_server::Body;
+
+    #[test]
+    fn a_failing_service_answers_500_with_its_message() {
+        let service = AppService::failing("duplicate route `GET /x`".into());
+        let req = http::Request::builder()
+            .uri("/anything")
+            .body(Body::empty())
+            .expect("a valid request");
+        let res = harrow_server::rt::block_on(async {
+            let res = service.handle(req).await;
+            let status = res.status();
+            (status, res.into_body().collect(1024).await)
+        });
+        assert_eq!(res.0, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(
+            res.1.expect("a full body").as_ref(),
+            b"duplicate route `GET /x`"
+        );
+    }
+}

@@ -1,0 +1,89 @@
+//! Extractors for the request itself: method, URI, peer address, the whole
+//! request, and the `Option`/`Result` wrappers.
+
+use std::convert::Infallible;
+
+use harrow_server::RemoteAddr;
+use http::request::Parts;
+use http::{Extensions, Method, Uri, Version};
+
+use crate::extract::rejection::MissingRemoteAddr;
+use crate::extract::{FromRequest, FromRequestParts};
+use crate::request::Request;
+
+/// The request method.
+impl FromRequestParts for Method {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts) -> Result<Self, Self::Rejection> {
+        Ok(parts.method.clone())
+    }
+}
+
+/// The request URI (path and query, as the client sent them).
+impl FromRequestParts for Uri {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts) -> Result<Self, Self::Rejection> {
+        Ok(parts.uri.clone())
+    }
+}
+
+/// The HTTP version the request came over.
+impl FromRequestParts for Version {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts) -> Result<Self, Self::Rejection> {
+        Ok(parts.version)
+    }
+}
+
+/// The request extensions (a copy), where middleware leaves values.
+impl FromRequestParts for Extensions {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts) -> Result<Self, Self::Rejection> {
+        Ok(parts.extensions.clone())
+    }
+}
+
+/// The peer's address, which the server (and the test client) put in every
+/// request.
+impl FromRequestParts for RemoteAddr {
+    type Rejection = MissingRemoteAddr;
+
+    async fn from_request_parts(parts: &mut Parts) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .get::<RemoteAddr>()
+            .copied()
+            .ok_or(MissingRemoteAddr)
+    }
+}
+
+/// The whole request, body included; only as the last argument.
+impl FromRequest for Request {
+    type Rejection = Infallible;
+
+    async fn from_request(req: Request) -> Result<Self, Self::Rejection> {
+        Ok(req)
+    }
+}
+
+/// `Some` when the inner extractor succeeds, `None` when it is rejected.
+impl<T: FromRequestParts> FromRequestParts for Option<T> {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts) -> Result<Self, Self::Rejection> {
+        Ok(T::from_request_parts(parts).await.ok())
+    }
+}
+
+/// The inner extractor's outcome, rejection included, for the handler to judge.
+impl<T: FromRequestParts> FromRequestParts for Result<T, T::Rejection> {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts) -> Result<Self, Self::Rejection> {
+        Ok(T::from_request_parts(parts).await)
+    }
+}

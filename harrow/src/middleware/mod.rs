@@ -1,0 +1,154 @@
+//! Middleware: async code around handlers, in the `(request, next) ->
+//! response` shape.
+//!
+//! Write one with [`from_fn`] or by implementing [`Middleware`], then add it
+//! to the whole application with [`App::layer`](crate::App::layer) (it also
+//! sees 404 and 405 answers) or to a group of routes with
+//! [`Scope::layer`](crate::Scope::layer). The layer added last runs first.
+//!
+//! Built in: [`SetRequestId`], [`Timeout`], [`CatchPanic`], [`Cors`] and
+//! [`AccessLog`].
+
+mod access_log;
+mod catch_panic;
+mod cors;
+mod request_id;
+mod timeout;
+
+use std::future::Future;
+use std::rc::Rc;
+
+use crate::handler::{BoxEndpoint, BoxFuture, Endpoint};
+use crate::request::Request;
+use crate::response::{IntoResponse, Response};
+
+pub use access_log::AccessLog;
+pub use catch_panic::CatchPanic;
+pub(crate) use catch_panic::CatchUnwind;
+pub use cors::Cors;
+pub use request_id::{RequestId, SetRequestId};
+pub use timeout::Timeout;
+
+/// Code that runs around the rest of the chain: it may inspect or change
+/// the request, answer by itself, call [`Next::run`], and change the response.
+///
+/// ```
+/// use harrow::middleware::{Middleware, Next};
+/// use harrow::{Request, Response};
+///
+/// struct PoweredBy;
+///
+/// impl Middleware for PoweredBy {
+///     async fn call(&self, req: Request, next: Next) -> Response {
+///         let mut res = next.run(req).await;
+///         res.headers_mut().insert("x-powered-by", "harrow".parse().unwrap());
+///         res
+///     }
+/// }
+/// let app = harrow::App::new().layer(PoweredBy);
+/// # let _ = app;
+/// ```
+pub trait Middleware: 'static {
+    /// Handles one request; the future need not be `Send`.
+    fn call(&self, req: Request, next: Next) -> impl Future<Output = Response>;
+}
+
+/// The rest of the chain: inner middleware, then the router or handler.
+pub struct Next {
+    endpoint: BoxEndpoint,
+}
+
+impl Next {
+    /// Passes the request on and waits for the response.
+    pub async fn run(self, req: Request) -> Response {
+        self.endpoint.call(req).await
+    }
+}
+
+impl std::fmt::Debug for Next {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Next")
+    }
+}
+
+/// Turns an async function `(Request, Next) -> impl IntoResponse` into a
+/// [`Middleware`].
+///
+/// ```
+/// use harrow::middleware::{from_fn, Next};
+/// use harrow::{App, IntoResponse, Request, Response, StatusCode};
+///
+/// async fn require_key(req: Request, next: Next) -> Response {
+///     if req.headers().contains_key("x-key") {
+///         next.run(req).await
+///     } else {
+///         (StatusCode::UNAUTHORIZED, "missing x-key header").into_response()
+///     }
+/// }
+/// let app = App::new().layer(from_fn(require_key));
+/// # let _ = app;
+/// ```
+pub fn from_fn<F, Fut, R>(f: F) -> FromFn<F>
+where
+    F: Fn(Request, Next) -> Fut + 'static,
+    Fut: Future<Output = R>,
+    R: IntoResponse,
+{
+    FromFn(f)
+}
+
+/// A middleware made from an async function; see [`from_fn`].
+#[derive(Clone, Copy, Debug)]
+pub struct FromFn<F>(F);
+
+impl<F, Fut, R> Middleware for FromFn<F>
+where
+    F: Fn(Request, Next) -> Fut + 'static,
+    Fut: Future<Output = R>,
+    R: IntoResponse,
+{
+    fn call(&self, req: Request, next: Next) -> impl Future<Output = Response> {
+        let fut = (self.0)(req, next);
+        async move { fut.await.into_response() }
+    }
+}
+
+/// A middleware behind an `Rc`, with its future boxed.
+pub(crate) trait DynMiddleware {
+    fn call_boxed(self: Rc<Self>, req: Request, next: Next) -> BoxFuture;
+}
+
+impl<M: Middleware> DynMiddleware for M {
+    fn call_boxed(self: Rc<Self>, req: Request, next: Next) -> BoxFuture {
+        Box::pin(async move { Middleware::call(&*self, req, next).await })
+    }
+}
+
+/// A shared middleware, as apps and scopes keep them.
+pub(crate) type SharedMiddleware = Rc<dyn DynMiddleware>;
+
+/// An endpoint behind one middleware.
+struct Layered {
+    middleware: SharedMiddleware,
+    next: BoxEndpoint,
+}
+
+impl Endpoint for Layered {
+    fn call(&self, req: Request) -> BoxFuture {
+        let next = Next {
+            endpoint: self.next.clone(),
+        };
+        self.middleware.clone().call_boxed(req, next)
+    }
+}
+
+/// Wraps `endpoint` in `layers`, the first innermost.
+pub(crate) fn wrap(mut endpoint: BoxEndpoint, layers: &[SharedMiddleware]) -> BoxEndpoint {
+    for middleware in layers {
+        endpoint = Rc::new(Layered {
+            middleware: middleware.clone(),
+            next: endpoint,
+        });
+    }
+    endpoint
+}

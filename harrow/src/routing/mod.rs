@@ -1,0 +1,11 @@
+//! Routing: [`Route`] values, the matchit-based router, the route table and
+//! the errors found while building it.
+
+mod conflict;
+mod route;
+pub(crate) mod router;
+mod table;
+
+pub use conflict::RouteError;
+pub use route::{Origin, Route, Site};
+pub use table::{RouteInfo, RouteTable};

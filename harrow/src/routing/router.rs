@@ -1,0 +1,248 @@
+//! The router: a matchit tree of path templates, each with its method table.
+//!
+//! Lookup order for one request: match the path (no match: the fallback,
+//! or 404); pick the handler for the method; HEAD falls back to GET (the
+//! server drops the body and keeps its length); OPTIONS without a handler
+//! is answered 204 with `Allow`; any other method is 405 with `Allow`
+//! listing exactly the methods the path answers.
+
+use std::collections::HashMap;
+use std::future::ready;
+
+use http::header::{ALLOW, HeaderValue};
+use http::{Method, StatusCode};
+
+use super::conflict::RouteError;
+use super::route::{Origin, Route};
+use crate::extract::PathParams;
+use crate::handler::{BoxEndpoint, BoxFuture, Endpoint};
+use crate::request::Request;
+use crate::response::{IntoResponse, Response, plain};
+
+/// All the handlers of one path template.
+struct PathEntry {
+    template: String,
+    methods: Vec<(Method, BoxEndpoint, Origin)>,
+    allow: HeaderValue,
+}
+
+impl PathEntry {
+    fn find(&self, method: &Method) -> Option<&BoxEndpoint> {
+        self.methods
+            .iter()
+            .find(|(m, _, _)| m == method)
+            .map(|(_, ep, _)| ep)
+    }
+}
+
+/// Routes by path, then by method.
+pub(crate) struct Router {
+    tree: matchit::Router<usize>,
+    paths: Vec<PathEntry>,
+    fallback: Option<BoxEndpoint>,
+}
+
+impl Router {
+    /// Builds the router; fails on a duplicate method+path, on two templates
+    /// that match the same requests, and on malformed templates.
+    pub(crate) fn build(
+        routes: Vec<Route>,
+        fallback: Option<BoxEndpoint>,
+    ) -> Result<Router, RouteError> {
+        let mut by_template: HashMap<String, usize> = HashMap::new();
+        let mut paths: Vec<PathEntry> = Vec::new();
+        let mut tree = matchit::Router::new();
+        for route in routes {
+            let origin = route.origin();
+            if !route.path.starts_with('/') {
+                return Err(RouteError::InvalidPath {
+                    path: route.path,
+                    reason: "a path must start with `/`".into(),
+                    origin: Box::new(origin),
+                });
+            }
+            if route.methods.is_empty() {
+                return Err(RouteError::NoMethods {
+                    path: route.path,
+                    origin: Box::new(origin),
+                });
+            }
+            let index = match by_template.get(&route.path) {
+                Some(&i) => i,
+                None => {
+                    let i = paths.len();
+                    if let Err(e) = tree.insert(route.path.clone(), i) {
+                        return Err(insert_error(e, &route.path, &paths, origin));
+                    }
+                    by_template.insert(route.path.clone(), i);
+                    paths.push(PathEntry {
+                        template: route.path.clone(),
+                        methods: Vec::new(),
+                        allow: HeaderValue::from_static(""),
+                    });
+                    i
+                }
+            };
+            let entry = &mut paths[index];
+            for method in route.methods {
+                if let Some((_, _, first)) = entry.methods.iter().find(|(m, _, _)| *m == method) {
+                    return Err(RouteError::Duplicate {
+                        method,
+                        path: route.path,
+                        first: Box::new(first.clone()),
+                        second: Box::new(origin),
+                    });
+                }
+                entry
+                    .methods
+                    .push((method, route.endpoint.clone(), origin.clone()));
+            }
+        }
+        for entry in &mut paths {
+            entry.allow = allow_header(entry.methods.iter().map(|(m, _, _)| m));
+        }
+        Ok(Router {
+            tree,
+            paths,
+            fallback,
+        })
+    }
+}
+
+fn insert_error(
+    e: matchit::InsertError,
+    path: &str,
+    paths: &[PathEntry],
+    second: Origin,
+) -> RouteError {
+    match e {
+        matchit::InsertError::Conflict { with } => {
+            let first = paths
+                .iter()
+                .find(|p| p.template == with)
+                .and_then(|p| p.methods.first())
+                .map(|(_, _, o)| o.clone())
+                .unwrap_or_else(|| Origin {
+                    handler: "another route".into(),
+                    site: None,
+                });
+            RouteError::Conflict {
+                path: path.to_owned(),
+                with,
+                first: Box::new(first),
+                second: Box::new(second),
+            }
+        }
+        other => RouteError::InvalidPath {
+            path: path.to_owned(),
+            reason: other.to_string(),
+            origin: Box::new(second),
+        },
+    }
+}
+
+/// The methods a path answers, in a fixed order: what it registered, plus
+/// HEAD when it has GET and OPTIONS, which are always answered.
+fn allowed_methods<'a>(registered: impl Iterator<Item = &'a Method>) -> Vec<Method> {
+    let mut methods: Vec<Method> = registered.cloned().collect();
+    if methods.contains(&Method::GET) && !methods.contains(&Method::HEAD) {
+        methods.push(Method::HEAD);
+    }
+    if !methods.contains(&Method::OPTIONS) {
+        methods.push(Method::OPTIONS);
+    }
+    let rank = |m: &Method| match *m {
+        Method::GET => 0,
+        Method::HEAD => 1,
+        Method::POST => 2,
+        Method::PUT => 3,
+        Method::PATCH => 4,
+        Method::DELETE => 5,
+        Method::OPTIONS => 6,
+        _ => 7,
+    };
+    methods.sort_by(|a, b| {
+        rank(a)
+            .cmp(&rank(b))
+            .then_with(|| a.as_str().cmp(b.as_str()))
+    });
+    methods
+}
+
+fn allow_header<'a>(registered: impl Iterator<Item = &'a Method>) -> HeaderValue {
+    let methods = allowed_methods(registered);
+    let list: Vec<&str> = methods.iter().map(Method::as_str).collect();
+    HeaderValue::from_str(&list.join(", ")).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+fn with_allow(mut res: Response, allow: &HeaderValue) -> Response {
+    res.headers_mut().insert(ALLOW, allow.clone());
+    res
+}
+
+fn now(res: Response) -> BoxFuture {
+    Box::pin(ready(res))
+}
+
+impl Endpoint for Router {
+    fn call(&self, mut req: Request) -> BoxFuture {
+        let (entry, params) = match self.tree.at(req.uri().path()) {
+            Ok(found) => {
+                let entry = &self.paths[*found.value];
+                match PathParams::decode(found.params.iter()) {
+                    Ok(params) => (entry, params),
+                    Err(rejection) => return now(rejection.into_response()),
+                }
+            }
+            Err(_) => {
+                return match &self.fallback {
+                    Some(fallback) => fallback.call(req),
+                    None => now(plain(StatusCode::NOT_FOUND, "not found")),
+                };
+            }
+        };
+        let endpoint = match entry.find(req.method()) {
+            Some(ep) => ep,
+            None if req.method() == Method::HEAD => match entry.find(&Method::GET) {
+                Some(ep) => ep,
+                None => return now(method_not_allowed(&entry.allow)),
+            },
+            None if req.method() == Method::OPTIONS => {
+                return now(with_allow(
+                    StatusCode::NO_CONTENT.into_response(),
+                    &entry.allow,
+                ));
+            }
+            None => return now(method_not_allowed(&entry.allow)),
+        };
+        if !params.is_empty() {
+            req.extensions_mut().insert(params);
+        }
+        endpoint.call(req)
+    }
+}
+
+fn method_not_allowed(allow: &HeaderValue) -> Response {
+    with_allow(
+        plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed"),
+        allow,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allow_lists_registered_methods_plus_head_and_options_in_order() {
+        let cases: &[(&[Method], &str)] = &[
+            (&[Method::GET], "GET, HEAD, OPTIONS"),
+            (&[Method::POST, Method::GET], "GET, HEAD, POST, OPTIONS"),
+            (&[Method::DELETE], "DELETE, OPTIONS"),
+            (&[Method::OPTIONS, Method::PUT], "PUT, OPTIONS"),
+        ];
+        for (methods, expected) in cases {
+            assert_eq!(allow_header(methods.iter()), *expected, "{methods:?}");
+        }
+    }
+}

@@ -1,0 +1,285 @@
+//! Serving an [`App`]: the same entry points as `harrow-server`, taking an
+//! app factory (called once per worker) or an app, and validating routes
+//! before anything is bound.
+
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::net::{SocketAddr, ToSocketAddrs};
+
+use harrow_server::{Config, ServerHandle};
+
+use crate::app::{App, AppService};
+use crate::routing::{RouteError, RouteTable};
+
+/// Why an application could not start.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum StartError {
+    /// The routes are invalid (a duplicate, a conflict, a bad template).
+    Routes(RouteError),
+    /// The server could not start: bad configuration, address in use, …
+    Server(harrow_server::Error),
+    /// Listening for SIGINT/SIGTERM failed.
+    Signals(io::Error),
+}
+
+impl fmt::Display for StartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StartError::Routes(e) => e.fmt(f),
+            StartError::Server(e) => e.fmt(f),
+            StartError::Signals(e) => write!(f, "cannot listen for SIGINT/SIGTERM: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for StartError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StartError::Routes(e) => Some(e),
+            StartError::Server(e) => Some(e),
+            StartError::Signals(e) => Some(e),
+        }
+    }
+}
+
+impl From<RouteError> for StartError {
+    fn from(e: RouteError) -> Self {
+        StartError::Routes(e)
+    }
+}
+
+impl From<harrow_server::Error> for StartError {
+    fn from(e: harrow_server::Error) -> Self {
+        StartError::Server(e)
+    }
+}
+
+/// Builds one app on this thread to check its routes; returns its table.
+fn validate<F: Fn() -> App>(make_app: &F) -> Result<RouteTable, RouteError> {
+    let app = make_app();
+    let table = app.route_table();
+    app.into_service()?;
+    Ok(table)
+}
+
+/// The per-worker factory given to the server. Routes were validated first;
+/// should a factory still produce an invalid app on a worker, that worker
+/// answers every request with a 500 naming the problem instead of panicking.
+fn worker_service<F: Fn() -> App>(make_app: &F) -> AppService {
+    match make_app().into_service() {
+        Ok(service) => service,
+        Err(e) => {
+            tracing::error!("invalid routes on this worker: {e}");
+            AppService::failing(e.to_string())
+        }
+    }
+}
+
+/// Serves the app built by `make_app` (called once per worker thread) on
+/// `addr` with the default [`Config`], until SIGINT or SIGTERM; then drains.
+/// Prints the route table and the bound address to stdout first.
+///
+/// ```no_run
+/// use harrow::App;
+///
+/// async fn hello() -> &'static str { "Hello, world!" }
+///
+/// fn main() -> Result<(), harrow::StartError> {
+///     harrow::run(|| App::new().get("/", hello), "127.0.0.1:3000")
+/// }
+/// ```
+pub fn run<F>(make_app: F, addr: impl ToSocketAddrs) -> Result<(), StartError>
+where
+    F: Fn() -> App + Send + Sync + 'static,
+{
+    run_with_config(make_app, addr, Config::default())
+}
+
+/// [`run`] with a configuration.
+pub fn run_with_config<F>(
+    make_app: F,
+    addr: impl ToSocketAddrs,
+    config: Config,
+) -> Result<(), StartError>
+where
+    F: Fn() -> App + Send + Sync + 'static,
+{
+    let table = validate(&make_app)?;
+    println!("routes:\n{table}");
+    serve_until_signal(make_app, addr, config, |bound| {
+        println!("listening on http://{bound}");
+    })
+}
+
+/// Starts the workers, reports the bound address to `on_bound`, serves
+/// until SIGINT or SIGTERM, then drains and joins every worker. What
+/// [`run_with_config`] and `#[harrow::main]` are made of.
+pub fn serve_until_signal<F>(
+    make_app: F,
+    addr: impl ToSocketAddrs,
+    config: Config,
+    on_bound: impl FnOnce(SocketAddr),
+) -> Result<(), StartError>
+where
+    F: Fn() -> App + Send + Sync + 'static,
+{
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    use signal_hook::iterator::Signals;
+
+    let mut signals = Signals::new([SIGINT, SIGTERM]).map_err(StartError::Signals)?;
+    let server = start_with_config(make_app, addr, config)?;
+    on_bound(server.local_addr());
+    let stop = server.stop_handle();
+    let signals_handle = signals.handle();
+    let watcher = std::thread::spawn(move || {
+        if signals.forever().next().is_some() {
+            stop.stop();
+        }
+    });
+    let result = server.wait();
+    signals_handle.close();
+    let _ = watcher.join();
+    result.map_err(StartError::Server)
+}
+
+/// Checks the routes, starts the workers and returns once all listen; the
+/// handle gives the bound address and stops the server.
+///
+/// ```no_run
+/// use harrow::App;
+/// async fn hello() -> &'static str { "hi" }
+///
+/// let server = harrow::start(|| App::new().get("/", hello), "127.0.0.1:0")?;
+/// println!("listening on {}", server.local_addr());
+/// server.shutdown()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn start<F>(make_app: F, addr: impl ToSocketAddrs) -> Result<ServerHandle, StartError>
+where
+    F: Fn() -> App + Send + Sync + 'static,
+{
+    start_with_config(make_app, addr, Config::default())
+}
+
+/// [`start`] with a configuration.
+pub fn start_with_config<F>(
+    make_app: F,
+    addr: impl ToSocketAddrs,
+    config: Config,
+) -> Result<ServerHandle, StartError>
+where
+    F: Fn() -> App + Send + Sync + 'static,
+{
+    validate(&make_app)?;
+    let handle = harrow_server::start_with_config(move || worker_service(&make_app), addr, config)?;
+    Ok(handle)
+}
+
+fn invalid_routes(e: RouteError) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, e.to_string())
+}
+
+/// Serves `app` on the current runtime (one worker) until the process ends.
+/// Invalid routes are an `InvalidInput` error carrying the route error's text.
+pub async fn serve(app: App, addr: impl ToSocketAddrs) -> io::Result<()> {
+    let service = app.into_service().map_err(invalid_routes)?;
+    harrow_server::serve(service, addr).await
+}
+
+/// Serves until `shutdown` completes, then drains.
+pub async fn serve_with_shutdown(
+    app: App,
+    addr: impl ToSocketAddrs,
+    shutdown: impl Future<Output = ()>,
+) -> io::Result<()> {
+    let service = app.into_service().map_err(invalid_routes)?;
+    harrow_server::serve_with_shutdown(service, addr, shutdown).await
+}
+
+/// Serves with a configuration; `workers` above 1 is refused (use [`run`] or [`start`]).
+pub async fn serve_with_config(
+    app: App,
+    addr: impl ToSocketAddrs,
+    shutdown: impl Future<Output = ()>,
+    config: Config,
+) -> io::Result<()> {
+    let service = app.into_service().map_err(invalid_routes)?;
+    harrow_server::serve_with_config(service, addr, shutdown, config).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn a() {}
+    async fn b() {}
+
+    #[test]
+    fn start_refuses_duplicate_routes_before_binding() {
+        let Err(err) = start(|| App::new().get("/x", a).get("/x", b), "127.0.0.1:0") else {
+            panic!("a duplicate route must stop the start");
+        };
+        assert!(matches!(
+            err,
+            StartError::Routes(RouteError::Duplicate { .. })
+        ));
+        assert!(
+            err.to_string().contains("duplicate route `GET /x`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn serve_with_shutdown_serves_until_told_to_stop() {
+        use std::io::{Read, Write};
+        use std::sync::mpsc;
+        use std::time::Duration;
+
+        async fn hello() -> &'static str {
+            "served"
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
+        let addr = format!("127.0.0.1:{port}");
+        let (stop_tx, stop_rx) = mpsc::channel::<()>();
+        let server_addr = addr.clone();
+        let server = std::thread::spawn(move || {
+            harrow_server::rt::block_on(serve_with_shutdown(
+                App::new().get("/", hello),
+                server_addr.as_str(),
+                async move {
+                    while stop_rx.try_recv().is_err() {
+                        harrow_server::rt::sleep(Duration::from_millis(10)).await;
+                    }
+                },
+            ))
+        });
+        let mut reply = String::new();
+        for _ in 0..100 {
+            if let Ok(mut s) = std::net::TcpStream::connect(&addr) {
+                s.write_all(b"GET / HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+                    .expect("write");
+                s.read_to_string(&mut reply).expect("read");
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
+        assert!(reply.ends_with("served"), "{reply}");
+        stop_tx.send(()).expect("the server is waiting");
+        let result = server.join().expect("the server thread ends");
+        assert!(result.is_ok(), "{result:?}");
+    }
+
+    #[test]
+    fn serve_refuses_invalid_routes_with_a_readable_error() {
+        let app = App::new().get("no-slash", a);
+        let err = harrow_server::rt::block_on(serve(app, "127.0.0.1:0")).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+        assert!(err.to_string().contains("must start with `/`"), "{err}");
+    }
+}
