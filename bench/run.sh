@@ -95,10 +95,10 @@ server_cmd() {
         hyper-h2) echo "$BIN/hyper $port h2" ;;
         actix) echo "$BIN/actix $port" ;;
         may) echo "$BIN/may-minihttp $port" ;;
-        harrow-app-uring) echo "$BIN/harrow-app $port uring" ;;
-        harrow-app-epoll) echo "$BIN/harrow-app $port epoll" ;;
-        core-uring) echo "$BIN/harrow-server $port uring" ;;
-        core-epoll) echo "$BIN/harrow-server $port epoll" ;;
+        harrow-app-uring) echo "$BIN/harrow-app $port uring app" ;;
+        harrow-app-epoll) echo "$BIN/harrow-app $port epoll app" ;;
+        core-uring) echo "$BIN/harrow-app $port uring core" ;;
+        core-epoll) echo "$BIN/harrow-app $port epoll core" ;;
         *) die "unknown server $name" ;;
     esac
 }
