@@ -59,3 +59,13 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
         .expect("failed to build a monoio runtime (epoll)");
     rt.block_on(future)
 }
+
+#[cfg(test)]
+mod tests {
+    /// A test that asserts inside `block_on` must fail, not hang.
+    #[test]
+    fn a_panic_in_block_on_reaches_the_caller() {
+        let r = std::panic::catch_unwind(|| super::block_on(async { panic!("inner") }));
+        assert!(r.is_err());
+    }
+}

@@ -78,4 +78,56 @@ mod tests {
             assert!(size <= 4096, "a connection future takes {size} bytes");
         });
     }
+
+    /// A keep-alive connection that goes quiet gives its read buffer back
+    /// within a few sweeps, then serves its next request as before.
+    #[test]
+    fn idle_connections_hold_no_buffer() {
+        use std::io::{Read, Write};
+        use std::time::Duration;
+
+        let config = crate::Config {
+            header_read_timeout: Some(Duration::from_millis(100)),
+            ..Default::default()
+        };
+        let worker = crate::worker::Worker::new(0, config, 10);
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let client = std::thread::spawn(move || {
+            let mut s = std::net::TcpStream::connect(addr).unwrap();
+            let mut buf = [0u8; 1024];
+            for _ in 0..2 {
+                s.write_all(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
+                let n = s.read(&mut buf).unwrap();
+                assert!(buf[..n].ends_with(b"hi"));
+                std::thread::sleep(Duration::from_millis(300));
+            }
+        });
+        let w = worker.clone();
+        let worker_for_serve = worker.clone();
+        // Asserted outside the runtime: a panic inside it would hang the test.
+        let lent_while_idle = crate::rt::block_on(async move {
+            let listener = monoio::net::TcpListener::from_std(listener).unwrap();
+            let service =
+                crate::service_fn(|_req| async { http::Response::new(crate::Body::from("hi")) });
+            let lent = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+            let seen = lent.clone();
+            let stop = async move {
+                for _ in 0..2 {
+                    crate::rt::sleep(Duration::from_millis(200)).await;
+                    seen.borrow_mut().push(w.pool.lent());
+                }
+            };
+            crate::worker::serve_listener(listener, service, worker_for_serve, stop).await;
+            lent.take()
+        });
+        client.join().unwrap();
+        assert_eq!(
+            lent_while_idle,
+            [0, 0],
+            "buffers held by an idle connection"
+        );
+        assert_eq!(worker.pool.lent(), 0);
+    }
 }

@@ -13,6 +13,9 @@ pub(crate) struct BufPool {
     free: RefCell<Vec<Vec<u8>>>,
     size: usize,
     max_cached: usize,
+    /// Buffers handed out and not yet given back.
+    #[cfg(test)]
+    lent: std::cell::Cell<usize>,
 }
 
 impl BufPool {
@@ -22,11 +25,15 @@ impl BufPool {
             free: RefCell::new(Vec::with_capacity(max_cached)),
             size,
             max_cached,
+            #[cfg(test)]
+            lent: std::cell::Cell::new(0),
         }
     }
 
     /// An empty buffer with at least the pool's capacity.
     pub(crate) fn get(&self) -> Vec<u8> {
+        #[cfg(test)]
+        self.lent.set(self.lent.get() + 1);
         self.free
             .borrow_mut()
             .pop()
@@ -36,6 +43,8 @@ impl BufPool {
     /// Returns a buffer; it is cleared, and dropped when it grew past four
     /// times the pool size or the pool is full.
     pub(crate) fn put(&self, mut buf: Vec<u8>) {
+        #[cfg(test)]
+        self.lent.set(self.lent.get() - 1);
         if buf.capacity() < self.size || buf.capacity() > self.size * 4 {
             return;
         }
@@ -44,6 +53,12 @@ impl BufPool {
             buf.clear();
             free.push(buf);
         }
+    }
+
+    /// How many buffers are out (taken and not given back).
+    #[cfg(test)]
+    pub(crate) fn lent(&self) -> usize {
+        self.lent.get()
     }
 
     /// How many spare buffers the pool holds.
@@ -73,11 +88,15 @@ mod tests {
     #[test]
     fn oversized_and_surplus_buffers_are_dropped() {
         let pool = BufPool::new(1024, 2);
-        pool.put(Vec::with_capacity(1024 * 8));
+        let mut grown = pool.get();
+        grown.reserve(1024 * 8);
+        pool.put(grown);
         assert_eq!(pool.cached(), 0);
-        for _ in 0..3 {
-            pool.put(Vec::with_capacity(1024));
+        let three = [pool.get(), pool.get(), pool.get()];
+        for buf in three {
+            pool.put(buf);
         }
         assert_eq!(pool.cached(), 2);
+        assert_eq!(pool.lent(), 0);
     }
 }
