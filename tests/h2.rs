@@ -422,3 +422,77 @@ fn curl_speaks_http2_with_prior_knowledge() {
         assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{url} 2"));
     });
 }
+
+mod framework {
+    //! HTTP/2 requests take the same path through the framework as
+    //! HTTP/1.1 ones: routing, extractors, middleware, rejections.
+
+    use super::*;
+    use harrow::{App, Json, Path, middleware::SetRequestId};
+
+    async fn user(Path(id): Path<u32>) -> String {
+        format!("user {id}")
+    }
+
+    async fn echo(Json(value): Json<serde_json::Value>) -> Json<serde_json::Value> {
+        Json(value)
+    }
+
+    fn app() -> App {
+        App::new()
+            .get("/users/{id}", user)
+            .post("/echo", echo)
+            .body_limit(64)
+            .layer(SetRequestId::new())
+    }
+
+    #[test]
+    fn the_same_handlers_extractors_and_middleware_serve_http2() {
+        each_driver(|config| {
+            let server = harrow::start_with_config(app, "127.0.0.1:0", h2_config(config)).unwrap();
+            let results = h2_client(server.local_addr(), async |mut send| {
+                let user = fetch(&mut send, get("/users/7"), Bytes::new()).await;
+                let bad = fetch(&mut send, get("/users/x"), Bytes::new()).await;
+                let post = Request::post("http://localhost/echo")
+                    .header("content-type", "application/json");
+                let json =
+                    fetch(&mut send, post.body(()).unwrap(), Bytes::from(r#"{"a":1}"#)).await;
+                let post = Request::post("http://localhost/echo")
+                    .header("content-type", "application/json");
+                let big = fetch(
+                    &mut send,
+                    post.body(()).unwrap(),
+                    Bytes::from(vec![b' '; 200]),
+                )
+                .await;
+                let wrong = fetch(
+                    &mut send,
+                    Request::delete("http://localhost/echo").body(()).unwrap(),
+                    Bytes::new(),
+                )
+                .await;
+                [user, bad, json, big, wrong]
+            });
+            let [user, bad, json, big, wrong] = results;
+            assert_eq!((user.0, user.2), (StatusCode::OK, Bytes::from("user 7")));
+            assert!(
+                user.1.contains_key("x-request-id"),
+                "middleware ran: {:?}",
+                user.1
+            );
+            assert_eq!(bad.0, StatusCode::BAD_REQUEST);
+            assert!(String::from_utf8_lossy(&bad.2).contains("invalid path parameter `id`"));
+            assert_eq!(
+                (json.0, json.2),
+                (StatusCode::OK, Bytes::from(r#"{"a":1}"#))
+            );
+            assert_eq!(
+                big.0,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "the app's body limit applies to a streamed body"
+            );
+            assert_eq!(wrong.0, StatusCode::METHOD_NOT_ALLOWED);
+            assert!(wrong.1["allow"].to_str().unwrap().contains("POST"));
+        });
+    }
+}

@@ -1,6 +1,8 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+#[doc(hidden)]
+pub mod __private;
 mod app;
 mod error;
 pub mod extract;
@@ -20,6 +22,7 @@ pub use extract::{Form, FromRequest, FromRequestParts, Path, Query, State};
 pub use handler::Handler;
 pub use request::Request;
 pub use response::{Html, IntoResponse, Redirect, Response};
+pub use routing::registry::registered_routes;
 pub use routing::{Route, RouteError, RouteTable, Site};
 pub use run::{
     StartError, run, run_with_config, serve, serve_until_signal, serve_with_config,
@@ -39,6 +42,7 @@ pub use harrow_macros::{delete, get, head, main, options, patch, post, put, rout
 pub mod prelude {
     #[cfg(feature = "json")]
     pub use crate::Json;
+    pub use crate::routes;
     pub use crate::{
         App, Body, Bytes, Error, Form, HeaderMap, Html, IntoResponse, Method, Path, Query,
         Redirect, Request, Response, Route, Scope, State, StatusCode,

@@ -2,6 +2,7 @@
 
 use proc_macro2::TokenStream;
 use quote::quote;
+use syn::spanned::Spanned;
 
 use super::parse::Parsed;
 use super::validate::{Settings, Timeout};
@@ -43,12 +44,18 @@ pub(crate) fn expand(parsed: &Parsed, settings: &Settings) -> TokenStream {
         };
         fields.push(quote!(#field: ::core::option::Option::Some(#value)));
     }
+    // Spanned at the return type, so a factory returning something else than
+    // `App` is reported there.
+    let app = match output {
+        syn::ReturnType::Type(_, ty) => syn::Ident::new("__harrow_app", ty.span()),
+        syn::ReturnType::Default => syn::Ident::new("__harrow_app", func.sig.ident.span()),
+    };
     quote! {
         #(#attrs)*
         #vis fn main() {
             fn __harrow_app() #output #block
             ::harrow::__private::main(
-                __harrow_app,
+                #app,
                 ::harrow::__private::MainArgs {
                     #(#fields,)*
                     ..::harrow::__private::MainArgs::default()

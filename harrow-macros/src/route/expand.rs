@@ -5,7 +5,7 @@
 //! * the function, untouched;
 //! * `struct user {}`: the fn's name in the type namespace (Rocket's trick),
 //!   so `routes![user]` can ask it for its `Route`;
-//! * inside `const _: () = { … };`: the `RouteInfo` impl, a wrapper
+//! * inside `const _: () = { … };`: the `HandlerRoute` impl, a wrapper
 //!   `__harrow_handler(Request) -> Response` that extracts each argument,
 //!   and an `inventory` entry that puts the route in the program's table.
 
@@ -24,24 +24,24 @@ pub(crate) fn expand(parsed: &Parsed, plan: &Plan) -> TokenStream {
     let name_str = name.to_string();
     let path = &plan.path;
     let methods = &plan.methods;
+    let method_consts = methods.iter().map(|m| format_ident!("{}", m));
     let handler = handler(parsed, plan);
     quote! {
         #func
 
         #[doc(hidden)]
-        #[allow(non_camel_case_types)]
+        #[allow(non_camel_case_types, dead_code)]
         #vis struct #name {}
 
         const _: () = {
-            impl ::harrow::__private::RouteInfo for #name {
+            impl ::harrow::__private::HandlerRoute for #name {
                 fn route() -> ::harrow::__private::Route {
                     ::harrow::__private::route(
-                        &[#(#methods),*],
+                        &[#(::harrow::__private::Method::#method_consts),*],
                         #path,
                         __harrow_handler,
                         ::harrow::__private::Site::new(
                             #name_str,
-                            ::core::module_path!(),
                             ::core::file!(),
                             ::core::line!(),
                         ),
@@ -59,62 +59,68 @@ pub(crate) fn expand(parsed: &Parsed, plan: &Plan) -> TokenStream {
                     module: ::core::module_path!(),
                     file: ::core::file!(),
                     line: ::core::line!(),
-                    route: <#name as ::harrow::__private::RouteInfo>::route,
+                    route: <#name as ::harrow::__private::HandlerRoute>::route,
                 }
             }
         };
     }
 }
 
-/// `async fn __harrow_handler(Request) -> Response`: path parameters
-/// first, then the head extractors in order, then the body extractor.
+/// `async fn __harrow_handler(Request) -> Response`: extracts every
+/// argument, calls the handler and converts its output.
 fn handler(parsed: &Parsed, plan: &Plan) -> TokenStream {
     let name = &parsed.func.sig.ident;
     let vars: Vec<_> = (0..parsed.params.len())
         .map(|i| format_ident!("__harrow_arg{}", i))
         .collect();
-    let mut steps = Vec::new();
-    let order = [
-        Binding::PathParam(String::new()),
-        Binding::Parts,
-        Binding::Request,
-    ];
-    for stage in &order {
-        for ((arg, binding), var) in parsed.params.iter().zip(&plan.bindings).zip(&vars) {
-            if std::mem::discriminant(binding) != std::mem::discriminant(stage) {
-                continue;
-            }
-            let ty = &arg.ty;
-            let get = match binding {
-                Binding::PathParam(p) => quote_spanned! {ty.span()=>
-                    ::harrow::__private::path_param::<#ty>(&__harrow_parts, #p)
-                },
-                Binding::Parts => quote_spanned! {ty.span()=>
-                    ::harrow::__private::from_parts::<#ty>(&mut __harrow_parts).await
-                },
-                Binding::Request => quote_spanned! {ty.span()=>
-                    ::harrow::__private::from_request::<#ty>(__harrow_parts, __harrow_body).await
-                },
+    // Path parameters first, then the head extractors in their order, then
+    // the body extractor, which consumes the head.
+    let stage = |b: &Binding| match b {
+        Binding::PathParam(_) => 0,
+        Binding::Parts => 1,
+        Binding::Request => 2,
+    };
+    let mut args: Vec<_> = parsed
+        .params
+        .iter()
+        .zip(&plan.bindings)
+        .zip(&vars)
+        .collect();
+    args.sort_by_key(|((_, binding), _)| stage(binding));
+    let steps = args.into_iter().map(|((arg, binding), var)| {
+        let ty = &arg.ty;
+        let get = match binding {
+            Binding::PathParam(p) => quote_spanned! {ty.span()=>
+                ::harrow::__private::path_param::<#ty>(&__harrow_parts, #p)
+            },
+            Binding::Parts => quote_spanned! {ty.span()=>
+                ::harrow::__private::from_parts::<#ty>(&mut __harrow_parts).await
+            },
+            Binding::Request => quote_spanned! {ty.span()=>
+                ::harrow::__private::from_request::<#ty, _>(__harrow_parts, __harrow_body).await
+            },
+        };
+        quote! {
+            let #var: #ty = match #get {
+                ::core::result::Result::Ok(__harrow_value) => __harrow_value,
+                ::core::result::Result::Err(__harrow_rejection) => return __harrow_rejection,
             };
-            steps.push(quote! {
-                let #var: #ty = match #get {
-                    ::core::result::Result::Ok(v) => v,
-                    ::core::result::Result::Err(r) => return r,
-                };
-            });
         }
-    }
+    });
     let takes_body = plan.bindings.contains(&Binding::Request);
     let body = if takes_body {
         quote!(__harrow_body)
     } else {
         quote!(_)
     };
-    let ret = match &parsed.func.sig.output {
-        syn::ReturnType::Default => quote!(()),
-        syn::ReturnType::Type(_, ty) => quote!(#ty),
+    // Spanned at the return type, so an output that is no response is
+    // reported there. No type is written on `__harrow_out`: the handler may
+    // return `impl IntoResponse`.
+    let ret_span = match &parsed.func.sig.output {
+        syn::ReturnType::Default => name.span(),
+        syn::ReturnType::Type(_, ty) => ty.span(),
     };
-    let respond = quote_spanned! {ret.span()=>
+    let respond = quote_spanned! {ret_span=>
         ::harrow::__private::respond(__harrow_out)
     };
     quote! {
@@ -124,8 +130,61 @@ fn handler(parsed: &Parsed, plan: &Plan) -> TokenStream {
         ) -> ::harrow::__private::Response {
             let (mut __harrow_parts, #body) = ::harrow::__private::split(__harrow_req);
             #(#steps)*
-            let __harrow_out: #ret = #name(#(#vars),*).await;
+            let __harrow_out = #name(#(#vars),*).await;
             #respond
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::Diag;
+    use crate::route::parse::{Kind, parse};
+    use crate::route::validate::validate;
+    use quote::quote;
+
+    fn expand_ok(attr: TokenStream, item: TokenStream) -> String {
+        let parsed = parse(Kind::Shorthand("GET"), attr, item).expect("parses");
+        let mut diag = Diag::default();
+        let plan = validate(&parsed, &mut diag);
+        assert!(diag.finish().is_ok());
+        expand(&parsed, &plan).to_string()
+    }
+
+    #[test]
+    fn names_only_the_private_door_and_prefixed_idents() {
+        let out = expand_ok(
+            quote!("/users/{id}"),
+            quote!(
+                pub async fn user(id: u64, q: Query<Q>, body: String) -> String {
+                    todo()
+                }
+            ),
+        );
+        for (i, _) in out.match_indices(":: harrow ::") {
+            assert!(
+                out[i..].starts_with(":: harrow :: __private ::"),
+                "{}",
+                &out[i..i + 40]
+            );
+        }
+        for word in ["let", "fn", "mut"] {
+            let pat = format!("{word} ");
+            for (i, _) in out.match_indices(&pat) {
+                let next = out[i + pat.len()..].split(' ').next().unwrap_or("");
+                let user_items = ["user", "route", "(mut", "mut"];
+                assert!(
+                    next.starts_with("__harrow_") || user_items.contains(&next),
+                    "generated `{word} {next}`"
+                );
+            }
+        }
+        assert!(out.contains("const _ : () ="), "{out}");
+        assert!(out.contains("pub struct user { }"), "{out}");
+        assert!(
+            out.contains("path_param :: < u64 > (& __harrow_parts , \"id\")"),
+            "{out}"
+        );
     }
 }

@@ -1,7 +1,6 @@
 //! Validate: attribute keys, the handler's signature, the path template and
 //! how each parameter is bound. Every mistake is recorded, none is fatal.
 
-use syn::spanned::Spanned;
 use syn::{Expr, ExprLit, Lit, LitStr, Type};
 
 use super::parse::{AttrArg, Kind, Parsed};
@@ -12,6 +11,11 @@ use crate::lit_span;
 /// The methods `#[route]` accepts, spelled as in HTTP.
 const METHODS: [&str; 9] = [
     "GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "CONNECT", "TRACE",
+];
+
+/// The attributes this crate defines for handlers.
+const ROUTE_ATTRIBUTES: [&str; 8] = [
+    "get", "post", "put", "delete", "patch", "head", "options", "route",
 ];
 
 /// How one handler parameter gets its value.
@@ -136,16 +140,31 @@ fn signature(parsed: &Parsed, diag: &mut Diag) {
         diag.error(abi, "a handler cannot have an `extern` ABI");
     }
     if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
-        let span = if sig.generics.params.is_empty() {
-            sig.generics.where_clause.span()
-        } else {
-            sig.generics.span()
-        };
-        diag.error_at(
-            span,
+        diag.error(
+            &sig.generics,
             "a route handler cannot be generic: the macro must know each argument's type; \
              write a non-generic wrapper that calls the generic function",
         );
+    }
+    for arg in &parsed.params {
+        if let Type::ImplTrait(t) = &*arg.ty {
+            diag.error(
+                t,
+                "a route handler cannot be generic: `impl Trait` arguments are generic; \
+                 name a concrete extractor type",
+            );
+        }
+    }
+    for attr in &parsed.func.attrs {
+        let last = attr.path().segments.last().map(|s| s.ident.to_string());
+        if last.is_some_and(|n| ROUTE_ATTRIBUTES.contains(&n.as_str())) {
+            diag.error(
+                attr,
+                "one route attribute per handler: for several methods use \
+                 #[route(\"/p\", method = \"GET\", method = \"POST\")]; for several paths, \
+                 write one small handler per path",
+            );
+        }
     }
     if let Some(r) = sig.receiver() {
         diag.error(
@@ -181,10 +200,12 @@ fn bindings(parsed: &Parsed, path: &LitStr, diag: &mut Diag) -> Vec<Binding> {
         *last = Binding::Request;
     }
     let takes_path_extractor = parsed.params.iter().any(|a| is_path_extractor(&a.ty));
+    let mut unbound = 0;
     if !takes_path_extractor {
         for p in &params {
             let bound = bindings.contains(&Binding::PathParam(p.name.clone()));
             if !bound {
+                unbound += 1;
                 diag.error_at(
                     lit_span::subspan(path, p.range.start, p.range.end),
                     format!(
@@ -196,7 +217,48 @@ fn bindings(parsed: &Parsed, path: &LitStr, diag: &mut Diag) -> Vec<Binding> {
             }
         }
     }
+    // A malformed template or a `{name}` left unbound (most likely a misspelt
+    // argument) is reported already; that says enough.
+    if errors.is_empty() && unbound == 0 {
+        non_extractors(parsed, &bindings, path, diag);
+    }
     bindings
+}
+
+/// Arguments that are neither path parameters nor possibly extractors: a
+/// number, `bool` or `char` not named in the path.
+fn non_extractors(parsed: &Parsed, bindings: &[Binding], path: &LitStr, diag: &mut Diag) {
+    for (arg, binding) in parsed.params.iter().zip(bindings) {
+        if let (Some(ident), Binding::Parts | Binding::Request) = (&arg.ident, binding) {
+            if is_primitive(&arg.ty) {
+                diag.error(
+                    ident,
+                    format!(
+                        "`{ident}` is neither a path parameter nor an extractor: the path `{}` \
+                         has no `{{{ident}}}`; add it to the path, or read it from the query \
+                         with `Query<T>`",
+                        path.value()
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// Whether `ty` is a number, `bool` or `char`: types that can only come
+/// from a path parameter, never from an extractor.
+fn is_primitive(ty: &Type) -> bool {
+    const PRIMITIVES: [&str; 16] = [
+        "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
+        "f32", "f64", "bool", "char",
+    ];
+    match ty {
+        Type::Path(p) if p.qself.is_none() => p
+            .path
+            .get_ident()
+            .is_some_and(|i| PRIMITIVES.iter().any(|n| i == n)),
+        _ => false,
+    }
 }
 
 /// Whether `ty` is written `Path<…>` (the extractor taking every path

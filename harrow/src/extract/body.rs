@@ -34,6 +34,7 @@ pub(crate) async fn read_body(req: Request) -> Result<Bytes, BytesRejection> {
     }
     body.collect(limit).await.map_err(|e| match e {
         CollectError::TooLarge { limit } => BytesRejection::TooLarge { limit },
+        CollectError::TimedOut => BytesRejection::TimedOut,
         other => BytesRejection::Read {
             message: other.to_string(),
         },

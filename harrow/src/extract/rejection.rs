@@ -153,6 +153,8 @@ pub enum BytesRejection {
         /// The limit in bytes.
         limit: usize,
     },
+    /// 408: the body did not arrive within the server's body timeout.
+    TimedOut,
     /// 400: the body stream failed.
     Read {
         /// What went wrong.
@@ -161,10 +163,11 @@ pub enum BytesRejection {
 }
 
 impl BytesRejection {
-    /// 413 or 400.
+    /// 413, 408 or 400.
     pub fn status(&self) -> StatusCode {
         match self {
             BytesRejection::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            BytesRejection::TimedOut => StatusCode::REQUEST_TIMEOUT,
             BytesRejection::Read { .. } => StatusCode::BAD_REQUEST,
         }
     }
@@ -173,6 +176,7 @@ impl BytesRejection {
 impl fmt::Display for BytesRejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            BytesRejection::TimedOut => f.write_str("request body timed out"),
             BytesRejection::TooLarge { limit } => {
                 write!(f, "request body is larger than the limit of {limit} bytes")
             }

@@ -2,6 +2,7 @@
 //! the errors found while building it.
 
 mod conflict;
+pub(crate) mod registry;
 mod route;
 pub(crate) mod router;
 mod table;

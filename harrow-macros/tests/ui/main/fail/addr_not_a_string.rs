@@ -1,0 +1,6 @@
+use harrow::App;
+
+#[harrow::main(addr = 3000)]
+fn main() -> App {
+    App::new()
+}

@@ -1,0 +1,6 @@
+use harrow::App;
+
+#[harrow::main(addr = "localhost")]
+fn main() -> App {
+    App::new()
+}

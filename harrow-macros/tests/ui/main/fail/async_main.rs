@@ -1,0 +1,6 @@
+use harrow::App;
+
+#[harrow::main]
+async fn main() -> App {
+    App::new()
+}

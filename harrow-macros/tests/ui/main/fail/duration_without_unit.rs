@@ -1,0 +1,6 @@
+use harrow::App;
+
+#[harrow::main(header_read_timeout = "5")]
+fn main() -> App {
+    App::new()
+}

@@ -1,0 +1,6 @@
+use harrow::App;
+
+#[harrow::main(http2 = "yes")]
+fn main() -> App {
+    App::new()
+}

@@ -1,0 +1,2 @@
+#[harrow::main]
+fn main() {}

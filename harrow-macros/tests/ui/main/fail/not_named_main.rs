@@ -1,0 +1,6 @@
+use harrow::App;
+
+#[harrow::main]
+fn app() -> App {
+    App::new()
+}

@@ -1,0 +1,4 @@
+#[harrow::main]
+fn main() -> String {
+    String::new()
+}

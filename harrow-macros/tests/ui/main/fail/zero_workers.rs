@@ -1,0 +1,6 @@
+use harrow::App;
+
+#[harrow::main(workers = 0)]
+fn main() -> App {
+    App::new()
+}

@@ -1,0 +1,8 @@
+use harrow::get;
+
+#[get]
+async fn hello() -> &'static str {
+    "hello"
+}
+
+fn main() {}

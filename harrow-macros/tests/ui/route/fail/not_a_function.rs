@@ -1,0 +1,6 @@
+use harrow::get;
+
+#[get("/hello")]
+struct Hello;
+
+fn main() {}

@@ -1,0 +1,8 @@
+use harrow::get;
+
+#[get("/hello")]
+fn hello() -> &'static str {
+    "hello"
+}
+
+fn main() {}

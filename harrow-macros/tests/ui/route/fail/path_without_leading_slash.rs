@@ -1,0 +1,8 @@
+use harrow::get;
+
+#[get("hello")]
+async fn hello() -> &'static str {
+    "hello"
+}
+
+fn main() {}

@@ -1,0 +1,7 @@
+async fn hello() -> &'static str {
+    "hello"
+}
+
+fn main() {
+    let _ = harrow::routes![hello];
+}

@@ -1,0 +1,32 @@
+//! A program whose entry point is `#[harrow::main]`, run as a child process
+//! by `tests/macros.rs` to check what a user sees: the route table, the
+//! bound address, a graceful exit on SIGTERM, and one-line errors.
+//!
+//! With `FIXTURE_DUPLICATE` set, the factory adds a builder route that
+//! duplicates the attribute route `GET /hello`.
+
+use harrow::prelude::*;
+
+#[get("/hello")]
+async fn hello() -> &'static str {
+    "Hello, world!"
+}
+
+#[get("/users/{id}")]
+async fn user(id: u64) -> String {
+    format!("user {id}")
+}
+
+async fn other() -> &'static str {
+    "other"
+}
+
+#[harrow::main(addr = "127.0.0.1:0", workers = 2, drain_timeout = "5s")]
+fn main() -> App {
+    let app = App::new();
+    if std::env::var_os("FIXTURE_DUPLICATE").is_some() {
+        app.get("/hello", other)
+    } else {
+        app
+    }
+}
