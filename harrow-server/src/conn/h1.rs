@@ -21,11 +21,9 @@ use monoio::buf::IoBufMut;
 use monoio::io::{AsyncWriteRent, CancelableAsyncReadRent, CancelableAsyncWriteRentExt};
 use monoio::net::TcpStream;
 
-use tracing::Instrument;
-
 use super::Outcome;
 use super::detect::{Detected, detect};
-use super::panic::{catch_panic, message};
+use super::panic::{CatchPanic, message};
 use crate::h1::{
     BodyKind, DateCache, Decoder, Framing, H1Error, Head, ResponseHead, Status, Trailers,
     encode_chunk, encode_head, encode_last_chunk, parse_head, status_has_no_body,
@@ -342,7 +340,13 @@ impl<S: Service> Conn<S> {
 
         // No deadline while the service runs; only the connection's life.
         self.timer.arm(None);
-        let response = self.call(req).await;
+        let span = self.worker.config.request_span.then(
+            || tracing::info_span!("request", method = %req.method(), path = req.uri().path()),
+        );
+        let response = match CatchPanic::new(self.service.call(req), span).await {
+            Ok(response) => response,
+            Err(panic) => internal_error(self.remote, &*panic),
+        };
         let (parts, mut body) = response.into_parts();
 
         keep_alive &= !self.worker.draining.get() && !wants_close(&parts.headers);
@@ -384,28 +388,6 @@ impl<S: Service> Conn<S> {
             self.flush().await.map_err(|_| Stop::Quiet)?;
         }
         Ok(keep_alive)
-    }
-
-    /// Calls the service; a panic becomes a 500 and the worker lives on.
-    async fn call(&self, req: Request<Body>) -> Response<Body> {
-        let span = if self.worker.config.request_span {
-            tracing::info_span!("request", method = %req.method(), path = req.uri().path())
-        } else {
-            tracing::Span::none()
-        };
-        match catch_panic(self.service.call(req).instrument(span)).await {
-            Ok(response) => response,
-            Err(panic) => {
-                tracing::error!(remote = %self.remote, panic = message(&*panic), "service panicked; answering 500");
-                let mut res = Response::new(Body::from("internal server error\n"));
-                *res.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-                res.headers_mut().insert(
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("text/plain; charset=utf-8"),
-                );
-                res
-            }
-        }
     }
 
     /// Writes a streaming body chunk by chunk.
@@ -516,6 +498,18 @@ impl<S: Service> Conn<S> {
             self.worker.pool.put(buf);
         }
     }
+}
+
+/// The 500 a panicking service is answered with; the worker lives on.
+fn internal_error(remote: SocketAddr, panic: &(dyn std::any::Any + Send)) -> Response<Body> {
+    tracing::error!(%remote, panic = message(panic), "service panicked; answering 500");
+    let mut res = Response::new(Body::from("internal server error\n"));
+    *res.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    res
 }
 
 /// Whether the service asked to close the connection after this response.

@@ -1,22 +1,45 @@
-//! Running a service future so that a panic becomes an `Err`, not a dead worker.
+//! Running a service future so that a panic becomes an `Err`, not a dead
+//! worker, optionally inside a per-request span.
+//!
+//! A struct future rather than an `async fn` wrapper: the service future is
+//! stored once, in place, instead of being copied into an argument slot and
+//! again into a pinned local on every request.
 
 use std::any::Any;
-use std::future::{Future, poll_fn};
+use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::pin::pin;
-use std::task::Poll;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
-/// Polls `fut` to completion, catching a panic from any poll.
-pub(crate) async fn catch_panic<F: Future>(fut: F) -> Result<F::Output, Box<dyn Any + Send>> {
-    let mut fut = pin!(fut);
-    poll_fn(
-        |cx| match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
+pin_project_lite::pin_project! {
+    /// Polls the inner future, catching a panic from any poll.
+    pub(crate) struct CatchPanic<F> {
+        #[pin]
+        fut: F,
+        span: Option<tracing::Span>,
+    }
+}
+
+impl<F: Future> CatchPanic<F> {
+    /// Wraps `fut`, entering `span` (when given) around each poll.
+    pub(crate) fn new(fut: F, span: Option<tracing::Span>) -> Self {
+        CatchPanic { fut, span }
+    }
+}
+
+impl<F: Future> Future for CatchPanic<F> {
+    type Output = Result<F::Output, Box<dyn Any + Send>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let _entered = this.span.as_ref().map(|s| s.enter());
+        let fut = this.fut;
+        match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
             Ok(Poll::Ready(out)) => Poll::Ready(Ok(out)),
             Ok(Poll::Pending) => Poll::Pending,
             Err(panic) => Poll::Ready(Err(panic)),
-        },
-    )
-    .await
+        }
+    }
 }
 
 /// The panic's message, when it carried one.

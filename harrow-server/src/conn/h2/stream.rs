@@ -18,7 +18,7 @@ use http::header::{self, HeaderValue};
 use http::{HeaderMap, Method, Request, Response, StatusCode};
 
 use crate::body::{BodyTimedOut, LimitExceeded};
-use crate::conn::panic::{catch_panic, message};
+use crate::conn::panic::{CatchPanic, message};
 use crate::h1::status_has_no_body;
 use crate::worker::Worker;
 use crate::{Body, BoxError, RemoteAddr, Service};
@@ -51,7 +51,7 @@ impl<S: Service> Stream<S> {
         parts.extensions.insert(RemoteAddr(self.remote));
         let body = request_body(recv, config.max_body_size, config.body_read_timeout);
         let req = Request::from_parts(parts, body);
-        let response = match catch_panic(self.service.call(req)).await {
+        let response = match CatchPanic::new(self.service.call(req), None).await {
             Ok(r) => r,
             Err(panic) => {
                 tracing::error!(remote = %self.remote, panic = message(&*panic), "service panicked; answering 500");
