@@ -19,6 +19,7 @@
 #   IDLE_CONNS [10000]
 #   SERVERS          servers for h1 (default: harrow-uring harrow-epoll hyper actix may)
 #   SERVER_CPU [0]   core the server is pinned to; LOAD_CPU [1] core of wrk/h2load
+#   PORT_BASE [18080] first of the 12 ports the servers listen on
 #   OUT              results directory (default: bench/results/<UTC timestamp>)
 #   NO_BUILD=1       skip the cargo build
 #
@@ -37,6 +38,7 @@ IDLE_CONNS=${IDLE_CONNS:-10000}
 SERVERS=${SERVERS:-"harrow-uring harrow-epoll hyper actix may"}
 SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
+PORT_BASE=${PORT_BASE:-18080}
 OUT=${OUT:-"$BENCH_DIR/results/$(date -u +%Y%m%dT%H%M%SZ)"}
 BIN="$BENCH_DIR/target/release"
 HZ=$(getconf CLK_TCK)
@@ -109,7 +111,7 @@ server_port() {
     local i=0 n
     for n in harrow-uring harrow-epoll hyper actix may harrow-uring-h2 harrow-epoll-h2 hyper-h2 \
         harrow-app-uring harrow-app-epoll core-uring core-epoll; do
-        [ "$n" = "$1" ] && { echo $((18080 + i)); return; }
+        [ "$n" = "$1" ] && { echo $((PORT_BASE + i)); return; }
         i=$((i + 1))
     done
     die "unknown server $1"
