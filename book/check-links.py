@@ -12,7 +12,9 @@ Checked, without network access:
   * every chapter file is listed in SUMMARY.md, and every chapter that
     SUMMARY.md lists exists;
   * every fenced code block names its language (rustdoc would compile a bare
-    one as Rust).
+    one as Rust);
+  * every chapter is included by tests/support/book.rs, so its Rust samples
+    run as doctests.
 Links with a scheme (https:, mailto:) are not followed.
 """
 
@@ -154,6 +156,18 @@ def check_summary(src, problems):
             problems.append(f"{chapter.relative_to(src.parent)}: not listed in SUMMARY.md")
 
 
+def check_doctested(src, problems):
+    module = src.parent.parent / "tests" / "support" / "book.rs"
+    if not module.is_file():
+        problems.append(f"{module}: missing (it runs the chapters' samples as doctests)")
+        return
+    text = module.read_text(encoding="utf-8")
+    for chapter in sorted(src.rglob("*.md")):
+        name = chapter.relative_to(src).as_posix()
+        if chapter.name != "SUMMARY.md" and f'"{name}"' not in text:
+            problems.append(f"{chapter.relative_to(src.parent)}: not included by {module.name}")
+
+
 def main():
     src = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).parent / "src").resolve()
     problems = []
@@ -164,6 +178,7 @@ def main():
         check_includes(src, chapter, problems)
         check_fences(src, chapter, problems)
     check_summary(src, problems)
+    check_doctested(src, problems)
     for problem in problems:
         print(problem, file=sys.stderr)
     if problems:

@@ -434,6 +434,10 @@ mod framework {
         format!("user {id}")
     }
 
+    async fn peer(addr: harrow::RemoteAddr) -> String {
+        addr.0.ip().to_string()
+    }
+
     async fn echo(Json(value): Json<serde_json::Value>) -> Json<serde_json::Value> {
         Json(value)
     }
@@ -441,6 +445,7 @@ mod framework {
     fn app() -> App {
         App::new()
             .get("/users/{id}", user)
+            .get("/peer", peer)
             .post("/echo", echo)
             .body_limit(64)
             .layer(SetRequestId::new())
@@ -452,6 +457,12 @@ mod framework {
             let server = harrow::start_with_config(app, "127.0.0.1:0", h2_config(config)).unwrap();
             let results = h2_client(server.local_addr(), async |mut send| {
                 let user = fetch(&mut send, get("/users/7"), Bytes::new()).await;
+                let peer = fetch(&mut send, get("/peer"), Bytes::new()).await;
+                assert_eq!(
+                    peer.2,
+                    Bytes::from("127.0.0.1"),
+                    "the RemoteAddr extractor sees the client"
+                );
                 let bad = fetch(&mut send, get("/users/x"), Bytes::new()).await;
                 let post = Request::post("http://localhost/echo")
                     .header("content-type", "application/json");

@@ -205,6 +205,7 @@ impl ConnTimer {
 
     /// Forgets that the entry fired, so its next deadline can fire again.
     /// Only for connections with no cancelable operation in flight.
+    #[cfg(feature = "http2")]
     pub(crate) fn reset_fired(&self) {
         self.entry.fired.set(None);
     }

@@ -18,10 +18,9 @@ use crate::routing::{RouteError, RouteTable};
 pub enum StartError {
     /// The routes are invalid (a duplicate, a conflict, a bad template).
     Routes(RouteError),
-    /// The server could not start: bad configuration, address in use, …
+    /// The server could not start (bad configuration, address in use, no
+    /// signal handling), or a worker failed.
     Server(harrow_server::Error),
-    /// Listening for SIGINT/SIGTERM failed.
-    Signals(io::Error),
 }
 
 impl fmt::Display for StartError {
@@ -29,7 +28,6 @@ impl fmt::Display for StartError {
         match self {
             StartError::Routes(e) => e.fmt(f),
             StartError::Server(e) => e.fmt(f),
-            StartError::Signals(e) => write!(f, "cannot listen for SIGINT/SIGTERM: {e}"),
         }
     }
 }
@@ -39,7 +37,6 @@ impl std::error::Error for StartError {
         match self {
             StartError::Routes(e) => Some(e),
             StartError::Server(e) => Some(e),
-            StartError::Signals(e) => Some(e),
         }
     }
 }
@@ -125,23 +122,9 @@ pub fn serve_until_signal<F>(
 where
     F: Fn() -> App + Send + Sync + 'static,
 {
-    use signal_hook::consts::{SIGINT, SIGTERM};
-    use signal_hook::iterator::Signals;
-
-    let mut signals = Signals::new([SIGINT, SIGTERM]).map_err(StartError::Signals)?;
     let server = start_with_config(make_app, addr, config)?;
     on_bound(server.local_addr());
-    let stop = server.stop_handle();
-    let signals_handle = signals.handle();
-    let watcher = std::thread::spawn(move || {
-        if signals.forever().next().is_some() {
-            stop.stop();
-        }
-    });
-    let result = server.wait();
-    signals_handle.close();
-    let _ = watcher.join();
-    result.map_err(StartError::Server)
+    server.wait_for_signal().map_err(StartError::Server)
 }
 
 /// Checks the routes, starts the workers and returns once all listen; the

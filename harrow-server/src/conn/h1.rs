@@ -30,7 +30,7 @@ use crate::h1::{
 };
 use crate::timer::{ConnTimer, Fired, Phase};
 use crate::worker::Worker;
-use crate::{Body, RemoteAddr, Service};
+use crate::{Body, Service};
 
 /// Responses buffered past this size are written before reading on.
 const FLUSH_AT: usize = 64 * 1024;
@@ -333,7 +333,6 @@ impl<S: Service> Conn<S> {
         *req.uri_mut() = head.uri;
         *req.version_mut() = head.version;
         *req.headers_mut() = head.headers;
-        req.extensions_mut().insert(RemoteAddr(self.remote));
         if let Some(t) = trailers {
             req.extensions_mut().insert(t);
         }
@@ -343,7 +342,7 @@ impl<S: Service> Conn<S> {
         let span = self.worker.config.request_span.then(
             || tracing::info_span!("request", method = %req.method(), path = req.uri().path()),
         );
-        let response = match CatchPanic::new(self.service.call(req), span).await {
+        let response = match CatchPanic::new(self.service.call(req), span, self.remote).await {
             Ok(response) => response,
             Err(panic) => internal_error(self.remote, &*panic),
         };

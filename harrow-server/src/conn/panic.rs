@@ -1,5 +1,6 @@
 //! Running a service future so that a panic becomes an `Err`, not a dead
-//! worker, optionally inside a per-request span.
+//! worker, with the request's peer as the current [`RemoteAddr`] and,
+//! optionally, inside a per-request span.
 //!
 //! A struct future rather than an `async fn` wrapper: the service future is
 //! stored once, in place, instead of being copied into an argument slot and
@@ -7,9 +8,12 @@
 
 use std::any::Any;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::task::{Context, Poll};
+
+use crate::RemoteAddr;
 
 pin_project_lite::pin_project! {
     /// Polls the inner future, catching a panic from any poll.
@@ -17,13 +21,15 @@ pin_project_lite::pin_project! {
         #[pin]
         fut: F,
         span: Option<tracing::Span>,
+        remote: SocketAddr,
     }
 }
 
 impl<F: Future> CatchPanic<F> {
-    /// Wraps `fut`, entering `span` (when given) around each poll.
-    pub(crate) fn new(fut: F, span: Option<tracing::Span>) -> Self {
-        CatchPanic { fut, span }
+    /// Wraps `fut`, entering `span` (when given) and making `remote` the
+    /// current [`RemoteAddr`] around each poll.
+    pub(crate) fn new(fut: F, span: Option<tracing::Span>, remote: SocketAddr) -> Self {
+        CatchPanic { fut, span, remote }
     }
 }
 
@@ -34,7 +40,10 @@ impl<F: Future> Future for CatchPanic<F> {
         let this = self.project();
         let _entered = this.span.as_ref().map(|s| s.enter());
         let fut = this.fut;
-        match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
+        let polled = RemoteAddr::scope(*this.remote, || {
+            catch_unwind(AssertUnwindSafe(|| fut.poll(cx)))
+        });
+        match polled {
             Ok(Poll::Ready(out)) => Poll::Ready(Ok(out)),
             Ok(Poll::Pending) => Poll::Pending,
             Err(panic) => Poll::Ready(Err(panic)),

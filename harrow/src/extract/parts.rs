@@ -47,17 +47,13 @@ impl FromRequestParts for Extensions {
     }
 }
 
-/// The peer's address, which the server (and the test client) put in every
-/// request.
+/// The peer's address: from the request's extensions when something put it
+/// there (the test client does), else the server's current peer.
 impl FromRequestParts for RemoteAddr {
     type Rejection = MissingRemoteAddr;
 
     async fn from_request_parts(parts: &mut Parts) -> Result<Self, Self::Rejection> {
-        parts
-            .extensions
-            .get::<RemoteAddr>()
-            .copied()
-            .ok_or(MissingRemoteAddr)
+        RemoteAddr::of(&parts.extensions).ok_or(MissingRemoteAddr)
     }
 }
 

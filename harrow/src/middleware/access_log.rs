@@ -38,7 +38,7 @@ impl Middleware for AccessLog {
         let start = Instant::now();
         let method = req.method().clone();
         let path = req.uri().path().to_owned();
-        let remote = req.extensions().get::<RemoteAddr>().map(|r| r.0);
+        let remote = RemoteAddr::of(req.extensions()).map(|r| r.0);
         let request_id = req.extensions().get::<RequestId>().map(|id| id.0.clone());
         async move {
             let res = next.run(req).await;

@@ -21,7 +21,7 @@ use crate::body::{BodyTimedOut, LimitExceeded};
 use crate::conn::panic::{CatchPanic, message};
 use crate::h1::status_has_no_body;
 use crate::worker::Worker;
-use crate::{Body, BoxError, RemoteAddr, Service};
+use crate::{Body, BoxError, Service};
 
 /// One request stream's task.
 pub(crate) struct Stream<S> {
@@ -46,12 +46,11 @@ impl<S: Service> Stream<S> {
         respond: &mut SendResponse<Bytes>,
     ) -> Result<(), h2::Error> {
         let config = &self.worker.config;
-        let (mut parts, recv) = req.into_parts();
+        let (parts, recv) = req.into_parts();
         let is_head = parts.method == Method::HEAD;
-        parts.extensions.insert(RemoteAddr(self.remote));
         let body = request_body(recv, config.max_body_size, config.body_read_timeout);
         let req = Request::from_parts(parts, body);
-        let response = match CatchPanic::new(self.service.call(req), None).await {
+        let response = match CatchPanic::new(self.service.call(req), None, self.remote).await {
             Ok(r) => r,
             Err(panic) => {
                 tracing::error!(remote = %self.remote, panic = message(&*panic), "service panicked; answering 500");
