@@ -1,0 +1,342 @@
+#!/usr/bin/env bash
+# Load benchmarks: harrow-server (io_uring and epoll drivers) against hyper,
+# actix-web and may_minihttp, one server core each, on 127.0.0.1 only.
+#
+# Usage: bench/run.sh [PART...]      PART: h1 mem h2 framework (default: all four)
+#
+#   h1         wrk: plaintext (64 conns), plaintext pipelined 16 deep, JSON (64 conns)
+#   mem        server RSS per idle keep-alive connection at IDLE_CONNS connections
+#   h2         h2load -c16 -m32 against harrow (enable_http2) and hyper (h2 prior knowledge)
+#   framework  the full harrow::App (50 routes, one middleware) against the bare core
+#
+# Environment (defaults in brackets):
+#   ROUNDS [3]       rounds; each round runs every server once per scenario,
+#                    in an order rotated each round
+#   DURATION [5]     seconds of each measured wrk/h2load run
+#   WARMUP [1]       seconds of unmeasured load before each run
+#   CONNS [64]       wrk connections
+#   DEPTH [16]       pipelining depth
+#   IDLE_CONNS [10000]
+#   SERVERS          servers for h1 (default: harrow-uring harrow-epoll hyper actix may)
+#   SERVER_CPU [0]   core the server is pinned to; LOAD_CPU [1] core of wrk/h2load
+#   PORT_BASE [18080] first of the 12 ports the servers listen on
+#   OUT              results directory (default: bench/results/<UTC timestamp>)
+#   NO_BUILD=1       skip the cargo build
+#
+# Every run is bounded in time; servers are stopped after each run.
+set -euo pipefail
+
+cd "$(dirname "$0")"
+BENCH_DIR=$(pwd)
+
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-5}
+WARMUP=${WARMUP:-1}
+CONNS=${CONNS:-64}
+DEPTH=${DEPTH:-16}
+IDLE_CONNS=${IDLE_CONNS:-10000}
+SERVERS=${SERVERS:-"harrow-uring harrow-epoll hyper actix may"}
+SERVER_CPU=${SERVER_CPU:-0}
+LOAD_CPU=${LOAD_CPU:-1}
+PORT_BASE=${PORT_BASE:-18080}
+OUT=${OUT:-"$BENCH_DIR/results/$(date -u +%Y%m%dT%H%M%SZ)"}
+BIN="$BENCH_DIR/target/release"
+HZ=$(getconf CLK_TCK)
+
+PARTS=("$@")
+[ ${#PARTS[@]} -eq 0 ] && PARTS=(h1 mem h2 framework)
+
+log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# --- tools -----------------------------------------------------------------
+
+need_pkgs=()
+command -v wrk >/dev/null || need_pkgs+=(wrk)
+command -v h2load >/dev/null || need_pkgs+=(nghttp2-client)
+command -v taskset >/dev/null || need_pkgs+=(util-linux)
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+    log "installing ${need_pkgs[*]}"
+    SUDO=""
+    [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
+fi
+[ "$(nproc)" -ge 2 ] || log "warning: fewer than 2 CPUs; server and load generator share a core"
+
+# Enough file descriptors for 10,000 connections on each side.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+[ "$(ulimit -n)" -gt $((IDLE_CONNS + 100)) ] || log "warning: open-files limit $(ulimit -n) is below IDLE_CONNS"
+
+if [ "${NO_BUILD:-0}" != 1 ]; then
+    log "building (release)"
+    cargo build --release --bins >&2
+fi
+
+mkdir -p "$OUT"
+RAW="$OUT/raw.tsv"
+{
+    echo "# date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+    echo "# machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), kernel $(uname -r)"
+    echo "# commit: $(git -C "$BENCH_DIR" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+    echo "# rounds=$ROUNDS duration=${DURATION}s warmup=${WARMUP}s conns=$CONNS depth=$DEPTH server_cpu=$SERVER_CPU load_cpu=$LOAD_CPU"
+    echo "# part scenario server round req/s p99_ms server_cpu_s requests req_per_server_cpu_s"
+} >"$RAW"
+
+# --- servers ---------------------------------------------------------------
+
+# server_cmd NAME PORT: the command line of a server.
+server_cmd() {
+    local name=$1 port=$2
+    case $name in
+        harrow-uring) echo "$BIN/harrow-server $port uring" ;;
+        harrow-epoll) echo "$BIN/harrow-server $port epoll" ;;
+        harrow-uring-h2) echo "$BIN/harrow-server $port uring h2" ;;
+        harrow-epoll-h2) echo "$BIN/harrow-server $port epoll h2" ;;
+        hyper) echo "$BIN/hyper $port" ;;
+        hyper-h2) echo "$BIN/hyper $port h2" ;;
+        actix) echo "$BIN/actix $port" ;;
+        may) echo "$BIN/may-minihttp $port" ;;
+        harrow-app-uring) echo "$BIN/harrow-app $port uring app" ;;
+        harrow-app-epoll) echo "$BIN/harrow-app $port epoll app" ;;
+        core-uring) echo "$BIN/harrow-app $port uring core" ;;
+        core-epoll) echo "$BIN/harrow-app $port epoll core" ;;
+        *) die "unknown server $name" ;;
+    esac
+}
+
+# A fixed port per server name, so that restarts never meet their own
+# TIME_WAIT sockets from another server.
+server_port() {
+    local i=0 n
+    for n in harrow-uring harrow-epoll hyper actix may harrow-uring-h2 harrow-epoll-h2 hyper-h2 \
+        harrow-app-uring harrow-app-epoll core-uring core-epoll; do
+        [ "$n" = "$1" ] && { echo $((PORT_BASE + i)); return; }
+        i=$((i + 1))
+    done
+    die "unknown server $1"
+}
+
+SERVER_PID=""
+start_server() {
+    local name=$1 port=$2 cmd
+    cmd=$(server_cmd "$name" "$port")
+    # shellcheck disable=SC2086
+    taskset -c "$SERVER_CPU" $cmd >"$OUT/server-$name.log" 2>&1 &
+    SERVER_PID=$!
+    local i
+    for i in $(seq 1 100); do
+        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+        kill -0 "$SERVER_PID" 2>/dev/null || die "$name exited at start; see $OUT/server-$name.log"
+        sleep 0.1
+    done
+    die "$name did not listen on $port within 10 s"
+}
+
+stop_server() {
+    [ -n "$SERVER_PID" ] || return 0
+    kill -TERM "$SERVER_PID" 2>/dev/null || true
+    local i
+    for i in $(seq 1 30); do
+        kill -0 "$SERVER_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+    SERVER_PID=""
+}
+trap stop_server EXIT
+
+# Server CPU time (user + system, all threads) in clock ticks.
+cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
+rss_kib() { awk '/^VmRSS/{print $2}' "/proc/$1/status"; }
+
+# wrk's latency figure ("1.23ms", "850.00us", "1.02s") in milliseconds.
+to_ms() {
+    awk -v v="$1" 'BEGIN {
+        if (v ~ /us$/) { sub(/us$/, "", v); print v / 1000 }
+        else if (v ~ /ms$/) { sub(/ms$/, "", v); print v + 0 }
+        else if (v ~ /m$/) { sub(/m$/, "", v); print v * 60000 }
+        else if (v ~ /s$/) { sub(/s$/, "", v); print v * 1000 }
+        else print v }'
+}
+
+# wrk_args SCENARIO PORT
+wrk_args() {
+    case $1 in
+        plaintext) echo "-c$CONNS http://127.0.0.1:$2/plaintext" ;;
+        pipelined) echo "-c$CONNS -s $BENCH_DIR/pipeline.lua http://127.0.0.1:$2/plaintext -- $DEPTH" ;;
+        json) echo "-c$CONNS http://127.0.0.1:$2/json" ;;
+        fw-plaintext) echo "-c$CONNS http://127.0.0.1:$2/plaintext" ;;
+        fw-json) echo "-c$CONNS http://127.0.0.1:$2/json" ;;
+        *) die "unknown scenario $1" ;;
+    esac
+}
+
+# run_wrk SCENARIO SERVER ROUND: one measured wrk run against a fresh server.
+run_wrk() {
+    local sc=$1 name=$2 rd=$3 port args t0 t1 out
+    port=$(server_port "$name")
+    args=$(wrk_args "$sc" "$port")
+    start_server "$name" "$port"
+    # shellcheck disable=SC2086
+    [ "$WARMUP" -gt 0 ] && taskset -c "$LOAD_CPU" wrk -t1 -d"${WARMUP}s" $args >/dev/null
+    t0=$(cpu_ticks "$SERVER_PID")
+    out="$OUT/wrk-$sc-$name-$rd.txt"
+    # shellcheck disable=SC2086
+    taskset -c "$LOAD_CPU" wrk -t1 -d"${DURATION}s" --latency $args >"$out"
+    t1=$(cpu_ticks "$SERVER_PID")
+    stop_server
+    local rps p99 reqs errs cpu rpc
+    rps=$(awk '/^Requests\/sec:/{print $2}' "$out")
+    p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$out")")
+    reqs=$(awk '/requests in/{print $1}' "$out")
+    errs=$(awk '/Non-2xx|Socket errors/' "$out")
+    [ -n "$errs" ] && log "  $name $sc: $errs"
+    cpu=$(awk -v a="$t0" -v b="$t1" -v hz="$HZ" 'BEGIN{printf "%.2f", (b - a) / hz}')
+    rpc=$(awk -v r="$reqs" -v c="$cpu" 'BEGIN{ if (c > 0) printf "%.0f", r / c; else print 0 }')
+    printf 'wrk\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$sc" "$name" "$rd" "$rps" "$p99" "$cpu" "$reqs" "$rpc" >>"$RAW"
+    log "  $sc $name round $rd: $rps req/s, p99 ${p99} ms, server CPU ${cpu} s, $rpc req/CPU-s"
+}
+
+# run_h2 SERVER ROUND: one h2load run (16 connections x 32 streams).
+run_h2() {
+    local name=$1 rd=$2 port t0 t1 out
+    port=$(server_port "$name")
+    start_server "$name" "$port"
+    out="$OUT/h2load-$name-$rd.txt"
+    # Warm-up as a separate, unmeasured run, so that the CPU window and the
+    # request count cover the same period.
+    [ "$WARMUP" -gt 0 ] && { taskset -c "$LOAD_CPU" timeout $((WARMUP + 30)) \
+        h2load -t1 -c16 -m32 -D "$WARMUP" "http://127.0.0.1:$port/plaintext" >"$out.warmup" 2>&1 ||
+        log "  h2load warm-up exited $? against $name (see $out.warmup)"; }
+    t0=$(cpu_ticks "$SERVER_PID")
+    taskset -c "$LOAD_CPU" timeout $((DURATION + 30)) \
+        h2load -t1 -c16 -m32 -D "$DURATION" \
+        "http://127.0.0.1:$port/plaintext" >"$out" 2>&1 || log "  h2load exited $? against $name (see $out)"
+    t1=$(cpu_ticks "$SERVER_PID")
+    local alive=yes
+    kill -0 "$SERVER_PID" 2>/dev/null || alive=no
+    stop_server
+    local rps reqs ok failed cpu rpc
+    rps=$(awk '/^finished in/{gsub(",", "", $4); print $4}' "$out")
+    reqs=$(awk '/^requests:/{print $8}' "$out") # succeeded
+    failed=$(awk '/^requests:/{print $10 + $12 + $14}' "$out")
+    [ -n "$rps" ] || rps=0
+    [ -n "$reqs" ] || reqs=0
+    cpu=$(awk -v a="$t0" -v b="$t1" -v hz="$HZ" 'BEGIN{printf "%.2f", (b - a) / hz}')
+    rpc=$(awk -v r="$reqs" -v c="$cpu" 'BEGIN{ if (c > 0) printf "%.0f", r / c; else print 0 }')
+    # h2load gives no percentile: p99 is recorded as 0.
+    printf 'h2\th2-plaintext\t%s\t%s\t%s\t0\t%s\t%s\t%s\n' "$name" "$rd" "$rps" "$cpu" "$reqs" "$rpc" >>"$RAW"
+    log "  h2 $name round $rd: $rps req/s, $reqs succeeded, ${failed:-?} failed/errored/timed out, server alive after: $alive, CPU ${cpu} s"
+}
+
+# rotate N WORDS...: the words rotated left by N.
+rotate() {
+    local n=$1; shift
+    local a=("$@") k=${#a[@]} i
+    for ((i = 0; i < k; i++)); do printf '%s ' "${a[$(((i + n) % k))]}"; done
+}
+
+# --- parts -----------------------------------------------------------------
+
+part_h1() {
+    log "HTTP/1.1 (wrk -t1 -c$CONNS, ${DURATION}s, $ROUNDS rounds): $SERVERS"
+    local rd sc name
+    for rd in $(seq 1 "$ROUNDS"); do
+        for sc in plaintext pipelined json; do
+            # shellcheck disable=SC2086
+            for name in $(rotate $((rd - 1)) $SERVERS); do
+                run_wrk "$sc" "$name" "$rd"
+            done
+        done
+    done
+}
+
+part_h2() {
+    log "HTTP/2 (h2load -t1 -c16 -m32, ${DURATION}s, $ROUNDS rounds)"
+    local rd name
+    for rd in $(seq 1 "$ROUNDS"); do
+        for name in $(rotate $((rd - 1)) harrow-uring-h2 harrow-epoll-h2 hyper-h2); do
+            run_h2 "$name" "$rd"
+        done
+    done
+}
+
+part_framework() {
+    if [ ! -x "$BIN/harrow-app" ]; then
+        log "framework: no harrow-app binary (the harrow crate is not merged here); skipped"
+        return
+    fi
+    log "framework cost: harrow::App against the bare core (wrk -t1 -c$CONNS)"
+    local rd sc name
+    for rd in $(seq 1 "$ROUNDS"); do
+        for sc in fw-plaintext fw-json; do
+            for name in $(rotate $((rd - 1)) harrow-app-uring core-uring harrow-app-epoll core-epoll); do
+                run_wrk "$sc" "$name" "$rd"
+            done
+        done
+    done
+}
+
+part_mem() {
+    local names="harrow-uring harrow-epoll hyper actix may"
+    log "memory per idle keep-alive connection, $IDLE_CONNS connections: $names"
+    local mem="$OUT/memory.tsv"
+    echo -e "# server\tconnections\trss_before_kib\trss_idle_kib\tkib_per_connection" >"$mem"
+    local name port r0 r1 cpid i
+    for name in $names; do
+        port=$(server_port "$name")
+        start_server "$name" "$port"
+        sleep 1
+        r0=$(rss_kib "$SERVER_PID")
+        taskset -c "$LOAD_CPU" "$BIN/idle-conns" "$port" "$IDLE_CONNS" 15 >"$OUT/idle-$name.out" 2>"$OUT/idle-$name.err" &
+        cpid=$!
+        for i in $(seq 1 600); do
+            grep -q '^idle\|^failed' "$OUT/idle-$name.out" && break
+            kill -0 "$cpid" 2>/dev/null || break
+            sleep 0.1
+        done
+        if ! grep -q '^idle' "$OUT/idle-$name.out"; then
+            log "  $name: the client could not hold $IDLE_CONNS connections: $(tail -2 "$OUT/idle-$name.err" | tr '\n' ' ')"
+            kill "$cpid" 2>/dev/null || true
+            wait "$cpid" 2>/dev/null || true
+            stop_server
+            echo -e "$name\t$IDLE_CONNS\t$r0\t-\t-" >>"$mem"
+            continue
+        fi
+        sleep 2
+        r1=$(rss_kib "$SERVER_PID")
+        kill "$cpid" 2>/dev/null || true
+        wait "$cpid" 2>/dev/null || true
+        stop_server
+        local per
+        per=$(awk -v a="$r0" -v b="$r1" -v n="$IDLE_CONNS" 'BEGIN{printf "%.2f", (b - a) / n}')
+        echo -e "$name\t$IDLE_CONNS\t$r0\t$r1\t$per" >>"$mem"
+        log "  $name: RSS $r0 KiB -> $r1 KiB with $IDLE_CONNS idle connections: $per KiB each"
+    done
+}
+
+for part in "${PARTS[@]}"; do
+    case $part in
+        h1) part_h1 ;;
+        mem) part_mem ;;
+        h2) part_h2 ;;
+        framework) part_framework ;;
+        *) die "unknown part $part (use h1 mem h2 framework)" ;;
+    esac
+done
+
+# --- report ----------------------------------------------------------------
+
+{
+    head -4 "$RAW"
+    echo
+    awk -f "$BENCH_DIR/summarize.awk" "$RAW"
+    if [ -f "$OUT/memory.tsv" ]; then
+        echo
+        echo "memory per idle keep-alive connection"
+        column -t -s $'\t' "$OUT/memory.tsv" 2>/dev/null || cat "$OUT/memory.tsv"
+    fi
+} | tee "$OUT/summary.txt"
+log "raw results and wrk/h2load outputs in $OUT"
