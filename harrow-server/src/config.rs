@@ -3,6 +3,10 @@
 use std::fmt;
 use std::time::Duration;
 
+/// Why HTTP/2 settings are refused when the crate was built without it.
+const NO_HTTP2: &str =
+    "needs the `http2` cargo feature of `harrow` (or `harrow-server`), which this build leaves out";
+
 /// Which IO driver the workers run on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Driver {
@@ -229,8 +233,13 @@ impl Config {
                 "must be a power of two, at least 8",
             ));
         }
-        if self.protocols == Protocols::Http2Only && !cfg!(feature = "http2") {
-            return Err(ConfigError::new("protocols", "needs the `http2` feature"));
+        if !cfg!(feature = "http2") {
+            if self.protocols == Protocols::Http2Only {
+                return Err(ConfigError::new("protocols", NO_HTTP2));
+            }
+            if self.enable_http2 && self.protocols == Protocols::Auto {
+                return Err(ConfigError::new("enable_http2", NO_HTTP2));
+            }
         }
         Ok(())
     }
@@ -268,6 +277,33 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn http2_settings_follow_the_feature() {
+        let on = Config {
+            enable_http2: true,
+            ..Config::default()
+        };
+        let only = Config {
+            protocols: Protocols::Http2Only,
+            ..Config::default()
+        };
+        let off_anyway = Config {
+            enable_http2: true,
+            protocols: Protocols::Http1Only,
+            ..Config::default()
+        };
+        assert!(off_anyway.validate().is_ok());
+        if cfg!(feature = "http2") {
+            assert!(on.validate().is_ok());
+            assert!(only.validate().is_ok());
+        } else {
+            let err = on.validate().unwrap_err();
+            assert_eq!(err.field(), "enable_http2");
+            assert!(err.to_string().contains("`http2` cargo feature"), "{err}");
+            assert_eq!(only.validate().unwrap_err().field(), "protocols");
+        }
+    }
 
     #[test]
     fn defaults_are_valid() {

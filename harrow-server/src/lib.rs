@@ -28,6 +28,13 @@
 //!   connection's in-flight operation, which is then awaited to completion
 //!   before its buffer is reused (the io_uring cancellation-safety rule).
 //! * `pool` — per-worker pools of read and write buffers.
+//!
+//! # Cargo features
+//!
+//! * `http2` (off by default): HTTP/2 with prior knowledge on the same port,
+//!   through the `h2` crate, when [`Config::enable_http2`] is set. Without
+//!   it, [`Config::validate`] refuses `enable_http2` and
+//!   `Protocols::Http2Only`.
 
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
