@@ -77,9 +77,15 @@ impl<S: Service> Stream<S> {
         while let Some(chunk) = body.next_chunk().await {
             match chunk {
                 Ok(chunk) => {
-                    if !send_all(&mut send, chunk, config.write_timeout).await? {
+                    // A body of known length that is now used up ends the
+                    // stream with its last DATA frame, not an empty one.
+                    let last = body.exact_len() == Some(0);
+                    if !send_all(&mut send, chunk, last, config.write_timeout).await? {
                         tracing::debug!(remote = %self.remote, "HTTP/2 stream stalled on flow control; reset");
                         send.send_reset(h2::Reason::CANCEL);
+                        return Ok(());
+                    }
+                    if last {
                         return Ok(());
                     }
                 }
@@ -142,22 +148,30 @@ fn request_body(recv: RecvStream, limit: u64, timeout: Option<Duration>) -> Body
     })
 }
 
-/// Sends `data` as flow control allows; `Ok(false)` when the peer gave no
-/// window for a whole write timeout.
+/// Sends `data` as flow control allows, ending the stream with it when
+/// `end` is set; `Ok(false)` when the peer gave no window for a whole write
+/// timeout.
 async fn send_all(
     send: &mut SendStream<Bytes>,
     mut data: Bytes,
+    end: bool,
     stall: Option<Duration>,
 ) -> Result<bool, h2::Error> {
     while !data.is_empty() {
         send.reserve_capacity(data.len());
-        let capacity = poll_fn(|cx| send.poll_capacity(cx));
-        let granted = match stall {
-            Some(t) => match crate::rt::timeout(t, capacity).await {
-                Ok(c) => c,
-                Err(_) => return Ok(false),
-            },
-            None => capacity.await,
+        // Window is usually there already: take it without arming a timer.
+        let granted = match poll_fn(|cx| Poll::Ready(send.poll_capacity(cx))).await {
+            Poll::Ready(granted) => granted,
+            Poll::Pending => {
+                let capacity = poll_fn(|cx| send.poll_capacity(cx));
+                match stall {
+                    Some(t) => match crate::rt::timeout(t, capacity).await {
+                        Ok(c) => c,
+                        Err(_) => return Ok(false),
+                    },
+                    None => capacity.await,
+                }
+            }
         };
         let granted = match granted {
             Some(n) => n?,
@@ -165,7 +179,7 @@ async fn send_all(
         };
         if granted > 0 {
             let piece = data.split_to(granted.min(data.len()));
-            send.send_data(piece, false)?;
+            send.send_data(piece, end && data.is_empty())?;
         }
     }
     Ok(true)
