@@ -86,6 +86,18 @@ impl Body {
         matches!(self.inner, Inner::Stream(_))
     }
 
+    /// Takes the bytes of a body held in one buffer, leaving it empty;
+    /// `None` for an empty body or a stream (which is left as it was).
+    pub(crate) fn take_full(&mut self) -> Option<Bytes> {
+        match std::mem::take(&mut self.inner) {
+            Inner::Full(b) => Some(b),
+            other => {
+                self.inner = other;
+                None
+            }
+        }
+    }
+
     /// Polls for the next chunk; `None` at the end.
     pub fn poll_chunk(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, BoxError>>> {
         match &mut self.inner {

@@ -378,7 +378,7 @@ impl<S: Service> Conn<S> {
         }
         if body.is_stream() {
             self.stream_body(&mut body, framing).await?;
-        } else if let Some(Ok(bytes)) = body.next_chunk().await {
+        } else if let Some(bytes) = body.take_full() {
             if bytes.len() < COPY_BODY_BELOW {
                 self.write_buf().extend_from_slice(&bytes);
             } else {

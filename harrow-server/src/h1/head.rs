@@ -167,15 +167,13 @@ fn partial(buf: &[u8], limits: &Limits) -> Result<Status<Head>, H1Error> {
 }
 
 fn has_bare_lf(head: &[u8]) -> bool {
-    head.iter()
-        .enumerate()
-        .any(|(i, &b)| b == b'\n' && (i == 0 || head[i - 1] != b'\r'))
+    memchr::memchr_iter(b'\n', head).any(|i| i == 0 || head[i - 1] != b'\r')
 }
 
 fn memchr_newline(buf: &[u8]) -> Option<usize> {
     // Leading empty lines are skipped by the parser; look past them.
     let start = buf.iter().position(|&b| b != b'\r' && b != b'\n')?;
-    buf[start..].iter().position(|&b| b == b'\n')
+    memchr::memchr(b'\n', &buf[start..])
 }
 
 fn map_httparse(e: httparse::Error, buf: &[u8], limits: &Limits) -> H1Error {
