@@ -61,6 +61,28 @@ fn sixteen_pipelined_requests_are_answered_in_order() {
 }
 
 #[test]
+fn pipelined_requests_with_bodies_keep_their_boundaries() {
+    each_driver(|config| {
+        let server = start(config);
+        let mut raw = Raw::connect(server.local_addr());
+        // One write: heads and bodies of several requests back to back, so
+        // every head after the first is parsed from the same read.
+        raw.send(
+            b"POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nfirst\
+              GET /path?i=2 HTTP/1.1\r\nHost: a\r\n\r\n\
+              POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n\
+              6\r\nthird!\r\n0\r\n\r\n\
+              GET /path?i=4 HTTP/1.1\r\nHost: a\r\n\r\n",
+        );
+        for want in ["first", "/path?i=2", "third!", "/path?i=4"] {
+            let res = raw.read_response();
+            assert!(res.starts_with("HTTP/1.1 200 OK\r\n"), "{res}");
+            assert_eq!(body_of(&res), want);
+        }
+    });
+}
+
+#[test]
 fn chunked_request_body_is_decoded() {
     each_driver(|config| {
         let server = start(config);

@@ -14,7 +14,7 @@ use std::rc::Rc;
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 use http::header::{self, HeaderValue};
 use http::{Method, Request, Response, StatusCode, Version};
 use monoio::buf::IoBufMut;
@@ -26,7 +26,8 @@ use super::detect::{Detected, detect};
 use super::panic::{CatchPanic, message};
 use crate::h1::{
     BodyKind, DateCache, Decoder, Framing, H1Error, Head, ResponseHead, Status, Trailers,
-    encode_chunk, encode_head, encode_last_chunk, parse_head, status_has_no_body,
+    encode_chunk, encode_head, encode_last_chunk, parse_head, parse_head_shared,
+    status_has_no_body,
 };
 use crate::timer::{ConnTimer, Fired, Phase};
 use crate::worker::Worker;
@@ -34,6 +35,9 @@ use crate::{Body, Service};
 
 /// Responses buffered past this size are written before reading on.
 const FLUSH_AT: usize = 64 * 1024;
+/// Buffered input up to this size is copied once for all the requests in
+/// it (a pipelined batch); beyond, each head is copied on its own.
+const BATCH_COPY_MAX: usize = 8 * 1024;
 /// Full bodies at least this large are written from their own buffer.
 const COPY_BODY_BELOW: usize = 16 * 1024;
 /// After an error response, read and discard at most this much…
@@ -72,6 +76,9 @@ pub(crate) struct Conn<S> {
     rbuf: Option<Vec<u8>>,
     /// Bytes of `rbuf` already parsed.
     start: usize,
+    /// A copy of `rbuf[start..]` that parsed heads point into, shared by the
+    /// requests of one read; `None` until needed and after every read.
+    batch: Option<Bytes>,
     /// Output waiting to be written.
     wbuf: Option<Vec<u8>>,
     /// Requests served so far.
@@ -94,6 +101,7 @@ impl<S: Service> Conn<S> {
             timer,
             rbuf: None,
             start: 0,
+            batch: None,
             wbuf: None,
             served: 0,
         }
@@ -149,6 +157,27 @@ impl<S: Service> Conn<S> {
             .unwrap_or(&[])
     }
 
+    /// Parses the next head, from the shared copy of the buffered input
+    /// when it is small enough to copy whole.
+    fn parse(&mut self) -> Result<Status<Head>, H1Error> {
+        let limits = &self.worker.limits;
+        if self.batch.is_none() && self.buffered().len() <= BATCH_COPY_MAX {
+            self.batch = Some(Bytes::copy_from_slice(self.buffered()));
+        }
+        match &self.batch {
+            Some(batch) => parse_head_shared(batch, limits),
+            None => parse_head(self.buffered(), limits),
+        }
+    }
+
+    /// Marks `n` buffered bytes as parsed.
+    fn consume(&mut self, n: usize) {
+        self.start += n;
+        if let Some(batch) = self.batch.as_mut() {
+            batch.advance(n);
+        }
+    }
+
     /// Reads until a whole head is buffered, and parses it.
     async fn read_head(&mut self) -> Result<Head, Stop> {
         // Set when the first byte of this head is in: the deadline covers
@@ -165,9 +194,9 @@ impl<S: Service> Conn<S> {
                         _ => {}
                     }
                 }
-                match parse_head(self.buffered(), &self.worker.limits) {
+                match self.parse() {
                     Ok(Status::Complete(head)) => {
-                        self.start += head.len;
+                        self.consume(head.len);
                         return Ok(head);
                     }
                     Ok(Status::Partial) => {}
@@ -225,6 +254,8 @@ impl<S: Service> Conn<S> {
         if let Some(why @ (Fired::Deadline | Fired::Drain)) = self.timer.fired() {
             return Err(FillError::Fired(why));
         }
+        // The input is about to change; the copy would no longer match it.
+        self.batch = None;
         let mut buf = match self.rbuf.take() {
             Some(buf) => buf,
             None => {
@@ -306,7 +337,7 @@ impl<S: Service> Conn<S> {
                     .unwrap_or(&[]);
                 decoder.decode(input, &mut out).map_err(Stop::Answer)?
             };
-            self.start += progress.consumed;
+            self.consume(progress.consumed);
             if progress.done {
                 return Ok((out.freeze(), decoder.take_trailers()));
             }
@@ -493,6 +524,7 @@ impl<S: Service> Conn<S> {
             self.worker.pool.put(buf);
         }
         self.start = 0;
+        self.batch = None;
     }
 
     fn release_write_buf(&mut self) {

@@ -80,6 +80,23 @@ pub struct Head {
 /// Every framing ambiguity is an error: the connection must answer and
 /// close rather than guess where the next request starts.
 pub fn parse_head(buf: &[u8], limits: &Limits) -> Result<Status<Head>, H1Error> {
+    parse(buf, limits, |len| Bytes::copy_from_slice(&buf[..len]))
+}
+
+/// Like [`parse_head`], but the target and header values of the head are
+/// slices of `buf` itself: nothing is copied. A connection that copies a
+/// batch of pipelined requests into one buffer parses them all this way.
+pub fn parse_head_shared(buf: &Bytes, limits: &Limits) -> Result<Status<Head>, H1Error> {
+    parse(buf, limits, |_| buf.clone())
+}
+
+/// Parses one head from `buf`; `backing(len)` gives a buffer whose first
+/// `len` bytes are those of `buf`, for the parts of the head to point into.
+fn parse(
+    buf: &[u8],
+    limits: &Limits,
+    backing: impl FnOnce(usize) -> Bytes,
+) -> Result<Status<Head>, H1Error> {
     let mut slots = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; MAX_HEADERS_CAP];
     let slots = &mut slots[..limits.max_headers.clamp(1, MAX_HEADERS_CAP)];
     let mut req = httparse::Request::new(&mut []);
@@ -107,8 +124,8 @@ pub fn parse_head(buf: &[u8], limits: &Limits) -> Result<Status<Head>, H1Error> 
     let method = Method::from_bytes(req.method.unwrap_or("").as_bytes())
         .map_err(|_| H1Error::BadRequest("invalid method"))?;
 
-    // One copy of the head; the target and header values are slices of it.
-    let head = Bytes::copy_from_slice(&buf[..len]);
+    // The target and header values are slices of one buffer.
+    let head = backing(len);
     let uri = parse_target(&method, subslice(&head, buf, path.as_bytes()), path)?;
 
     let mut headers = HeaderMap::with_capacity(req.headers.len());

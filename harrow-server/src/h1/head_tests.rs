@@ -265,3 +265,34 @@ fn size_limits() {
         H1Error::HeadTooLarge
     );
 }
+
+#[test]
+fn shared_parse_matches_the_copying_one_and_borrows_the_batch() {
+    let batch = Bytes::from_static(
+        b"GET /a?x=1 HTTP/1.1\r\nHost: one\r\n\r\nPOST /b HTTP/1.1\r\nHost: two\r\nContent-Length: 0\r\n\r\n",
+    );
+    let mut rest = batch.clone();
+    for (path, host) in [("/a?x=1", "one"), ("/b", "two")] {
+        let copied = match parse_head(&rest, &Limits::default()) {
+            Ok(Status::Complete(h)) => h,
+            other => panic!("expected a head, got {other:?}"),
+        };
+        let shared = match parse_head_shared(&rest, &Limits::default()) {
+            Ok(Status::Complete(h)) => h,
+            other => panic!("expected a head, got {other:?}"),
+        };
+        assert_eq!(shared.uri, path);
+        assert_eq!(shared.headers["host"], host);
+        assert_eq!(
+            (&shared.method, &shared.uri, shared.len, shared.body),
+            (&copied.method, &copied.uri, copied.len, copied.body)
+        );
+        assert_eq!(shared.headers, copied.headers);
+        // The value points into the batch itself: nothing was copied.
+        let value = shared.headers["host"].as_bytes().as_ptr() as usize;
+        let range = batch.as_ptr() as usize..batch.as_ptr() as usize + batch.len();
+        assert!(range.contains(&value));
+        rest = rest.slice(shared.len..);
+    }
+    assert!(rest.is_empty());
+}
