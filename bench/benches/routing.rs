@@ -1,6 +1,8 @@
 //! Routing lookups with 200 routes: through the whole `harrow::App`
 //! dispatch (router, one middleware, a handler that is ready at once), and
-//! through `matchit` alone, the router harrow is built on, as a floor.
+//! through `matchit` alone, the router harrow is built on, as a floor; and
+//! one static route through the App against a bare `harrow_server` service
+//! that answers the same bytes.
 //!
 //! `cargo bench --bench routing` (in bench/).
 
@@ -12,7 +14,7 @@ use std::task::{Context, Poll, Waker};
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use harrow::middleware::{Next, from_fn};
 use harrow::{App, Request, Response};
-use harrow_server::Body;
+use harrow_server::{Body, Service, service_fn};
 
 async fn ok() -> &'static str {
     "ok"
@@ -95,6 +97,39 @@ fn bench(c: &mut Criterion) {
                 http::Request::get(paths[i].as_str()).body(Body::from(())).unwrap()
             },
             |req| black_box(block_on(service.handle(req))),
+            BatchSize::SmallInput,
+        )
+    });
+
+    // One static route, through the App and through a bare service that
+    // builds the same response by hand: the difference is the framework's
+    // own work per request (router, one middleware, handler, response).
+    let static_path = paths[0].clone();
+    group.bench_function("harrow_app_dispatch_static", |b| {
+        b.iter_batched(
+            || http::Request::get(static_path.as_str()).body(Body::from(())).unwrap(),
+            |req| black_box(block_on(service.handle(req))),
+            BatchSize::SmallInput,
+        )
+    });
+    let bare = service_fn(|req: http::Request<Body>| {
+        let found = req.uri().path() == "/svc0/static0";
+        async move {
+            let mut res = http::Response::new(Body::from("ok"));
+            if !found {
+                *res.status_mut() = http::StatusCode::NOT_FOUND;
+            }
+            res.headers_mut().insert(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static("text/plain; charset=utf-8"),
+            );
+            res
+        }
+    });
+    group.bench_function("bare_service_static", |b| {
+        b.iter_batched(
+            || http::Request::get(static_path.as_str()).body(Body::from(())).unwrap(),
+            |req| black_box(block_on(bare.call(req))),
             BatchSize::SmallInput,
         )
     });

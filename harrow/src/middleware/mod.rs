@@ -59,9 +59,12 @@ pub struct Next {
 }
 
 impl Next {
-    /// Passes the request on and waits for the response.
-    pub async fn run(self, req: Request) -> Response {
-        self.endpoint.call(req).await
+    /// Passes the request on; the returned future yields the response.
+    ///
+    /// The inner chain picks its route when this is called and runs when the
+    /// future is polled; the future owns everything it needs (`'static`).
+    pub fn run(self, req: Request) -> impl Future<Output = Response> + 'static {
+        self.endpoint.call(req)
     }
 }
 
