@@ -4,6 +4,8 @@
 #[path = "support/server.rs"]
 mod server;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use harrow_server::Config;
@@ -21,8 +23,12 @@ fn signal_self_after(signal: &'static str, delay: Duration) -> std::thread::Join
     })
 }
 
+/// The tests signal their own process: one at a time.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
 #[test]
 fn sigterm_then_sigint_drain_the_server() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
     for signal in ["-TERM", "-INT"] {
         let server = start(Config {
             workers: Some(2),
@@ -48,4 +54,44 @@ fn sigterm_then_sigint_drain_the_server() {
             "{signal}: still accepting"
         );
     }
+}
+
+#[test]
+fn sigterm_during_startup_drains_instead_of_killing() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
+    static SENT: AtomicBool = AtomicBool::new(false);
+    let started = Instant::now();
+    let mut bound = None;
+    // The factory runs on a worker thread while the server starts; the
+    // signal it sends arrives before `run_and_report` has returned a handle.
+    let result = harrow_server::run_and_report(
+        || {
+            if !SENT.swap(true, Ordering::SeqCst) {
+                let pid = std::process::id().to_string();
+                let status = std::process::Command::new("kill")
+                    .args(["-TERM", &pid])
+                    .status()
+                    .unwrap();
+                assert!(status.success());
+            }
+            harrow_server::service_fn(|_req| async {
+                http::Response::new(harrow_server::Body::from("hi"))
+            })
+        },
+        "127.0.0.1:0",
+        Config {
+            workers: Some(2),
+            ..Default::default()
+        },
+        |addr| bound = Some(addr),
+    );
+    assert!(result.is_ok(), "{result:?}");
+    assert!(SENT.load(Ordering::SeqCst));
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(5), "shutdown took {took:?}");
+    let addr = bound.expect("the bound address was reported");
+    assert!(
+        std::net::TcpStream::connect(addr).is_err(),
+        "still accepting"
+    );
 }

@@ -14,7 +14,7 @@ use std::time::Duration;
 use socket2::{Domain, Socket, Type};
 
 use crate::error::{Error, Kind};
-use crate::shutdown::StopSignal;
+use crate::shutdown::{StopSignal, on_terminate};
 use crate::worker::{self, Spawn, Worker};
 use crate::{Config, ServerHandle, Service, driver};
 
@@ -43,7 +43,30 @@ where
     F: Fn() -> S + Send + Sync + 'static,
     S: Service,
 {
-    start_with_config(make_service, addr, config)?.wait_for_signal()
+    run_and_report(make_service, addr, config, |_| {})
+}
+
+/// [`run_with_config`], telling `on_bound` the bound address once every
+/// worker listens (to print it when the port was 0, say).
+///
+/// SIGINT and SIGTERM are handled from before the first worker starts, so a
+/// signal that arrives while the server is still starting drains it as soon
+/// as it is up instead of killing the process.
+pub fn run_and_report<F, S>(
+    make_service: F,
+    addr: impl ToSocketAddrs,
+    config: Config,
+    on_bound: impl FnOnce(SocketAddr),
+) -> Result<(), Error>
+where
+    F: Fn() -> S + Send + Sync + 'static,
+    S: Service,
+{
+    let signal = Arc::new(StopSignal::default());
+    let _listening = on_terminate(signal.clone()).map_err(|e| Error::new(Kind::Signals, e))?;
+    let server = start_with_signal(make_service, addr, config, signal)?;
+    on_bound(server.local_addr());
+    server.wait()
 }
 
 /// Starts the workers and returns once all of them accept connections.
@@ -77,6 +100,21 @@ where
     F: Fn() -> S + Send + Sync + 'static,
     S: Service,
 {
+    start_with_signal(make_service, addr, config, Arc::new(StopSignal::default()))
+}
+
+/// Starts the workers, stopping them when `signal` is raised (at once if it
+/// already is).
+fn start_with_signal<F, S>(
+    make_service: F,
+    addr: impl ToSocketAddrs,
+    config: Config,
+    signal: Arc<StopSignal>,
+) -> Result<ServerHandle, Error>
+where
+    F: Fn() -> S + Send + Sync + 'static,
+    S: Service,
+{
     config.validate()?;
     let addr = resolve(addr)?;
     let driver = driver::choose(config.driver)?;
@@ -86,7 +124,6 @@ where
         .local_addr()
         .map_err(|e| Error::new(Kind::Bind(addr.to_string()), e))?;
 
-    let signal = Arc::new(StopSignal::default());
     let make_service = Arc::new(make_service);
     let (ready_tx, ready_rx) = mpsc::channel();
     let mut handle = ServerHandle {

@@ -112,7 +112,9 @@ where
 
 /// Starts the workers, reports the bound address to `on_bound`, serves
 /// until SIGINT or SIGTERM, then drains and joins every worker. What
-/// [`run_with_config`] and `#[harrow::main]` are made of.
+/// [`run_with_config`] and `#[harrow::main]` are made of. The signals are
+/// handled from before the first worker starts, so one that arrives during
+/// startup drains the server instead of killing the process.
 pub fn serve_until_signal<F>(
     make_app: F,
     addr: impl ToSocketAddrs,
@@ -122,9 +124,9 @@ pub fn serve_until_signal<F>(
 where
     F: Fn() -> App + Send + Sync + 'static,
 {
-    let server = start_with_config(make_app, addr, config)?;
-    on_bound(server.local_addr());
-    server.wait_for_signal().map_err(StartError::Server)
+    validate(&make_app)?;
+    harrow_server::run_and_report(move || worker_service(&make_app), addr, config, on_bound)
+        .map_err(StartError::Server)
 }
 
 /// Checks the routes, starts the workers and returns once all listen; the
