@@ -315,6 +315,16 @@ impl<S: Service> Conn<S> {
         if decoder.is_done() {
             return Ok((Bytes::new(), None));
         }
+        // A small body that arrived with its head is a slice of the batch.
+        if let (BodyKind::Length(n), Some(batch)) = (head.body, self.batch.as_ref()) {
+            if let Ok(n) = usize::try_from(n) {
+                if batch.len() >= n {
+                    let body = batch.slice(..n);
+                    self.consume(n);
+                    return Ok((body, None));
+                }
+            }
+        }
         if head.expect_continue && self.buffered().is_empty() {
             // RFC 9110 §10.1.1: tell the client to send the body.
             self.write_buf()
