@@ -121,6 +121,10 @@ macro_rules! routes {
     };
 }
 
+/// Whether this build of harrow serves HTTP/2 (its `http2` feature);
+/// `#[harrow::main(http2 = true)]` checks it at compile time.
+pub const HTTP2: bool = cfg!(feature = "http2");
+
 /// The address `#[harrow::main]` serves on when neither the attribute nor
 /// `HARROW_ADDR` says otherwise.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
@@ -261,7 +265,8 @@ mod tests {
         let args = MainArgs {
             addr: Some("0.0.0.0:8080"),
             workers: Some(2),
-            http2: Some(true),
+            // Without the `http2` feature, `http2 = true` is refused (below).
+            http2: Some(cfg!(feature = "http2")),
             header_read_timeout: Some(Some(Duration::from_secs(2))),
             write_timeout: Some(None),
             drain_timeout: Some(Duration::from_secs(9)),
@@ -270,7 +275,7 @@ mod tests {
         let (addr, config) = args.resolve(env(&[])).unwrap();
         assert_eq!(addr, "0.0.0.0:8080");
         assert_eq!(config.workers, Some(2));
-        assert!(config.enable_http2);
+        assert_eq!(config.enable_http2, cfg!(feature = "http2"));
         assert_eq!(config.header_read_timeout, Some(Duration::from_secs(2)));
         assert_eq!(config.write_timeout, None);
         assert_eq!(config.drain_timeout, Duration::from_secs(9));

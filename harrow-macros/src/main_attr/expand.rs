@@ -21,8 +21,18 @@ pub(crate) fn expand(parsed: &Parsed, settings: &Settings) -> TokenStream {
     if let Some(w) = settings.workers {
         fields.push(quote!(workers: ::core::option::Option::Some(#w)));
     }
+    let mut checks = Vec::new();
     if let Some(h) = settings.http2 {
         fields.push(quote!(http2: ::core::option::Option::Some(#h)));
+        if h {
+            // A build without HTTP/2 would refuse this at start; say so now.
+            checks.push(quote!(
+                const _: () = ::core::assert!(
+                    ::harrow::__private::HTTP2,
+                    "`http2 = true` needs the `http2` cargo feature of `harrow`"
+                );
+            ));
+        }
     }
     if let Some(m) = settings.max_connections {
         fields.push(quote!(max_connections: ::core::option::Option::Some(#m)));
@@ -53,6 +63,7 @@ pub(crate) fn expand(parsed: &Parsed, settings: &Settings) -> TokenStream {
     quote! {
         #(#attrs)*
         #vis fn main() {
+            #(#checks)*
             fn __harrow_app() #output #block
             ::harrow::__private::main(
                 #app,

@@ -22,3 +22,23 @@ pub(crate) fn main(attr: TokenStream, item: TokenStream) -> TokenStream {
         Err(e) => item_and_errors(expand::fallback(&parsed), e),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    #[test]
+    fn http2_true_checks_the_feature_at_compile_time() {
+        let item = quote!(
+            fn main() -> App {
+                App::new()
+            }
+        );
+        let on = super::main(quote!(http2 = true), item.clone()).to_string();
+        assert!(on.contains(":: harrow :: __private :: HTTP2"), "{on}");
+        for attr in [quote!(http2 = false), quote!()] {
+            let off = super::main(attr, item.clone()).to_string();
+            assert!(!off.contains("HTTP2"), "{off}");
+        }
+    }
+}
