@@ -1,9 +1,9 @@
 //! Property tests for the sans-IO HTTP/1.1 codec: arbitrary bytes never
-//! panic it, and a valid request parses the same however it is split
-//! into reads.
+//! panic it, a valid request parses the same however it is split into
+//! reads, and parsing from a shared copy gives what copying each head does.
 
-use bytes::BytesMut;
-use harrow_server::h1::{BodyKind, Decoder, Head, Limits, Status, parse_head};
+use bytes::{Bytes, BytesMut};
+use harrow_server::h1::{BodyKind, Decoder, Head, Limits, Status, parse_head, parse_head_shared};
 use proptest::prelude::*;
 
 /// What one parse of a whole request produced.
@@ -155,5 +155,44 @@ proptest! {
         prop_assert_eq!(whole.len(), requests.len());
         let split = parse_in_pieces(&input, &cuts).expect("splitting changes nothing");
         prop_assert_eq!(whole, split);
+    }
+
+    #[test]
+    fn shared_and_copying_parses_agree(
+        requests in prop::collection::vec(request(), 1..4),
+        noise in prop::collection::vec(any::<u8>(), 0..64),
+        cut in any::<usize>(),
+    ) {
+        // Valid requests, then bytes that may or may not make a head, cut
+        // anywhere: both parsers must say the same thing at every head.
+        let mut input: Vec<u8> = requests.concat();
+        input.extend_from_slice(&noise);
+        input.truncate(cut % (input.len() + 1));
+        let shared = Bytes::from(input.clone());
+        let limits = Limits::default();
+        let mut at = 0;
+        loop {
+            let copied = parse_head(&input[at..], &limits);
+            let borrowed = parse_head_shared(&shared.slice(at..), &limits);
+            match (copied, borrowed) {
+                (Ok(Status::Complete(a)), Ok(Status::Complete(b))) => {
+                    prop_assert_eq!(summary(&a, Vec::new()), summary(&b, Vec::new()));
+                    prop_assert_eq!((a.len, a.body), (b.len, b.body));
+                    at += a.len;
+                    // Skip the body; a chunked one ends the comparison.
+                    match a.body {
+                        BodyKind::Empty => {}
+                        BodyKind::Length(n) if at + n as usize <= input.len() => at += n as usize,
+                        _ => break,
+                    }
+                }
+                (Ok(Status::Partial), Ok(Status::Partial)) => break,
+                (Err(a), Err(b)) => {
+                    prop_assert_eq!(a.to_string(), b.to_string());
+                    break;
+                }
+                (a, b) => prop_assert!(false, "copying: {:?}, shared: {:?}", a, b),
+            }
+        }
     }
 }

@@ -26,7 +26,7 @@ use super::detect::{Detected, detect};
 use super::panic::{CatchPanic, message};
 use crate::h1::{
     BodyKind, DateCache, Decoder, Framing, H1Error, Head, ResponseHead, Status, Trailers,
-    encode_chunk, encode_head, encode_last_chunk, parse_head, parse_head_shared,
+    encode_chunk, encode_head, encode_last_chunk, parse_head_shared, parse_head_with,
     status_has_no_body,
 };
 use crate::timer::{ConnTimer, Fired, Phase};
@@ -157,17 +157,29 @@ impl<S: Service> Conn<S> {
             .unwrap_or(&[])
     }
 
-    /// Parses the next head, from the shared copy of the buffered input
-    /// when it is small enough to copy whole.
+    /// Parses the next head. The first complete head of a small read copies
+    /// the whole read once (the heads after it, pipelined, and small bodies
+    /// are slices of that copy); a head still arriving is not copied at all.
     fn parse(&mut self) -> Result<Status<Head>, H1Error> {
         let limits = &self.worker.limits;
-        if self.batch.is_none() && self.buffered().len() <= BATCH_COPY_MAX {
-            self.batch = Some(Bytes::copy_from_slice(self.buffered()));
+        if let Some(batch) = &self.batch {
+            return parse_head_shared(batch, limits);
         }
-        match &self.batch {
-            Some(batch) => parse_head_shared(batch, limits),
-            None => parse_head(self.buffered(), limits),
-        }
+        let buffered = self
+            .rbuf
+            .as_deref()
+            .map(|b| &b[self.start..])
+            .unwrap_or(&[]);
+        let batch = &mut self.batch;
+        parse_head_with(buffered, limits, |len| {
+            if buffered.len() <= BATCH_COPY_MAX {
+                let copy = Bytes::copy_from_slice(buffered);
+                *batch = Some(copy.clone());
+                copy
+            } else {
+                Bytes::copy_from_slice(&buffered[..len])
+            }
+        })
     }
 
     /// Marks `n` buffered bytes as parsed.

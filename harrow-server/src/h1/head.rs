@@ -80,19 +80,22 @@ pub struct Head {
 /// Every framing ambiguity is an error: the connection must answer and
 /// close rather than guess where the next request starts.
 pub fn parse_head(buf: &[u8], limits: &Limits) -> Result<Status<Head>, H1Error> {
-    parse(buf, limits, |len| Bytes::copy_from_slice(&buf[..len]))
+    parse_head_with(buf, limits, |len| Bytes::copy_from_slice(&buf[..len]))
 }
 
 /// Like [`parse_head`], but the target and header values of the head are
 /// slices of `buf` itself: nothing is copied. A connection that copies a
 /// batch of pipelined requests into one buffer parses them all this way.
+/// The parts keep all of `buf` alive (as long as any of them lives), not
+/// only the bytes of this head.
 pub fn parse_head_shared(buf: &Bytes, limits: &Limits) -> Result<Status<Head>, H1Error> {
-    parse(buf, limits, |_| buf.clone())
+    parse_head_with(buf, limits, |_| buf.clone())
 }
 
-/// Parses one head from `buf`; `backing(len)` gives a buffer whose first
-/// `len` bytes are those of `buf`, for the parts of the head to point into.
-fn parse(
+/// Parses one head from `buf`; once the head is known to be complete,
+/// `backing(len)` gives a buffer whose first `len` bytes are those of `buf`,
+/// for the parts of the head to point into.
+pub(crate) fn parse_head_with(
     buf: &[u8],
     limits: &Limits,
     backing: impl FnOnce(usize) -> Bytes,

@@ -17,4 +17,5 @@ pub use encode::{
     Framing, ResponseHead, encode_chunk, encode_head, encode_last_chunk, status_has_no_body,
 };
 pub use error::H1Error;
+pub(crate) use head::parse_head_with;
 pub use head::{BodyKind, Head, Limits, MAX_HEADERS_CAP, Status, parse_head, parse_head_shared};
