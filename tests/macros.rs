@@ -251,7 +251,8 @@ mod main_attribute {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_macro-main"));
         cmd.env_remove("HARROW_ADDR")
             .env_remove("HARROW_WORKERS")
-            .env_remove("FIXTURE_DUPLICATE");
+            .env_remove("FIXTURE_DUPLICATE")
+            .env_remove("FIXTURE_STUCK");
         cmd
     }
 
@@ -301,7 +302,7 @@ mod main_attribute {
             }
         };
         assert!(
-            printed.contains("GET  /hello       hello (tests/bin/macro_main.rs:10)"),
+            printed.contains("GET  /hello       hello (tests/bin/macro_main.rs:13)"),
             "{printed}"
         );
         assert!(printed.contains("/users/{id}"), "{printed}");
@@ -322,6 +323,49 @@ mod main_attribute {
         assert!(killed.success());
         let status = wait_with_limit(child, Duration::from_secs(10));
         assert!(status.success(), "{status:?}");
+    }
+
+    #[test]
+    fn a_second_sigterm_ends_a_startup_that_hangs() {
+        let mut child = fixture()
+            .env("HARROW_WORKERS", "1")
+            .env("FIXTURE_STUCK", "1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("fixture starts");
+        // The route table is printed once the routes are checked, just
+        // before the workers start (and hang in the factory).
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        let mut line = String::new();
+        while !line.starts_with("routes:") {
+            line.clear();
+            if stdout.read_line(&mut line).expect("read stdout") == 0 {
+                let _ = child.kill();
+                panic!("exited before printing the routes");
+            }
+        }
+        std::thread::sleep(Duration::from_millis(300));
+        let pid = child.id().to_string();
+        let term = || {
+            let sent = Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .expect("kill runs");
+            assert!(sent.success());
+        };
+        term();
+        std::thread::sleep(Duration::from_millis(300));
+        // The first signal asks for a drain, which waits for the workers.
+        assert!(
+            child.try_wait().expect("try_wait").is_none(),
+            "exited on the first signal"
+        );
+        term();
+        let started = Instant::now();
+        let status = wait_with_limit(child, Duration::from_secs(5));
+        assert!(!status.success(), "{status:?}");
+        assert!(started.elapsed() < Duration::from_secs(3));
     }
 
     #[test]
@@ -346,7 +390,7 @@ mod main_attribute {
             "{stderr}"
         );
         assert!(
-            stderr.contains("`hello` at tests/bin/macro_main.rs:10"),
+            stderr.contains("`hello` at tests/bin/macro_main.rs:13"),
             "{stderr}"
         );
     }

@@ -51,7 +51,8 @@ where
 ///
 /// SIGINT and SIGTERM are handled from before the first worker starts, so a
 /// signal that arrives while the server is still starting drains it as soon
-/// as it is up instead of killing the process.
+/// as it is up instead of killing the process. A second signal ends the
+/// process without waiting for the drain (or for a startup that hangs).
 pub fn run_and_report<F, S>(
     make_service: F,
     addr: impl ToSocketAddrs,

@@ -97,7 +97,9 @@ impl ServerHandle {
     }
 
     /// Waits for SIGINT or SIGTERM (or a [`StopHandle::stop`] call), then
-    /// drains and joins every worker: what [`crate::run`] does after start.
+    /// drains and joins every worker; a second signal ends the process
+    /// without waiting. The signals are handled from this call on (use
+    /// [`crate::run_and_report`] to handle them from before the start).
     ///
     /// ```no_run
     /// use harrow_server::{service_fn, Body};
@@ -164,8 +166,8 @@ impl std::fmt::Debug for StopHandle {
     }
 }
 
-/// Raises `signal` on the first SIGINT or SIGTERM; the returned guard stops
-/// listening when dropped.
+/// Raises `signal` on the first SIGINT or SIGTERM and ends the process on
+/// the second; the returned guard stops listening when dropped.
 pub(crate) fn on_terminate(signal: Arc<StopSignal>) -> std::io::Result<SignalGuard> {
     use signal_hook::consts::{SIGINT, SIGTERM};
     let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])?;
@@ -173,9 +175,20 @@ pub(crate) fn on_terminate(signal: Arc<StopSignal>) -> std::io::Result<SignalGua
     let thread = std::thread::Builder::new()
         .name("harrow-signals".into())
         .spawn(move || {
-            if let Some(sig) = signals.forever().next() {
+            let mut received = signals.forever();
+            if let Some(sig) = received.next() {
                 tracing::info!(signal = sig, "shutdown signal received; draining");
                 signal.stop();
+            }
+            // A second signal means "now": the drain (or a startup that
+            // hangs) must not make the process unkillable short of SIGKILL.
+            if let Some(sig) = received.next() {
+                tracing::warn!(
+                    signal = sig,
+                    "second shutdown signal; exiting without draining"
+                );
+                let _ = signal_hook::low_level::emulate_default_handler(sig);
+                std::process::exit(128 + sig);
             }
         })?;
     Ok(SignalGuard {

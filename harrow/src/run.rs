@@ -113,8 +113,9 @@ where
 /// Starts the workers, reports the bound address to `on_bound`, serves
 /// until SIGINT or SIGTERM, then drains and joins every worker. What
 /// [`run_with_config`] and `#[harrow::main]` are made of. The signals are
-/// handled from before the first worker starts, so one that arrives during
-/// startup drains the server instead of killing the process.
+/// handled from before the first worker starts (after the routes are
+/// checked), so one that arrives while the workers start drains them
+/// instead of killing the process; a second signal exits at once.
 pub fn serve_until_signal<F>(
     make_app: F,
     addr: impl ToSocketAddrs,

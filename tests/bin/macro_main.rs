@@ -3,7 +3,10 @@
 //! bound address, a graceful exit on SIGTERM, and one-line errors.
 //!
 //! With `FIXTURE_DUPLICATE` set, the factory adds a builder route that
-//! duplicates the attribute route `GET /hello`.
+//! duplicates the attribute route `GET /hello`. With `FIXTURE_STUCK` set,
+//! the factory hangs for a minute on the worker threads (not on the main
+//! thread, where the routes are checked first), as one waiting for a
+//! database that is down would.
 
 use harrow::prelude::*;
 
@@ -23,6 +26,12 @@ async fn other() -> &'static str {
 
 #[harrow::main(addr = "127.0.0.1:0", workers = 2, drain_timeout = "5s")]
 fn main() -> App {
+    let on_worker = std::thread::current()
+        .name()
+        .is_some_and(|n| n.starts_with("harrow-worker"));
+    if on_worker && std::env::var_os("FIXTURE_STUCK").is_some() {
+        std::thread::sleep(std::time::Duration::from_secs(60));
+    }
     let app = App::new();
     if std::env::var_os("FIXTURE_DUPLICATE").is_some() {
         app.get("/hello", other)
