@@ -39,7 +39,7 @@ impl CatchPanic {
 
 impl Middleware for CatchPanic {
     fn call(&self, req: Request, next: Next) -> impl Future<Output = Response> {
-        CatchUnwind::new(move || Box::pin(next.run(req)))
+        CatchUnwind::new(move || next.run_boxed(req))
     }
 }
 

@@ -64,6 +64,11 @@ impl Next {
     /// The inner chain picks its route when this is called and runs when the
     /// future is polled; the future owns everything it needs (`'static`).
     pub fn run(self, req: Request) -> impl Future<Output = Response> + 'static {
+        self.run_boxed(req)
+    }
+
+    /// [`Next::run`] as the boxed future it is, for callers that need one.
+    pub(crate) fn run_boxed(self, req: Request) -> BoxFuture {
         self.endpoint.call(req)
     }
 }
