@@ -112,6 +112,37 @@ fn prior_knowledge_and_http1_share_the_port() {
 }
 
 #[test]
+fn head_and_no_content_answers_carry_no_body() {
+    each_driver(|config| {
+        let server = start(h2_config(config));
+        h2_client(server.local_addr(), async |mut send| {
+            let head = |path: &str| {
+                Request::head(format!("http://localhost{path}"))
+                    .body(())
+                    .unwrap()
+            };
+            // HEAD on a body of known length: its length, none of its bytes.
+            let (status, headers, body) = fetch(&mut send, head("/path"), Bytes::new()).await;
+            assert_eq!(status, StatusCode::OK);
+            assert_eq!(headers["content-length"], "21");
+            assert!(body.is_empty());
+            // HEAD on a streamed body: no length is known, and no bytes.
+            let (status, headers, body) = fetch(&mut send, head("/stream/3"), Bytes::new()).await;
+            assert_eq!(status, StatusCode::OK);
+            assert!(!headers.contains_key("content-length"));
+            assert!(body.is_empty());
+            let (status, headers, body) = fetch(&mut send, get("/empty"), Bytes::new()).await;
+            assert_eq!(status, StatusCode::NO_CONTENT);
+            assert!(!headers.contains_key("content-length"));
+            assert!(body.is_empty());
+            // The connection still serves full answers afterwards.
+            let (_, _, body) = fetch(&mut send, get("/path"), Bytes::new()).await;
+            assert_eq!(body, Bytes::from("http://localhost/path"));
+        });
+    });
+}
+
+#[test]
 fn the_preface_is_refused_when_http2_is_off() {
     each_driver(|config| {
         let server = start(config);
