@@ -15,11 +15,14 @@ type BoxStream = Pin<Box<dyn Stream<Item = Result<Bytes, BoxError>>>>;
 
 /// A request or response body.
 ///
-/// On HTTP/1.1 a request body is read whole (within `body_read_timeout` and
-/// `max_body_size`) before the service is called. On HTTP/2 it streams: the
-/// service reads chunks as they arrive, and a stream past `max_body_size` or
-/// the body deadline yields an error ([`CollectError::TooLarge`] or
-/// [`CollectError::TimedOut`] from [`Body::collect`]). Response bodies may
+/// On HTTP/1.1 a request body of up to 64 KiB is read whole (within
+/// `body_read_timeout` and `max_body_size`) before the service is called;
+/// past that, and always on HTTP/2, it streams: the service reads chunks as
+/// they arrive (the connection reads on only when asked), and a body past
+/// `max_body_size` or the body deadline yields an error
+/// ([`CollectError::TooLarge`] or [`CollectError::TimedOut`] from
+/// [`Body::collect`]). A service that answers before reading a streamed
+/// HTTP/1.1 body to its end closes the connection after the answer. Response bodies may
 /// stream: one of unknown length goes out chunked on HTTP/1.1.
 ///
 /// ```

@@ -172,6 +172,18 @@ impl Timers {
     }
 }
 
+/// Cancels a connection's operation in flight (which still completes, with
+/// ECANCELED or its data, and is awaited by its owner).
+pub(crate) struct Interrupter(Rc<Entry>);
+
+impl Interrupter {
+    /// Cancels the operations registered so far.
+    pub(crate) fn interrupt(&self) {
+        let old = self.0.canceller.replace(Canceller::new());
+        drop(old.cancel());
+    }
+}
+
 /// A connection's handle on its entry; dropping it unregisters.
 pub(crate) struct ConnTimer {
     entry: Rc<Entry>,
@@ -205,9 +217,14 @@ impl ConnTimer {
         self.arm(self.deadline_in(timeout));
     }
 
+    /// A handle that cancels the operation in flight without firing the
+    /// deadline, usable while the connection itself is borrowed.
+    pub(crate) fn interrupter(&self) -> Interrupter {
+        Interrupter(self.entry.clone())
+    }
+
     /// Forgets that the entry fired, so its next deadline can fire again.
     /// Only for connections with no cancelable operation in flight.
-    #[cfg(feature = "http2")]
     pub(crate) fn reset_fired(&self) {
         self.entry.fired.set(None);
     }

@@ -55,7 +55,8 @@ pub fn start(config: Config) -> ServerHandle {
 
 /// The test service:
 /// `/echo` echoes the body (413 past the server's body limit), `/first` answers the size of the body's first chunk
-/// as soon as it arrives, `/path` answers the request target, `/sleep/MS`
+/// as soon as it arrives, `/count` reads the body chunk by chunk and answers
+/// `BYTES bytes in CHUNKS chunks` (or the error), `/path` answers the request target, `/sleep/MS`
 /// answers after MS milliseconds, `/panic` panics, `/stream/N` streams N
 /// chunks of `chunk-I\n`, `/big/MB` streams MB mebibytes, `/peer` answers the
 /// client's port, `/close` asks to close, `/trailers` echoes the trailers,
@@ -85,6 +86,25 @@ pub async fn handle(req: Request<Body>) -> Response<Body> {
                 .and_then(Result::ok)
                 .unwrap_or_default();
             Response::new(Body::from(format!("first chunk: {} bytes", first.len())))
+        }
+        "count" => {
+            let mut body = req.into_body();
+            let (mut bytes, mut chunks) = (0, 0);
+            while let Some(chunk) = body.next_chunk().await {
+                match chunk {
+                    Ok(c) => {
+                        bytes += c.len();
+                        chunks += 1;
+                    }
+                    Err(e) => {
+                        return Response::builder()
+                            .status(StatusCode::BAD_REQUEST)
+                            .body(Body::from(e.to_string()))
+                            .unwrap();
+                    }
+                }
+            }
+            Response::new(Body::from(format!("{bytes} bytes in {chunks} chunks")))
         }
         "path" => Response::new(Body::from(req.uri().to_string())),
         "sleep" => {

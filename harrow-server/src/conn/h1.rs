@@ -23,6 +23,7 @@ use monoio::net::TcpStream;
 
 use super::Outcome;
 use super::detect::{Detected, detect};
+use super::feed::{Feed, FeedError};
 use super::panic::{CatchPanic, message};
 use crate::h1::{
     BodyKind, DateCache, Decoder, Framing, H1Error, Head, ResponseHead, Status, Trailers,
@@ -38,6 +39,9 @@ const FLUSH_AT: usize = 64 * 1024;
 /// Buffered input up to this size is copied once for all the requests in
 /// it (a pipelined batch); beyond, each head is copied on its own.
 const BATCH_COPY_MAX: usize = 8 * 1024;
+/// A request body is read whole up to this size; past it, the rest streams
+/// to the service as it asks for it.
+const STREAM_BODY_ABOVE: usize = 64 * 1024;
 /// Full bodies at least this large are written from their own buffer.
 const COPY_BODY_BELOW: usize = 16 * 1024;
 /// After an error response, read and discard at most this much…
@@ -65,6 +69,14 @@ enum FillError {
     Io,
 }
 
+/// A request body as read before the service is called.
+enum ReadBody {
+    /// All of it, with any chunked trailers.
+    Whole(Bytes, Option<Trailers>),
+    /// Its first part; the decoder continues with the rest.
+    Streaming(Decoder, Bytes),
+}
+
 /// One HTTP/1 connection.
 pub(crate) struct Conn<S> {
     stream: TcpStream,
@@ -83,6 +95,9 @@ pub(crate) struct Conn<S> {
     wbuf: Option<Vec<u8>>,
     /// Requests served so far.
     served: u64,
+    /// The last request's body was not read to its end (the service
+    /// answered first): the connection closes with a linger.
+    unread_body: bool,
 }
 
 impl<S: Service> Conn<S> {
@@ -104,6 +119,7 @@ impl<S: Service> Conn<S> {
             batch: None,
             wbuf: None,
             served: 0,
+            unread_body: false,
         }
     }
 
@@ -131,7 +147,9 @@ impl<S: Service> Conn<S> {
                 return Outcome::Http2(self.stream, read, self.timer);
             }
             Stop::Quiet => {
-                let _ = self.flush().await;
+                if self.flush().await.is_ok() && self.unread_body {
+                    self.linger().await;
+                }
             }
             Stop::Answer(e) => {
                 tracing::debug!(remote = %self.remote, error = %e, "bad request");
@@ -320,12 +338,13 @@ impl<S: Service> Conn<S> {
         .await
     }
 
-    /// Reads the body the head announced, within the body deadline.
-    async fn read_body(&mut self, head: &Head) -> Result<(Bytes, Option<Trailers>), Stop> {
+    /// Reads the body the head announced, within the body deadline: whole,
+    /// or its first part when it is long and the rest is to stream.
+    async fn read_body(&mut self, head: &Head) -> Result<ReadBody, Stop> {
         let mut decoder =
             Decoder::new(head.body, self.worker.config.max_body_size).map_err(Stop::Answer)?;
         if decoder.is_done() {
-            return Ok((Bytes::new(), None));
+            return Ok(ReadBody::Whole(Bytes::new(), None));
         }
         // A small body that arrived with its head is a slice of the batch.
         if let (BodyKind::Length(n), Some(batch)) = (head.body, self.batch.as_ref()) {
@@ -333,7 +352,7 @@ impl<S: Service> Conn<S> {
                 if batch.len() >= n {
                     let body = batch.slice(..n);
                     self.consume(n);
-                    return Ok((body, None));
+                    return Ok(ReadBody::Whole(body, None));
                 }
             }
         }
@@ -361,7 +380,10 @@ impl<S: Service> Conn<S> {
             };
             self.consume(progress.consumed);
             if progress.done {
-                return Ok((out.freeze(), decoder.take_trailers()));
+                return Ok(ReadBody::Whole(out.freeze(), decoder.take_trailers()));
+            }
+            if out.len() >= STREAM_BODY_ABOVE {
+                return Ok(ReadBody::Streaming(decoder, out.freeze()));
             }
             match self.fill().await {
                 Ok(_) | Err(FillError::Fired(Fired::Release)) => {}
@@ -376,15 +398,22 @@ impl<S: Service> Conn<S> {
     /// Reads the body, calls the service, and queues or writes the response.
     /// Returns whether the connection stays open.
     async fn exchange(&mut self, head: Head) -> Result<bool, Stop> {
-        let (body, trailers) = match head.body {
-            BodyKind::Empty => (Bytes::new(), None),
+        let read = match head.body {
+            BodyKind::Empty => ReadBody::Whole(Bytes::new(), None),
             _ => self.read_body(&head).await?,
+        };
+        let (body, trailers, streaming) = match read {
+            ReadBody::Whole(bytes, trailers) => (Body::full(bytes), trailers, None),
+            ReadBody::Streaming(decoder, first) => {
+                let feed = Feed::new(first);
+                (Body::from_stream(feed.body()), None, Some((decoder, feed)))
+            }
         };
         let is_head = head.method == Method::HEAD;
         let version = head.version;
         let mut keep_alive = head.keep_alive;
 
-        let mut req = Request::new(Body::full(body));
+        let mut req = Request::new(body);
         *req.method_mut() = head.method;
         *req.uri_mut() = head.uri;
         *req.version_mut() = head.version;
@@ -393,12 +422,31 @@ impl<S: Service> Conn<S> {
             req.extensions_mut().insert(t);
         }
 
-        // No deadline while the service runs; only the connection's life.
-        self.timer.arm(None);
         let span = self.worker.config.request_span.then(
             || tracing::info_span!("request", method = %req.method(), path = req.uri().path()),
         );
-        let response = match CatchPanic::new(self.service.call(req), span, self.remote).await {
+        let service = self.service.clone();
+        let call = CatchPanic::new(service.call(req), span, self.remote);
+        let answered = match streaming {
+            None => {
+                // No deadline while the service runs; only the connection's life.
+                self.timer.arm(None);
+                call.await
+            }
+            Some((decoder, feed)) => {
+                // The body deadline still runs while the body streams.
+                let (answered, complete) = self.call_streaming(call, decoder, feed).await;
+                // An unread rest of the body cannot be skipped: close.
+                keep_alive &= complete;
+                self.unread_body = !complete;
+                if self.timer.fired().is_some() {
+                    self.timer.reset_fired();
+                }
+                self.timer.arm(None);
+                answered
+            }
+        };
+        let response = match answered {
             Ok(response) => response,
             Err(panic) => internal_error(self.remote, &*panic),
         };
@@ -443,6 +491,96 @@ impl<S: Service> Conn<S> {
             self.flush().await.map_err(|_| Stop::Quiet)?;
         }
         Ok(keep_alive)
+    }
+
+    /// Runs the service while pumping the rest of the body to it. Returns
+    /// the service's outcome and whether the body was read to its end.
+    async fn call_streaming<F: Future>(
+        &mut self,
+        call: F,
+        decoder: Decoder,
+        feed: Rc<Feed>,
+    ) -> (F::Output, bool) {
+        let interrupter = self.timer.interrupter();
+        let mut call = pin!(call);
+        let mut pump = pin!(self.pump(decoder, &feed));
+        let mut pumped = None;
+        let answered = poll_fn(|cx| {
+            if let Poll::Ready(out) = call.as_mut().poll(cx) {
+                return Poll::Ready(out);
+            }
+            if pumped.is_none() {
+                if let Poll::Ready(complete) = pump.as_mut().poll(cx) {
+                    pumped = Some(complete);
+                }
+            }
+            Poll::Pending
+        })
+        .await;
+        let complete = match pumped {
+            Some(complete) => complete,
+            None => {
+                // The service answered before the body ended: cancel a read
+                // in flight and wait for it, so the buffer comes back.
+                feed.stop();
+                interrupter.interrupt();
+                pump.await
+            }
+        };
+        (answered, complete)
+    }
+
+    /// Reads, decodes and hands over the body chunk by chunk as the service
+    /// asks for it; `true` once the body is complete.
+    async fn pump(&mut self, mut decoder: Decoder, feed: &Feed) -> bool {
+        loop {
+            if !poll_fn(|cx| feed.poll_wanted(cx)).await {
+                return false;
+            }
+            let mut out = BytesMut::new();
+            let progress = {
+                let input = self
+                    .rbuf
+                    .as_deref()
+                    .map(|b| &b[self.start..])
+                    .unwrap_or(&[]);
+                decoder.decode(input, &mut out)
+            };
+            let progress = match progress {
+                Ok(p) => p,
+                Err(e) => {
+                    feed.end(Err(match e {
+                        H1Error::BodyTooLarge => {
+                            FeedError::TooLarge(self.worker.config.max_body_size)
+                        }
+                        _ => FeedError::Broken("malformed request body"),
+                    }));
+                    return false;
+                }
+            };
+            self.consume(progress.consumed);
+            if !out.is_empty() {
+                feed.push(out.freeze());
+            }
+            if progress.done {
+                feed.end(Ok(()));
+                return true;
+            }
+            if progress.consumed > 0 {
+                continue;
+            }
+            match self.fill().await {
+                Ok(_) | Err(FillError::Fired(Fired::Release)) => {}
+                Err(FillError::Fired(Fired::Deadline)) => {
+                    feed.end(Err(FeedError::TimedOut));
+                    return false;
+                }
+                Err(_) => {
+                    feed.end(Err(FeedError::Broken("the connection closed mid-body")));
+                    return false;
+                }
+            }
+        }
     }
 
     /// Writes a streaming body chunk by chunk.
@@ -526,6 +664,13 @@ impl<S: Service> Conn<S> {
         if self.flush().await.is_err() {
             return;
         }
+        self.linger().await;
+    }
+
+    /// Closes the sending side, then reads and drops what the client still
+    /// sends for a while, so that closing with unread input does not reset
+    /// the connection before the client has read the answer.
+    async fn linger(&mut self) {
         let _ = self.stream.shutdown().await;
         self.timer.arm_in(Some(LINGER_TIME));
         let mut discarded = 0;
