@@ -22,7 +22,9 @@ type BoxStream = Pin<Box<dyn Stream<Item = Result<Bytes, BoxError>>>>;
 /// `max_body_size` or the body deadline yields an error
 /// ([`CollectError::TooLarge`] or [`CollectError::TimedOut`] from
 /// [`Body::collect`]). A service that answers before reading a streamed
-/// HTTP/1.1 body to its end closes the connection after the answer. Response bodies may
+/// HTTP/1.1 body to its end closes the connection after the answer, and the
+/// connection reads no more of that body: one still held (returned as the
+/// response body, or handed to a task) ends with an error. Response bodies may
 /// stream: one of unknown length goes out chunked on HTTP/1.1.
 ///
 /// ```

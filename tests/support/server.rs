@@ -56,7 +56,8 @@ pub fn start(config: Config) -> ServerHandle {
 /// The test service:
 /// `/echo` echoes the body (413 past the server's body limit), `/first` answers the size of the body's first chunk
 /// as soon as it arrives, `/count` reads the body chunk by chunk and answers
-/// `BYTES bytes in CHUNKS chunks` (or the error), `/path` answers the request target, `/sleep/MS`
+/// `BYTES bytes in CHUNKS chunks` (or the error), `/passthrough` answers with
+/// the request body itself as the response body, `/path` answers the request target, `/sleep/MS`
 /// answers after MS milliseconds, `/panic` panics, `/stream/N` streams N
 /// chunks of `chunk-I\n`, `/big/MB` streams MB mebibytes, `/peer` answers the
 /// client's port, `/close` asks to close, `/trailers` echoes the trailers,
@@ -106,6 +107,7 @@ pub async fn handle(req: Request<Body>) -> Response<Body> {
             }
             Response::new(Body::from(format!("{bytes} bytes in {chunks} chunks")))
         }
+        "passthrough" => Response::new(req.into_body()),
         "path" => Response::new(Body::from(req.uri().to_string())),
         "sleep" => {
             harrow_server::rt::sleep(Duration::from_millis(n)).await;

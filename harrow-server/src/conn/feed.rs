@@ -84,18 +84,29 @@ impl Feed {
         wake(&mut s.service);
     }
 
-    /// Ends the body: complete, or with an error the service will see.
+    /// Ends the body: complete, or with an error the service will see. The
+    /// first end stands.
     pub(crate) fn end(&self, result: Result<(), FeedError>) {
         let mut s = self.state.borrow_mut();
-        s.end = Some(result);
+        if s.end.is_none() {
+            s.end = Some(result);
+        }
         wake(&mut s.service);
     }
 
-    /// The service answered: it will read no more.
+    /// The service answered (or dropped the body): the connection reads no
+    /// more of it. A body still held somewhere (returned as the response,
+    /// handed to a task) ends with an error instead of waiting forever.
     pub(crate) fn stop(&self) {
         let mut s = self.state.borrow_mut();
         s.stopped = true;
+        if s.end.is_none() {
+            s.end = Some(Err(FeedError::Broken(
+                "the rest of the request body was not read: the answer came first",
+            )));
+        }
         wake(&mut s.pump);
+        wake(&mut s.service);
     }
 }
 
@@ -184,6 +195,27 @@ mod tests {
             Poll::Ready(Some(Err(e))) => assert!(e.is::<LimitExceeded>()),
             other => panic!(
                 "expected the limit error, got {:?}",
+                other.map(|o| o.map(|r| r.map_err(|e| e.to_string())))
+            ),
+        }
+        assert!(matches!(next(&mut body), Poll::Ready(None)));
+    }
+
+    #[test]
+    fn a_body_still_held_after_the_answer_ends_with_an_error() {
+        let feed = Feed::new(Bytes::new());
+        let mut body = feed.body();
+        assert!(next(&mut body).is_pending());
+        feed.stop();
+        assert_eq!(wanted(&feed), Poll::Ready(false));
+        // A read cancelled by the stop reports no second, misleading end.
+        feed.end(Err(FeedError::Broken("the connection closed mid-body")));
+        match next(&mut body) {
+            Poll::Ready(Some(Err(e))) => {
+                assert!(e.to_string().contains("the answer came first"), "{e}")
+            }
+            other => panic!(
+                "expected an error, got {:?}",
                 other.map(|o| o.map(|r| r.map_err(|e| e.to_string())))
             ),
         }

@@ -368,7 +368,9 @@ impl<S: Service> Conn<S> {
             BodyKind::Length(n) => n as usize,
             _ => 0,
         };
-        let mut out = BytesMut::with_capacity(expected);
+        // Only what is read whole is reserved: a longer body streams, and a
+        // claimed length must not make the server allocate it up front.
+        let mut out = BytesMut::with_capacity(expected.min(STREAM_BODY_ABOVE));
         loop {
             let progress = {
                 let input = self

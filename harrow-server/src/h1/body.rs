@@ -18,7 +18,9 @@ const MAX_TRAILERS: usize = 8192;
 const MAX_TRAILER_FIELDS: usize = 32;
 
 /// Trailer fields that came after a chunked body; found in the request's
-/// extensions when the client sent any.
+/// extensions when the client sent any and the body was read whole before
+/// the service was called (up to 64 KiB). The trailers of a longer body,
+/// which streams to the service, are not kept.
 #[derive(Debug, Clone, Default)]
 pub struct Trailers(pub HeaderMap);
 
