@@ -137,6 +137,28 @@ fn a_client_that_stops_reading_is_cut_off_by_the_write_timeout() {
 }
 
 #[test]
+fn a_response_stream_that_goes_silent_ends_with_the_connections_life() {
+    each_driver(|config| {
+        let server = start(Config {
+            connection_timeout: Some(Duration::from_millis(800)),
+            ..config
+        });
+        let mut raw = Raw::connect(server.local_addr());
+        let started = Instant::now();
+        raw.send(b"GET /silent HTTP/1.1\r\nHost: a\r\n\r\n");
+        let all = raw.read_to_close();
+        let took = started.elapsed();
+        assert!(all.starts_with("HTTP/1.1 200 OK\r\n"), "{all}");
+        assert!(all.contains("first\n"), "{all}");
+        // Ended by the connection's life cap (800 ms), not by the client.
+        assert!(
+            took >= Duration::from_millis(700) && took < Duration::from_secs(3),
+            "closed after {took:?}"
+        );
+    });
+}
+
+#[test]
 fn connection_timeout_bounds_a_connections_life() {
     each_driver(|config| {
         let server = start(Config {

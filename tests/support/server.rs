@@ -57,7 +57,8 @@ pub fn start(config: Config) -> ServerHandle {
 /// `/echo` echoes the body (413 past the server's body limit), `/first` answers the size of the body's first chunk
 /// as soon as it arrives, `/count` reads the body chunk by chunk and answers
 /// `BYTES bytes in CHUNKS chunks` (or the error), `/passthrough` answers with
-/// the request body itself as the response body, `/path` answers the request target, `/sleep/MS`
+/// the request body itself as the response body, `/silent` streams one chunk
+/// and then nothing, forever, `/path` answers the request target, `/sleep/MS`
 /// answers after MS milliseconds, `/panic` panics, `/stream/N` streams N
 /// chunks of `chunk-I\n`, `/big/MB` streams MB mebibytes, `/peer` answers the
 /// client's port, `/close` asks to close, `/trailers` echoes the trailers,
@@ -108,6 +109,15 @@ pub async fn handle(req: Request<Body>) -> Response<Body> {
             Response::new(Body::from(format!("{bytes} bytes in {chunks} chunks")))
         }
         "passthrough" => Response::new(req.into_body()),
+        "silent" => {
+            use futures_util::StreamExt;
+            let first = futures_util::stream::once(std::future::ready(Ok::<_, std::io::Error>(
+                Bytes::from_static(b"first\n"),
+            )));
+            Response::new(Body::from_stream(
+                first.chain(futures_util::stream::pending()),
+            ))
+        }
         "path" => Response::new(Body::from(req.uri().to_string())),
         "sleep" => {
             harrow_server::rt::sleep(Duration::from_millis(n)).await;

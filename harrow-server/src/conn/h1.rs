@@ -32,7 +32,7 @@ use crate::h1::{
 };
 use crate::timer::{ConnTimer, Fired, Phase};
 use crate::worker::Worker;
-use crate::{Body, Service};
+use crate::{Body, BoxError, Service};
 
 /// Responses buffered past this size are written before reading on.
 const FLUSH_AT: usize = 64 * 1024;
@@ -585,10 +585,30 @@ impl<S: Service> Conn<S> {
         }
     }
 
+    /// Waits for the service's next body chunk. Only the connection's life
+    /// bounds the wait (a stream may rightly go quiet for a while, so the
+    /// write timeout does not apply), and a deadline ends it: a stream that
+    /// never yields again cannot hold the connection forever.
+    async fn next_body_chunk(
+        &mut self,
+        body: &mut Body,
+    ) -> Result<Option<Result<Bytes, BoxError>>, Stop> {
+        self.timer.arm(None);
+        let timer = &self.timer;
+        poll_fn(|cx| {
+            if timer.fired() == Some(Fired::Deadline) {
+                return Poll::Ready(Err(Stop::Quiet));
+            }
+            timer.register_waker(cx.waker());
+            body.poll_chunk(cx).map(Ok)
+        })
+        .await
+    }
+
     /// Writes a streaming body chunk by chunk.
     async fn stream_body(&mut self, body: &mut Body, framing: Framing) -> Result<(), Stop> {
         self.flush().await.map_err(|_| Stop::Quiet)?;
-        while let Some(chunk) = body.next_chunk().await {
+        while let Some(chunk) = self.next_body_chunk(body).await? {
             let chunk = match chunk {
                 Ok(c) => c,
                 Err(e) => {
