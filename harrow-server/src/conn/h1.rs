@@ -372,14 +372,9 @@ impl<S: Service> Conn<S> {
         // claimed length must not make the server allocate it up front.
         let mut out = BytesMut::with_capacity(expected.min(STREAM_BODY_ABOVE));
         loop {
-            let progress = {
-                let input = self
-                    .rbuf
-                    .as_deref()
-                    .map(|b| &b[self.start..])
-                    .unwrap_or(&[]);
-                decoder.decode(input, &mut out).map_err(Stop::Answer)?
-            };
+            let progress = decoder
+                .decode(self.buffered(), &mut out)
+                .map_err(Stop::Answer)?;
             self.consume(progress.consumed);
             if progress.done {
                 return Ok(ReadBody::Whole(out.freeze(), decoder.take_trailers()));
@@ -540,21 +535,14 @@ impl<S: Service> Conn<S> {
                 return false;
             }
             let mut out = BytesMut::new();
-            let progress = {
-                let input = self
-                    .rbuf
-                    .as_deref()
-                    .map(|b| &b[self.start..])
-                    .unwrap_or(&[]);
-                decoder.decode(input, &mut out)
-            };
-            let progress = match progress {
+            let progress = match decoder.decode(self.buffered(), &mut out) {
                 Ok(p) => p,
                 Err(e) => {
                     feed.end(Err(match e {
                         H1Error::BodyTooLarge => {
                             FeedError::TooLarge(self.worker.config.max_body_size)
                         }
+                        H1Error::BadRequest(why) => FeedError::Broken(why),
                         _ => FeedError::Broken("malformed request body"),
                     }));
                     return false;
