@@ -21,9 +21,12 @@ use monoio::buf::IoBufMut;
 use monoio::io::{AsyncWriteRent, CancelableAsyncReadRent, CancelableAsyncWriteRentExt};
 use monoio::net::TcpStream;
 
+mod feed;
+mod upload;
+
+use self::feed::Feed;
 use super::Outcome;
 use super::detect::{Detected, detect};
-use super::feed::{Feed, FeedError};
 use super::panic::{CatchPanic, message};
 use crate::h1::{
     BodyKind, DateCache, Decoder, Framing, H1Error, Head, ResponseHead, Status, Trailers,
@@ -436,9 +439,9 @@ impl<S: Service> Conn<S> {
                 // An unread rest of the body cannot be skipped: close.
                 keep_alive &= complete;
                 self.unread_body = !complete;
-                if self.timer.fired().is_some() {
-                    self.timer.reset_fired();
-                }
+                // The pump is done, so no read is in flight: a body deadline
+                // that fired must not keep the response write from its own.
+                self.timer.reset_fired();
                 self.timer.arm(None);
                 answered
             }
@@ -488,89 +491,6 @@ impl<S: Service> Conn<S> {
             self.flush().await.map_err(|_| Stop::Quiet)?;
         }
         Ok(keep_alive)
-    }
-
-    /// Runs the service while pumping the rest of the body to it. Returns
-    /// the service's outcome and whether the body was read to its end.
-    async fn call_streaming<F: Future>(
-        &mut self,
-        call: F,
-        decoder: Decoder,
-        feed: Rc<Feed>,
-    ) -> (F::Output, bool) {
-        let interrupter = self.timer.interrupter();
-        let mut call = pin!(call);
-        let mut pump = pin!(self.pump(decoder, &feed));
-        let mut pumped = None;
-        let answered = poll_fn(|cx| {
-            if let Poll::Ready(out) = call.as_mut().poll(cx) {
-                return Poll::Ready(out);
-            }
-            if pumped.is_none() {
-                if let Poll::Ready(complete) = pump.as_mut().poll(cx) {
-                    pumped = Some(complete);
-                }
-            }
-            Poll::Pending
-        })
-        .await;
-        let complete = match pumped {
-            Some(complete) => complete,
-            None => {
-                // The service answered before the body ended: cancel a read
-                // in flight and wait for it, so the buffer comes back.
-                feed.stop();
-                interrupter.interrupt();
-                pump.await
-            }
-        };
-        (answered, complete)
-    }
-
-    /// Reads, decodes and hands over the body chunk by chunk as the service
-    /// asks for it; `true` once the body is complete.
-    async fn pump(&mut self, mut decoder: Decoder, feed: &Feed) -> bool {
-        loop {
-            if !poll_fn(|cx| feed.poll_wanted(cx)).await {
-                return false;
-            }
-            let mut out = BytesMut::new();
-            let progress = match decoder.decode(self.buffered(), &mut out) {
-                Ok(p) => p,
-                Err(e) => {
-                    feed.end(Err(match e {
-                        H1Error::BodyTooLarge => {
-                            FeedError::TooLarge(self.worker.config.max_body_size)
-                        }
-                        H1Error::BadRequest(why) => FeedError::Broken(why),
-                        _ => FeedError::Broken("malformed request body"),
-                    }));
-                    return false;
-                }
-            };
-            self.consume(progress.consumed);
-            if !out.is_empty() {
-                feed.push(out.freeze());
-            }
-            if progress.done {
-                feed.end(Ok(()));
-                return true;
-            }
-            if progress.consumed > 0 {
-                continue;
-            }
-            match self.fill().await {
-                Ok(_) | Err(FillError::Fired(Fired::Release)) => {}
-                Err(FillError::Fired(Fired::Deadline)) => {
-                    feed.end(Err(FeedError::TimedOut));
-                    return false;
-                }
-                Err(_) => {
-                    feed.end(Err(FeedError::Broken("the connection closed mid-body")));
-                    return false;
-                }
-            }
-        }
     }
 
     /// Waits for the service's next body chunk. Only the connection's life

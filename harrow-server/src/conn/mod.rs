@@ -1,7 +1,6 @@
 //! Connection IO: the only code that reads and writes sockets.
 
 mod detect;
-mod feed;
 mod h1;
 #[cfg(feature = "http2")]
 mod h2;

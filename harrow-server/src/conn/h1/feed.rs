@@ -165,6 +165,16 @@ mod tests {
         Pin::new(body).poll_next(&mut cx)
     }
 
+    /// The error the body yields next; panics on anything else.
+    fn next_error(body: &mut FeedBody) -> BoxError {
+        match next(body) {
+            Poll::Ready(Some(Err(e))) => e,
+            Poll::Ready(Some(Ok(b))) => panic!("expected an error, got a chunk {b:?}"),
+            Poll::Ready(None) => panic!("expected an error, got the end"),
+            Poll::Pending => panic!("expected an error, got pending"),
+        }
+    }
+
     fn wanted(feed: &Feed) -> Poll<bool> {
         feed.poll_wanted(&mut Context::from_waker(Waker::noop()))
     }
@@ -191,13 +201,7 @@ mod tests {
         let mut body = feed.body();
         assert!(next(&mut body).is_pending());
         feed.end(Err(FeedError::TooLarge(10)));
-        match next(&mut body) {
-            Poll::Ready(Some(Err(e))) => assert!(e.is::<LimitExceeded>()),
-            other => panic!(
-                "expected the limit error, got {:?}",
-                other.map(|o| o.map(|r| r.map_err(|e| e.to_string())))
-            ),
-        }
+        assert!(next_error(&mut body).is::<LimitExceeded>());
         assert!(matches!(next(&mut body), Poll::Ready(None)));
     }
 
@@ -210,15 +214,8 @@ mod tests {
         assert_eq!(wanted(&feed), Poll::Ready(false));
         // A read cancelled by the stop reports no second, misleading end.
         feed.end(Err(FeedError::Broken("the connection closed mid-body")));
-        match next(&mut body) {
-            Poll::Ready(Some(Err(e))) => {
-                assert!(e.to_string().contains("the answer came first"), "{e}")
-            }
-            other => panic!(
-                "expected an error, got {:?}",
-                other.map(|o| o.map(|r| r.map_err(|e| e.to_string())))
-            ),
-        }
+        let e = next_error(&mut body);
+        assert!(e.to_string().contains("the answer came first"), "{e}");
         assert!(matches!(next(&mut body), Poll::Ready(None)));
     }
 
