@@ -158,6 +158,48 @@ proptest! {
     }
 
     #[test]
+    fn a_bare_lf_anywhere_in_a_head_is_refused(
+        request in request(),
+        bare in prop::collection::vec(any::<bool>(), 12),
+        leading in prop::collection::vec(any::<bool>(), 0..3),
+    ) {
+        // Leading empty lines, then the head with some of its CRLFs cut to
+        // LF: the head parses exactly when no line ends in LF alone.
+        let end = request.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+        let mut input = Vec::new();
+        for &lf in &leading {
+            input.extend_from_slice(if lf { b"\n" } else { b"\r\n" });
+        }
+        let mut line = 0;
+        let mut i = 0;
+        while i < end {
+            if request[i] == b'\r' && request[i + 1] == b'\n' {
+                if !bare.get(line).copied().unwrap_or(false) {
+                    input.push(b'\r');
+                }
+                input.push(b'\n');
+                line += 1;
+                i += 2;
+            } else {
+                input.push(request[i]);
+                i += 1;
+            }
+        }
+        let has_bare = input.iter().enumerate().any(|(i, &b)| b == b'\n' && (i == 0 || input[i - 1] != b'\r'));
+        match parse_head(&input, &Limits::default()) {
+            Ok(Status::Complete(head)) => {
+                prop_assert!(!has_bare, "accepted a bare LF");
+                prop_assert_eq!(head.len, input.len());
+            }
+            Err(e) => {
+                prop_assert!(has_bare, "refused a clean head: {}", e);
+                prop_assert_eq!(e.message(), "bare LF in request head");
+            }
+            Ok(Status::Partial) => prop_assert!(false, "a whole head is partial"),
+        }
+    }
+
+    #[test]
     fn shared_and_copying_parses_agree(
         requests in prop::collection::vec(request(), 1..4),
         noise in prop::collection::vec(any::<u8>(), 0..64),

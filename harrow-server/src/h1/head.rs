@@ -113,7 +113,7 @@ pub(crate) fn parse_head_with(
     }
     // RFC 9112 §2.2 lets a recipient accept a bare LF; we refuse it, since
     // peers that disagree on line endings disagree on where requests end.
-    if has_bare_lf(&buf[..len]) {
+    if has_bare_lf(buf, len, &req) {
         return Err(H1Error::BadRequest("bare LF in request head"));
     }
     let path = req.path.unwrap_or("");
@@ -186,8 +186,21 @@ fn partial(buf: &[u8], limits: &Limits) -> Result<Status<Head>, H1Error> {
     Ok(Status::Partial)
 }
 
-fn has_bare_lf(head: &[u8]) -> bool {
-    memchr::memchr_iter(b'\n', head).any(|i| i == 0 || head[i - 1] != b'\r')
+/// Whether a line of the head `buf[..len]`, which httparse accepted, ends
+/// in LF alone. In an accepted head every LF ends a line (httparse refuses
+/// control bytes inside lines and folded header lines), and each line after
+/// the request line starts with a header name httparse points at: so the two
+/// bytes before every header name, the leading empty lines and the last four
+/// bytes are all there is to check, without scanning the head.
+fn has_bare_lf(buf: &[u8], len: usize, req: &httparse::Request<'_, '_>) -> bool {
+    let offset = |part: &str| part.as_ptr() as usize - buf.as_ptr() as usize;
+    let first = req.method.map_or(0, offset);
+    let leading_ok = buf[..first].chunks(2).all(|pair| pair == b"\r\n");
+    let lines_ok = req.headers.iter().all(|h| {
+        let start = offset(h.name);
+        start >= 2 && buf[start - 2..start] == *b"\r\n"
+    });
+    !(leading_ok && lines_ok && buf[..len].ends_with(b"\r\n\r\n"))
 }
 
 fn memchr_newline(buf: &[u8]) -> Option<usize> {

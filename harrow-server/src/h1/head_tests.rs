@@ -150,6 +150,26 @@ fn smuggling_vectors_are_refused() {
             H1Error::BadRequest("bare LF in request head"),
         ),
         (
+            "GET / HTTP/1.1\r\nHost: a\r\n\n",
+            H1Error::BadRequest("bare LF in request head"),
+        ),
+        (
+            "GET / HTTP/1.1\r\nHost: a\nX-A: b\r\n\r\n",
+            H1Error::BadRequest("bare LF in request head"),
+        ),
+        (
+            "\nGET / HTTP/1.1\r\nHost: a\r\n\r\n",
+            H1Error::BadRequest("bare LF in request head"),
+        ),
+        (
+            "\r\n\nGET / HTTP/1.1\r\nHost: a\r\n\r\n",
+            H1Error::BadRequest("bare LF in request head"),
+        ),
+        (
+            "GET / HTTP/1.0\n\n",
+            H1Error::BadRequest("bare LF in request head"),
+        ),
+        (
             "GET / HTTP/1.1\r\n\r\n",
             H1Error::BadRequest("missing Host header"),
         ),
