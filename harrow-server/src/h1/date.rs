@@ -50,7 +50,7 @@ impl DateCache {
     /// The date in this thread's cache, without reading the clock: the
     /// worker's deadline sweep calls [`DateCache::refresh_thread`] a few times
     /// a second, so a response costs no clock read for its `Date`.
-    pub fn with_cached<R>(f: impl FnOnce(&[u8]) -> R) -> R {
+    pub fn with_cached<R>(f: impl FnOnce(&[u8; 29]) -> R) -> R {
         CACHE.with(|c| f(&c.borrow().text))
     }
 

@@ -27,8 +27,8 @@ pub struct ResponseHead<'a> {
     pub version: Version,
     /// Whether the connection stays open after this response.
     pub keep_alive: bool,
-    /// The cached `Date` value.
-    pub date: &'a [u8],
+    /// The cached `Date` value, an IMF-fixdate (always 29 bytes).
+    pub date: &'a [u8; 29],
 }
 
 /// Whether a response with this status carries no body (RFC 9110 §6.4.1).
@@ -40,11 +40,16 @@ pub fn status_has_no_body(status: StatusCode) -> bool {
 
 /// Appends the response head to `out`.
 pub fn encode_head(h: &ResponseHead<'_>, out: &mut Vec<u8>) {
-    out.extend_from_slice(b"HTTP/1.1 ");
-    out.extend_from_slice(h.status.as_str().as_bytes());
-    out.push(b' ');
-    out.extend_from_slice(h.status.canonical_reason().unwrap_or("Unknown").as_bytes());
-    out.extend_from_slice(b"\r\n");
+    match common_status_line(h.status) {
+        Some(line) => out.extend_from_slice(line),
+        None => {
+            out.extend_from_slice(b"HTTP/1.1 ");
+            out.extend_from_slice(h.status.as_str().as_bytes());
+            out.push(b' ');
+            out.extend_from_slice(h.status.canonical_reason().unwrap_or("Unknown").as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+    }
     let mut has_date = false;
     for (name, value) in h.headers {
         // Framing and connection management are the server's to decide.
@@ -60,29 +65,73 @@ pub fn encode_head(h: &ResponseHead<'_>, out: &mut Vec<u8>) {
         out.extend_from_slice(value.as_bytes());
         out.extend_from_slice(b"\r\n");
     }
+    // The fixed fields are assembled on the stack and appended at once.
+    let mut tail = Tail::new();
     if !has_date {
-        out.extend_from_slice(b"date: ");
-        out.extend_from_slice(h.date);
-        out.extend_from_slice(b"\r\n");
+        tail.push(b"date: ");
+        tail.push(h.date);
+        tail.push(b"\r\n");
     }
     let no_body = status_has_no_body(h.status);
     match h.framing {
         // RFC 9110 §8.6: no Content-Length in 1xx and 204 responses.
         _ if h.status.is_informational() || h.status == StatusCode::NO_CONTENT => {}
         Framing::Length(n) => {
-            out.extend_from_slice(b"content-length: ");
-            out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
-            out.extend_from_slice(b"\r\n");
+            tail.push(b"content-length: ");
+            tail.push(itoa::Buffer::new().format(n).as_bytes());
+            tail.push(b"\r\n");
         }
-        Framing::Chunked if !no_body => out.extend_from_slice(b"transfer-encoding: chunked\r\n"),
+        Framing::Chunked if !no_body => tail.push(b"transfer-encoding: chunked\r\n"),
         Framing::Chunked | Framing::CloseDelimited => {}
     }
     if !h.keep_alive {
-        out.extend_from_slice(b"connection: close\r\n");
+        tail.push(b"connection: close\r\n");
     } else if h.version == Version::HTTP_10 {
-        out.extend_from_slice(b"connection: keep-alive\r\n");
+        tail.push(b"connection: keep-alive\r\n");
     }
-    out.extend_from_slice(b"\r\n");
+    tail.push(b"\r\n");
+    out.extend_from_slice(tail.as_bytes());
+}
+
+/// The whole status line of the statuses most responses carry.
+fn common_status_line(status: StatusCode) -> Option<&'static [u8]> {
+    Some(match status.as_u16() {
+        200 => b"HTTP/1.1 200 OK\r\n",
+        201 => b"HTTP/1.1 201 Created\r\n",
+        204 => b"HTTP/1.1 204 No Content\r\n",
+        301 => b"HTTP/1.1 301 Moved Permanently\r\n",
+        302 => b"HTTP/1.1 302 Found\r\n",
+        304 => b"HTTP/1.1 304 Not Modified\r\n",
+        400 => b"HTTP/1.1 400 Bad Request\r\n",
+        404 => b"HTTP/1.1 404 Not Found\r\n",
+        500 => b"HTTP/1.1 500 Internal Server Error\r\n",
+        _ => return None,
+    })
+}
+
+/// The fields after the service's own: `date`, the framing field,
+/// `connection` and the empty line; at most 101 bytes.
+struct Tail {
+    buf: [u8; 128],
+    len: usize,
+}
+
+impl Tail {
+    fn new() -> Self {
+        Tail {
+            buf: [0; 128],
+            len: 0,
+        }
+    }
+
+    fn push(&mut self, bytes: &[u8]) {
+        self.buf[self.len..self.len + bytes.len()].copy_from_slice(bytes);
+        self.len += bytes.len();
+    }
+
+    fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
 }
 
 /// Appends one chunk of a chunked body; empty data writes nothing.
@@ -125,7 +174,7 @@ mod tests {
             framing,
             version,
             keep_alive,
-            date: b"D",
+            date: b"Sun, 06 Nov 1994 08:49:37 GMT",
         };
         encode_head(&h, &mut out);
         String::from_utf8(out).unwrap()
@@ -138,28 +187,60 @@ mod tests {
         let cases = [
             (
                 head(StatusCode::OK, Framing::Length(5), true, HTTP_11),
-                "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ndate: D\r\ncontent-length: 5\r\n\r\n",
+                "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ndate: Sun, 06 Nov 1994 08:49:37 GMT\r\ncontent-length: 5\r\n\r\n",
             ),
             (
                 head(StatusCode::OK, Framing::Chunked, false, HTTP_11),
-                "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ndate: D\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n",
+                "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ndate: Sun, 06 Nov 1994 08:49:37 GMT\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n",
             ),
             (
                 head(StatusCode::OK, Framing::Length(0), true, HTTP_10),
-                "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ndate: D\r\ncontent-length: 0\r\nconnection: keep-alive\r\n\r\n",
+                "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ndate: Sun, 06 Nov 1994 08:49:37 GMT\r\ncontent-length: 0\r\nconnection: keep-alive\r\n\r\n",
             ),
             (
                 head(StatusCode::NO_CONTENT, Framing::Length(0), true, HTTP_11),
-                "HTTP/1.1 204 No Content\r\ncontent-type: text/plain\r\ndate: D\r\n\r\n",
+                "HTTP/1.1 204 No Content\r\ncontent-type: text/plain\r\ndate: Sun, 06 Nov 1994 08:49:37 GMT\r\n\r\n",
             ),
             (
                 head(StatusCode::OK, Framing::CloseDelimited, false, HTTP_10),
-                "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ndate: D\r\nconnection: close\r\n\r\n",
+                "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ndate: Sun, 06 Nov 1994 08:49:37 GMT\r\nconnection: close\r\n\r\n",
             ),
         ];
         for (got, want) in cases {
             assert_eq!(got, want);
         }
+    }
+
+    #[test]
+    fn common_status_lines_match_the_general_form() {
+        for code in 100..1000 {
+            let status = StatusCode::from_u16(code).unwrap();
+            if let Some(line) = common_status_line(status) {
+                let general = format!(
+                    "HTTP/1.1 {} {}\r\n",
+                    status.as_str(),
+                    status.canonical_reason().unwrap()
+                );
+                assert_eq!(std::str::from_utf8(line).unwrap(), general);
+            }
+        }
+    }
+
+    #[test]
+    fn the_longest_tail_fits() {
+        let headers = HeaderMap::new();
+        let h = ResponseHead {
+            status: StatusCode::OK,
+            headers: &headers,
+            framing: Framing::Length(u64::MAX),
+            version: Version::HTTP_10,
+            keep_alive: true,
+            date: b"Sun, 06 Nov 1994 08:49:37 GMT",
+        };
+        let mut out = Vec::new();
+        encode_head(&h, &mut out);
+        let tail = out.len() - b"HTTP/1.1 200 OK\r\n".len();
+        assert_eq!(tail, 101);
     }
 
     #[test]
