@@ -17,6 +17,7 @@ use crate::abort::Aborts;
 use crate::driver::Chosen;
 use crate::error::{Error, Kind};
 use crate::h1::Limits;
+use crate::io::arena::Arena;
 use crate::io::pool::BufPool;
 use crate::limits::ConnLimit;
 use crate::shutdown::StopSignal;
@@ -32,6 +33,7 @@ pub(crate) struct Worker {
     pub(crate) config: Config,
     pub(crate) limits: Limits,
     pub(crate) pool: BufPool,
+    pub(crate) arena: Arena,
     pub(crate) timers: Rc<Timers>,
     pub(crate) conns: Rc<ConnLimit>,
     pub(crate) draining: Cell<bool>,
@@ -55,6 +57,7 @@ impl Worker {
         Rc::new(Worker {
             id,
             pool: BufPool::new(config.read_buffer_size, POOL_SPARES),
+            arena: Arena::new(),
             limits,
             timers: Timers::new(tick),
             conns: ConnLimit::new(max_conns),

@@ -179,8 +179,9 @@ impl<S: Service> Conn<S> {
     }
 
     /// Parses the next head. The first complete head of a small read copies
-    /// the whole read once (the heads after it, pipelined, and small bodies
-    /// are slices of that copy); a head still arriving is not copied at all.
+    /// the whole read once, into the worker's arena (the heads after it,
+    /// pipelined, and small bodies are slices of that copy); a head still
+    /// arriving is not copied at all.
     fn parse(&mut self) -> Result<Status<Head>, H1Error> {
         let limits = &self.worker.limits;
         if let Some(batch) = &self.batch {
@@ -192,13 +193,14 @@ impl<S: Service> Conn<S> {
             .map(|b| &b[self.start..])
             .unwrap_or(&[]);
         let batch = &mut self.batch;
+        let arena = &self.worker.arena;
         parse_head_with(buffered, limits, |len| {
             if buffered.len() <= BATCH_COPY_MAX {
-                let copy = Bytes::copy_from_slice(buffered);
+                let copy = arena.copy(buffered);
                 *batch = Some(copy.clone());
                 copy
             } else {
-                Bytes::copy_from_slice(&buffered[..len])
+                arena.copy(&buffered[..len])
             }
         })
     }
