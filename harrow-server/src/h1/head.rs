@@ -136,8 +136,12 @@ pub(crate) fn parse_head_with(
     for h in req.headers.iter() {
         let name = HeaderName::from_bytes(h.name.as_bytes())
             .map_err(|_| H1Error::BadRequest("invalid header name"))?;
-        let value = HeaderValue::from_maybe_shared(subslice(&head, buf, h.value))
-            .map_err(|_| H1Error::BadRequest("invalid header value"))?;
+        // SAFETY: not a memory-safety matter; `from_maybe_shared_unchecked`
+        // only trusts that every byte is one a header value may hold (HTAB,
+        // SP to `~`, 0x80 to 0xFF), which is exactly the set httparse
+        // accepted this value with. Debug builds check it again.
+        let value =
+            unsafe { HeaderValue::from_maybe_shared_unchecked(subslice(&head, buf, h.value)) };
         framing.observe(&name, h.value)?;
         headers.append(name, value);
     }
