@@ -129,9 +129,13 @@ impl<S: Service> Conn<S> {
     /// Serves requests until the connection ends.
     pub(crate) async fn run(mut self) -> Outcome {
         let stop = loop {
-            let head = match self.read_head().await {
-                Ok(head) => head,
-                Err(stop) => break stop,
+            let head = match self.buffered_head() {
+                Some(Ok(head)) => head,
+                Some(Err(e)) => break Stop::Answer(e),
+                None => match self.read_head().await {
+                    Ok(head) => head,
+                    Err(stop) => break stop,
+                },
             };
             let keep_alive = match self.exchange(head).await {
                 Ok(keep_alive) => keep_alive,
@@ -210,6 +214,24 @@ impl<S: Service> Conn<S> {
         self.start += n;
         if let Some(batch) = self.batch.as_mut() {
             batch.advance(n);
+        }
+    }
+
+    /// The next head when it is already buffered whole (a pipelined
+    /// request): no read, no deadline, no future. `None` when there is
+    /// nothing or only part of a head, and on a first request that may
+    /// turn out to be HTTP/2.
+    fn buffered_head(&mut self) -> Option<Result<Head, H1Error>> {
+        if self.buffered().is_empty() || (self.served == 0 && self.worker.config.http2_enabled()) {
+            return None;
+        }
+        match self.parse() {
+            Ok(Status::Complete(head)) => {
+                self.consume(head.len);
+                Some(Ok(head))
+            }
+            Ok(Status::Partial) => None,
+            Err(e) => Some(Err(e)),
         }
     }
 
@@ -428,16 +450,19 @@ impl<S: Service> Conn<S> {
             || tracing::info_span!("request", method = %req.method(), path = req.uri().path()),
         );
         let service = self.service.clone();
-        let call = CatchPanic::new(service.call(req), span, self.remote);
+        // Pinned where it is made and polled through a reference: awaiting
+        // it by value would copy the service future (with the request in it)
+        // twice more.
+        let mut call = pin!(CatchPanic::new(service.call(req), span, self.remote));
         let answered = match streaming {
             None => {
                 // No deadline while the service runs; only the connection's life.
                 self.timer.arm(None);
-                call.await
+                call.as_mut().await
             }
             Some((decoder, feed)) => {
                 // The body deadline still runs while the body streams.
-                let (answered, complete) = self.call_streaming(call, decoder, feed).await;
+                let (answered, complete) = self.call_streaming(call.as_mut(), decoder, feed).await;
                 // An unread rest of the body cannot be skipped: close.
                 keep_alive &= complete;
                 self.unread_body = !complete;
