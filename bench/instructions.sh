@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# User-space instructions per request, counted by callgrind: exact and
+# repeatable whatever else the machine is doing, unlike timings.
+#
+# Usage: bench/instructions.sh [SERVER...]
+#   SERVER: harrow-epoll hyper may actix (default: all four), or floor: the
+#   contract-floor program (no server, no IO), the least work per request
+#   under harrow-server's http::Request -> http::Response contract. io_uring
+#   is not measured: valgrind does not follow io_uring's shared rings.
+#
+# Environment (defaults in brackets):
+#   DEPTH [16]        requests per connection per round trip (1: no pipelining)
+#   PATHQ [/plaintext] the path requested
+#   PORT_BASE [19080] first port used
+#
+# Each server runs twice under callgrind, serving 16,000 and then 80,000
+# requests from bench/pipe_client.py (4 connections, 127.0.0.1 only); the
+# difference in instructions over the difference in requests leaves out
+# start-up and shutdown. Needs valgrind and python3 (valgrind is installed
+# with apt-get when missing).
+set -euo pipefail
+
+BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
+BIN=$BENCH_DIR/target/release
+DEPTH=${DEPTH:-16}
+PATHQ=${PATHQ:-/plaintext}
+port=${PORT_BASE:-19080}
+SERVERS=("$@")
+[ ${#SERVERS[@]} -gt 0 ] || SERVERS=(harrow-epoll hyper may actix)
+
+die() { echo "instructions.sh: $*" >&2; exit 1; }
+command -v python3 >/dev/null || die "python3 is needed"
+if ! command -v valgrind >/dev/null; then
+    if [ "$(id -u)" = 0 ]; then
+        apt-get update -qq && apt-get install -y -qq valgrind >/dev/null
+    else
+        sudo apt-get update -qq && sudo apt-get install -y -qq valgrind >/dev/null
+    fi
+fi
+(cd "$BENCH_DIR" && cargo build --release --bins -q)
+
+server_cmd() {
+    case $1 in
+        harrow-epoll) echo "$BIN/harrow-server $2 epoll" ;;
+        hyper) echo "$BIN/hyper $2" ;;
+        actix) echo "$BIN/actix $2" ;;
+        may) echo "$BIN/may-minihttp $2" ;;
+        *) die "unknown server $1 (io_uring cannot run under valgrind)" ;;
+    esac
+}
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# count NAME REQUESTS: prints "instructions requests" for one callgrind run.
+count() {
+    local name=$1 want=$2 cmd pid n ir
+    if [ "$name" = floor ]; then
+        n=$(valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" \
+            "$BIN/contract-floor" $((want / 16)) 2>"$work/vg.log")
+        ir=$(awk '/Collected :/ {gsub(",", "", $4); print $4}' "$work/vg.log")
+        echo "$ir $n"
+        return
+    fi
+    port=$((port + 1))
+    cmd=$(server_cmd "$name" "$port")
+    # shellcheck disable=SC2086
+    valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" $cmd >"$work/vg.log" 2>&1 &
+    pid=$!
+    n=$(python3 "$BENCH_DIR/pipe_client.py" "$port" $((want / 4 / DEPTH)) 4 "$PATHQ" "$DEPTH")
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    ir=$(awk '/Collected :/ {gsub(",", "", $4); print $4}' "$work/vg.log")
+    [ -n "$ir" ] || die "$name: callgrind wrote no total (see $work/vg.log)"
+    echo "$ir $n"
+}
+
+echo "# user-space instructions per request (callgrind), depth $DEPTH, $PATHQ"
+for name in "${SERVERS[@]}"; do
+    read -r ir1 n1 < <(count "$name" 16000)
+    read -r ir2 n2 < <(count "$name" 80000)
+    awk -v a="$ir1" -v b="$ir2" -v m="$n1" -v n="$n2" -v s="$name" \
+        'BEGIN { printf "%-14s %6.0f\n", s, (b - a) / (n - m) }'
+done
