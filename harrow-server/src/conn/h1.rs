@@ -422,16 +422,15 @@ impl<S: Service> Conn<S> {
     /// Reads the body, calls the service, and queues or writes the response.
     /// Returns whether the connection stays open.
     async fn exchange(&mut self, head: Head) -> Result<bool, Stop> {
-        let read = match head.body {
-            BodyKind::Empty => ReadBody::Whole(Bytes::new(), None),
-            _ => self.read_body(&head).await?,
-        };
-        let (body, trailers, streaming) = match read {
-            ReadBody::Whole(bytes, trailers) => (Body::full(bytes), trailers, None),
-            ReadBody::Streaming(decoder, first) => {
-                let feed = Feed::new(first);
-                (Body::from_stream(feed.body()), None, Some((decoder, feed)))
-            }
+        let (body, trailers, streaming) = match head.body {
+            BodyKind::Empty => (Body::empty(), None, None),
+            _ => match self.read_body(&head).await? {
+                ReadBody::Whole(bytes, trailers) => (Body::full(bytes), trailers, None),
+                ReadBody::Streaming(decoder, first) => {
+                    let feed = Feed::new(first);
+                    (Body::from_stream(feed.body()), None, Some((decoder, feed)))
+                }
+            },
         };
         let is_head = head.method == Method::HEAD;
         let version = head.version;
