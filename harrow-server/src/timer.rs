@@ -70,7 +70,9 @@ impl Entry {
 /// A worker's registry of connection deadlines.
 pub(crate) struct Timers {
     entries: RefCell<Slab<Rc<Entry>>>,
-    now: Cell<Instant>,
+    /// The last sweep's clock plus one tick: deadlines count from here, so
+    /// that none fires early although the clock is only read per sweep.
+    base: Cell<Instant>,
     tick: Duration,
 }
 
@@ -79,7 +81,7 @@ impl Timers {
     pub(crate) fn new(tick: Duration) -> Rc<Timers> {
         Rc::new(Timers {
             entries: RefCell::new(Slab::new()),
-            now: Cell::new(Instant::now()),
+            base: Cell::new(Instant::now() + tick),
             tick,
         })
     }
@@ -109,7 +111,7 @@ impl Timers {
             waker: RefCell::new(None),
         });
         let key = self.entries.borrow_mut().insert(entry.clone());
-        let cap = max_life.map(|t| self.now.get() + t + self.tick);
+        let cap = max_life.map(|t| self.base.get() + t);
         ConnTimer {
             entry,
             key,
@@ -128,7 +130,7 @@ impl Timers {
     /// worker's cached `Date`.
     pub(crate) fn sweep(&self) {
         let now = Instant::now();
-        self.now.set(now);
+        self.base.set(now + self.tick);
         crate::h1::DateCache::refresh_thread();
         let entries = self.entries.borrow();
         for (_, e) in entries.iter() {
@@ -196,7 +198,7 @@ impl ConnTimer {
     /// The instant `timeout` from now on the sweep clock, never early: the
     /// clock lags real time by up to one tick, so a tick is added.
     pub(crate) fn deadline_in(&self, timeout: Option<Duration>) -> Option<Instant> {
-        timeout.map(|t| self.timers.now.get() + t + self.timers.tick)
+        timeout.map(|t| self.timers.base.get() + t)
     }
 
     /// Sets the deadline to `at`, capped at the connection's end of life;
