@@ -127,50 +127,58 @@ impl<S: Service> Conn<S> {
     }
 
     /// Serves requests until the connection ends.
-    pub(crate) async fn run(mut self) -> Outcome {
-        let stop = loop {
-            let head = match self.buffered_head() {
-                Some(Ok(head)) => head,
-                Some(Err(e)) => break Stop::Answer(e),
-                None => match self.read_head().await {
-                    Ok(head) => head,
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "an async fn would hold `self` twice"
+    )]
+    pub(crate) fn run(mut self) -> impl Future<Output = Outcome> {
+        // An async block, not an `async fn`, for the reason given at
+        // `exchange`: the connection is not kept twice in the task.
+        async move {
+            let stop = loop {
+                let head = match self.buffered_head() {
+                    Some(Ok(head)) => head,
+                    Some(Err(e)) => break Stop::Answer(e),
+                    None => match self.read_head().await {
+                        Ok(head) => head,
+                        Err(stop) => break stop,
+                    },
+                };
+                let keep_alive = match self.exchange(head).await {
+                    Ok(keep_alive) => keep_alive,
                     Err(stop) => break stop,
-                },
+                };
+                self.served += 1;
+                if !keep_alive {
+                    break Stop::Quiet;
+                }
             };
-            let keep_alive = match self.exchange(head).await {
-                Ok(keep_alive) => keep_alive,
-                Err(stop) => break stop,
-            };
-            self.served += 1;
-            if !keep_alive {
-                break Stop::Quiet;
-            }
-        };
-        match stop {
-            Stop::Http2 => {
-                self.release_write_buf();
-                let mut read = self.rbuf.take().unwrap_or_default();
-                read.drain(..self.start);
-                return Outcome::Http2(self.stream, read, self.timer);
-            }
-            Stop::Quiet => {
-                if self.flush().await.is_ok() && self.unread_body {
-                    self.linger().await;
+            match stop {
+                Stop::Http2 => {
+                    self.release_write_buf();
+                    let mut read = self.rbuf.take().unwrap_or_default();
+                    read.drain(..self.start);
+                    return Outcome::Http2(self.stream, read, self.timer);
+                }
+                Stop::Quiet => {
+                    if self.flush().await.is_ok() && self.unread_body {
+                        self.linger().await;
+                    }
+                }
+                Stop::Answer(e) => {
+                    tracing::debug!(remote = %self.remote, error = %e, "bad request");
+                    self.answer_error(e.status(), e.message()).await;
+                }
+                Stop::Timeout => {
+                    tracing::debug!(remote = %self.remote, "request timed out");
+                    self.answer_error(StatusCode::REQUEST_TIMEOUT, "request timeout")
+                        .await;
                 }
             }
-            Stop::Answer(e) => {
-                tracing::debug!(remote = %self.remote, error = %e, "bad request");
-                self.answer_error(e.status(), e.message()).await;
-            }
-            Stop::Timeout => {
-                tracing::debug!(remote = %self.remote, "request timed out");
-                self.answer_error(StatusCode::REQUEST_TIMEOUT, "request timeout")
-                    .await;
-            }
+            self.release_read_buf();
+            self.release_write_buf();
+            Outcome::Closed
         }
-        self.release_read_buf();
-        self.release_write_buf();
-        Outcome::Closed
     }
 
     // ----- reading ---------------------------------------------------------
@@ -365,6 +373,21 @@ impl<S: Service> Conn<S> {
         .await
     }
 
+    /// A body of known length within the limit that arrived whole with its
+    /// head: a slice of the batch, with nothing to read or wait for.
+    fn body_in_batch(&mut self, head: &Head) -> Option<Bytes> {
+        let BodyKind::Length(n) = head.body else {
+            return None;
+        };
+        if n > self.worker.config.max_body_size {
+            return None;
+        }
+        let n = usize::try_from(n).ok()?;
+        let body = self.batch.as_ref().filter(|b| b.len() >= n)?.slice(..n);
+        self.consume(n);
+        Some(body)
+    }
+
     /// Reads the body the head announced, within the body deadline: whole,
     /// or its first part when it is long and the rest is to stream.
     async fn read_body(&mut self, head: &Head) -> Result<ReadBody, Stop> {
@@ -372,16 +395,6 @@ impl<S: Service> Conn<S> {
             Decoder::new(head.body, self.worker.config.max_body_size).map_err(Stop::Answer)?;
         if decoder.is_done() {
             return Ok(ReadBody::Whole(Bytes::new(), None));
-        }
-        // A small body that arrived with its head is a slice of the batch.
-        if let (BodyKind::Length(n), Some(batch)) = (head.body, self.batch.as_ref()) {
-            if let Ok(n) = usize::try_from(n) {
-                if batch.len() >= n {
-                    let body = batch.slice(..n);
-                    self.consume(n);
-                    return Ok(ReadBody::Whole(body, None));
-                }
-            }
         }
         if head.expect_continue && self.buffered().is_empty() {
             // RFC 9110 §10.1.1: tell the client to send the body.
@@ -421,102 +434,117 @@ impl<S: Service> Conn<S> {
 
     /// Reads the body, calls the service, and queues or writes the response.
     /// Returns whether the connection stays open.
-    async fn exchange(&mut self, head: Head) -> Result<bool, Stop> {
-        let (body, trailers, streaming) = match head.body {
-            BodyKind::Empty => (Body::empty(), None, None),
-            _ => match self.read_body(&head).await? {
-                ReadBody::Whole(bytes, trailers) => (Body::full(bytes), trailers, None),
-                ReadBody::Streaming(decoder, first) => {
-                    let feed = Feed::new(first);
-                    (Body::from_stream(feed.body()), None, Some((decoder, feed)))
-                }
-            },
-        };
-        let is_head = head.method == Method::HEAD;
-        let version = head.version;
-        let mut keep_alive = head.keep_alive;
-
-        let mut req = Request::new(body);
-        *req.method_mut() = head.method;
-        *req.uri_mut() = head.uri;
-        *req.version_mut() = head.version;
-        *req.headers_mut() = head.headers;
-        if let Some(t) = trailers {
-            req.extensions_mut().insert(t);
-        }
-
-        let span = self.worker.config.request_span.then(
-            || tracing::info_span!("request", method = %req.method(), path = req.uri().path()),
-        );
-        let service = self.service.clone();
-        // Pinned where it is made and polled through a reference: awaiting
-        // it by value would copy the service future (with the request in it)
-        // twice more.
-        let mut call = pin!(CatchPanic::new(service.call(req), span, self.remote));
-        let answered = match streaming {
-            None => {
-                // No deadline while the service runs; only the connection's life.
-                self.timer.arm(None);
-                call.as_mut().await
-            }
-            Some((decoder, feed)) => {
-                // The body deadline still runs while the body streams.
-                let (answered, complete) = self.call_streaming(call.as_mut(), decoder, feed).await;
-                // An unread rest of the body cannot be skipped: close.
-                keep_alive &= complete;
-                self.unread_body = !complete;
-                // The pump is done, so no read is in flight: a body deadline
-                // that fired must not keep the response write from its own.
-                self.timer.reset_fired();
-                self.timer.arm(None);
-                answered
-            }
-        };
-        let response = match answered {
-            Ok(response) => response,
-            Err(panic) => internal_error(self.remote, &*panic),
-        };
-        let (parts, mut body) = response.into_parts();
-
-        keep_alive &= !self.worker.draining.get() && !wants_close(&parts.headers);
-        let no_body = is_head || status_has_no_body(parts.status);
-        let framing = match body.exact_len() {
-            Some(n) => Framing::Length(n),
-            None if is_head => Framing::CloseDelimited,
-            None if version == Version::HTTP_11 => Framing::Chunked,
-            None => {
-                keep_alive = false;
-                Framing::CloseDelimited
-            }
-        };
-        DateCache::with_cached(|date| {
-            let head = ResponseHead {
-                status: parts.status,
-                headers: &parts.headers,
-                framing,
-                version,
-                keep_alive,
-                date,
+    // A plain function returning an async block rather than an `async fn`:
+    // an `async fn` keeps a second copy of its `Head` argument in its state
+    // for its whole life, and every idle connection holds that state.
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "an async fn would hold `head` twice"
+    )]
+    fn exchange(&mut self, head: Head) -> impl Future<Output = Result<bool, Stop>> + '_ {
+        async move {
+            let (body, trailers, streaming) = match head.body {
+                BodyKind::Empty => (Body::empty(), None, None),
+                _ if let Some(bytes) = self.body_in_batch(&head) => (Body::full(bytes), None, None),
+                // Boxed, as are the other rare paths below: the connection's
+                // future is as large as its largest state, and an idle
+                // connection holds all of it.
+                _ => match Box::pin(self.read_body(&head)).await? {
+                    ReadBody::Whole(bytes, trailers) => (Body::full(bytes), trailers, None),
+                    ReadBody::Streaming(decoder, first) => {
+                        let feed = Feed::new(first);
+                        (Body::from_stream(feed.body()), None, Some((decoder, feed)))
+                    }
+                },
             };
-            encode_head(&head, self.write_buf());
-        });
-        if no_body {
-            return Ok(keep_alive);
-        }
-        if body.is_stream() {
-            self.stream_body(&mut body, framing).await?;
-        } else if let Some(bytes) = body.take_full() {
-            if bytes.len() < COPY_BODY_BELOW {
-                self.write_buf().extend_from_slice(&bytes);
-            } else {
-                self.flush().await.map_err(|_| Stop::Quiet)?;
-                self.write_bytes(bytes).await.map_err(|_| Stop::Quiet)?;
+            let is_head = head.method == Method::HEAD;
+            let version = head.version;
+            let mut keep_alive = head.keep_alive;
+
+            let mut req = Request::new(body);
+            *req.method_mut() = head.method;
+            *req.uri_mut() = head.uri;
+            *req.version_mut() = head.version;
+            *req.headers_mut() = head.headers;
+            if let Some(t) = trailers {
+                req.extensions_mut().insert(t);
             }
+
+            let span = self.worker.config.request_span.then(
+                || tracing::info_span!("request", method = %req.method(), path = req.uri().path()),
+            );
+            let service = self.service.clone();
+            // Pinned where it is made and polled through a reference: awaiting
+            // it by value would copy the service future (with the request in it)
+            // twice more.
+            let mut call = pin!(CatchPanic::new(service.call(req), span, self.remote));
+            let answered = match streaming {
+                None => {
+                    // No deadline while the service runs; only the connection's life.
+                    self.timer.arm(None);
+                    call.as_mut().await
+                }
+                Some((decoder, feed)) => {
+                    // The body deadline still runs while the body streams.
+                    let (answered, complete) =
+                        Box::pin(self.call_streaming(call.as_mut(), decoder, feed)).await;
+                    // An unread rest of the body cannot be skipped: close.
+                    keep_alive &= complete;
+                    self.unread_body = !complete;
+                    // The pump is done, so no read is in flight: a body deadline
+                    // that fired must not keep the response write from its own.
+                    self.timer.reset_fired();
+                    self.timer.arm(None);
+                    answered
+                }
+            };
+            let response = match answered {
+                Ok(response) => response,
+                Err(panic) => internal_error(self.remote, &*panic),
+            };
+            let (parts, mut body) = response.into_parts();
+
+            keep_alive &= !self.worker.draining.get() && !wants_close(&parts.headers);
+            let no_body = is_head || status_has_no_body(parts.status);
+            let framing = match body.exact_len() {
+                Some(n) => Framing::Length(n),
+                None if is_head => Framing::CloseDelimited,
+                None if version == Version::HTTP_11 => Framing::Chunked,
+                None => {
+                    keep_alive = false;
+                    Framing::CloseDelimited
+                }
+            };
+            DateCache::with_cached(|date| {
+                let head = ResponseHead {
+                    status: parts.status,
+                    headers: &parts.headers,
+                    framing,
+                    version,
+                    keep_alive,
+                    date,
+                };
+                encode_head(&head, self.write_buf());
+            });
+            if no_body {
+                return Ok(keep_alive);
+            }
+            if body.is_stream() {
+                Box::pin(self.stream_body(&mut body, framing)).await?;
+            } else if let Some(bytes) = body.take_full() {
+                if bytes.len() < COPY_BODY_BELOW {
+                    self.write_buf().extend_from_slice(&bytes);
+                } else {
+                    Box::pin(self.write_large_body(bytes))
+                        .await
+                        .map_err(|_| Stop::Quiet)?;
+                }
+            }
+            if self.wbuf.as_ref().is_some_and(|b| b.len() >= FLUSH_AT) {
+                Box::pin(self.flush()).await.map_err(|_| Stop::Quiet)?;
+            }
+            Ok(keep_alive)
         }
-        if self.wbuf.as_ref().is_some_and(|b| b.len() >= FLUSH_AT) {
-            self.flush().await.map_err(|_| Stop::Quiet)?;
-        }
-        Ok(keep_alive)
     }
 
     /// Waits for the service's next body chunk. Only the connection's life
@@ -584,6 +612,12 @@ impl<S: Service> Conn<S> {
         let (res, buf) = self.stream.write_all(buf, self.timer.handle()).await;
         self.worker.pool.put(buf);
         res.map(drop)
+    }
+
+    /// Writes what is queued, then a large body from its own buffer.
+    async fn write_large_body(&mut self, bytes: Bytes) -> std::io::Result<()> {
+        self.flush().await?;
+        self.write_bytes(bytes).await
     }
 
     /// Writes one large body buffer without copying it.

@@ -60,8 +60,10 @@ pub(crate) async fn serve<S: Service>(
 #[cfg(test)]
 mod tests {
     /// Every open connection holds its task's future, idle or not; keeping
-    /// it small keeps idle connections cheap (the HTTP/2 state is boxed and
-    /// only exists for HTTP/2 connections).
+    /// it small keeps idle connections cheap. The rare paths (reading a
+    /// body, streaming one either way, large writes) are boxed futures, and
+    /// the HTTP/2 state only exists for HTTP/2 connections, so the task is
+    /// about 2 KiB (3.5 KiB with those paths inline).
     #[test]
     fn an_http1_connection_task_stays_small() {
         crate::rt::block_on(async {
@@ -75,7 +77,7 @@ mod tests {
             let permit = worker.conns.try_acquire().unwrap();
             let task = super::serve(stream, addr, worker.clone(), service, permit);
             let size = std::mem::size_of_val(&task);
-            assert!(size <= 4096, "a connection future takes {size} bytes");
+            assert!(size <= 2304, "a connection future takes {size} bytes");
         });
     }
 
