@@ -242,3 +242,48 @@ fn post_with_a_real_client_round_trips_a_large_body() {
         assert_eq!(body, payload);
     });
 }
+
+#[test]
+fn a_backlog_of_pipelined_responses_larger_than_the_socket_buffers_arrives_whole_and_in_order() {
+    use std::io::{BufRead, BufReader, Read};
+    each_driver(|config| {
+        let server = start(config);
+        let raw = Raw::connect(server.local_addr());
+        const N: usize = 6000;
+        let pad = "p".repeat(1000);
+        let path = |i: usize| format!("/path?i={i}&pad={pad}");
+        // Written from another thread, and read only after a pause: the
+        // server fills the socket buffers and must carry on from wherever
+        // a write stopped, byte for byte, once the client reads again.
+        let mut writer = raw.stream.try_clone().unwrap();
+        let requests: Vec<u8> = (0..N)
+            .flat_map(|i| format!("GET {} HTTP/1.1\r\nHost: a\r\n\r\n", path(i)).into_bytes())
+            .collect();
+        let sender = std::thread::spawn(move || {
+            use std::io::Write;
+            writer.write_all(&requests).unwrap();
+        });
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let mut reader = BufReader::new(raw.stream);
+        for i in 0..N {
+            let mut status = String::new();
+            reader.read_line(&mut status).unwrap();
+            assert_eq!(status, "HTTP/1.1 200 OK\r\n", "response {i}");
+            let mut length = None;
+            loop {
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                if line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length: ") {
+                    length = Some(v.trim().parse::<usize>().unwrap());
+                }
+            }
+            let mut body = vec![0u8; length.expect("a Content-Length")];
+            reader.read_exact(&mut body).unwrap();
+            assert_eq!(String::from_utf8(body).unwrap(), path(i), "response {i}");
+        }
+        sender.join().unwrap();
+    });
+}

@@ -8,6 +8,7 @@
 //! the loop still awaits it, so the buffer comes back before reuse.
 
 use std::future::{Future, poll_fn};
+use std::io::ErrorKind;
 use std::net::SocketAddr;
 use std::pin::pin;
 use std::rc::Rc;
@@ -101,6 +102,8 @@ pub(crate) struct Conn<S> {
     /// The last request's body was not read to its end (the service
     /// answered first): the connection closes with a linger.
     unread_body: bool,
+    /// The runtime runs on epoll (readiness), not io_uring.
+    readiness_io: bool,
 }
 
 impl<S: Service> Conn<S> {
@@ -123,6 +126,7 @@ impl<S: Service> Conn<S> {
             wbuf: None,
             served: 0,
             unread_body: false,
+            readiness_io: monoio::utils::is_legacy(),
         }
     }
 
@@ -601,12 +605,29 @@ impl<S: Service> Conn<S> {
 
     /// Writes everything queued, within the write deadline.
     async fn flush(&mut self) -> std::io::Result<()> {
-        let Some(buf) = self.wbuf.take() else {
+        let Some(mut buf) = self.wbuf.take() else {
             return Ok(());
         };
         if buf.is_empty() {
             self.worker.pool.put(buf);
             return Ok(());
+        }
+        if self.readiness_io {
+            // With epoll the socket almost always has room: write at once,
+            // as a readiness runtime does, and register a cancelable
+            // operation only for what the kernel did not take.
+            match try_send(&self.stream, &buf) {
+                Ok(n) if n == buf.len() => {
+                    self.worker.pool.put(buf);
+                    return Ok(());
+                }
+                Ok(n) => drop(buf.drain(..n)),
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::Interrupted) => {}
+                Err(e) => {
+                    self.worker.pool.put(buf);
+                    return Err(e);
+                }
+            }
         }
         self.timer.arm_in(self.worker.config.write_timeout);
         let (res, buf) = self.stream.write_all(buf, self.timer.handle()).await;
@@ -701,6 +722,20 @@ fn internal_error(remote: SocketAddr, panic: &(dyn std::any::Any + Send)) -> Res
         HeaderValue::from_static("text/plain; charset=utf-8"),
     );
     res
+}
+
+/// One non-blocking send straight to the socket, outside the runtime: how
+/// much the kernel took, or `WouldBlock` when it took nothing. Only for the
+/// epoll driver, where the runtime does the same system call itself; with
+/// io_uring every write goes through the ring.
+fn try_send(stream: &TcpStream, data: &[u8]) -> std::io::Result<usize> {
+    use std::os::fd::AsRawFd;
+    let flags = libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL;
+    // SAFETY: the pointer and length describe `data`, which the kernel only
+    // reads during the call, and the descriptor is open while `stream` is
+    // borrowed.
+    let sent = unsafe { libc::send(stream.as_raw_fd(), data.as_ptr().cast(), data.len(), flags) };
+    usize::try_from(sent).map_err(|_| std::io::Error::last_os_error())
 }
 
 /// Whether the service asked to close the connection after this response.
