@@ -426,6 +426,24 @@ fn shutdown_sends_goaway_and_finishes_open_streams() {
     });
 }
 
+/// Issue 11: a panic in the service's synchronous `call` is a 500 on its
+/// stream, and the connection and the worker carry on.
+#[test]
+fn a_panic_before_the_future_is_a_500_on_that_stream() {
+    each_driver(|config| {
+        let server = server::start_panicky(h2_config(config));
+        let (panicked, after) = h2_client(server.local_addr(), async |mut send| {
+            let panicked = fetch(&mut send, get("/sync-panic"), Bytes::new()).await;
+            let after = fetch(&mut send, get("/path"), Bytes::new()).await;
+            (panicked, after)
+        });
+        assert_eq!(panicked.0, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(panicked.2, Bytes::from("internal server error\n"));
+        assert_eq!(after.0, StatusCode::OK);
+        still_serving(server.local_addr());
+    });
+}
+
 #[test]
 fn curl_speaks_http2_with_prior_knowledge() {
     let has_http2 = std::process::Command::new("curl")
@@ -434,7 +452,7 @@ fn curl_speaks_http2_with_prior_knowledge() {
         .map(|o| String::from_utf8_lossy(&o.stdout).contains("HTTP2"))
         .unwrap_or(false);
     if !has_http2 {
-        eprintln!("skipping: curl with HTTP/2 support is not installed");
+        server::skip("curl_speaks_http2_with_prior_knowledge: curl with HTTP/2 is not installed");
         return;
     }
     each_driver(|config| {

@@ -34,6 +34,35 @@ fn a_handler_panic_is_a_500_and_the_worker_keeps_serving() {
     });
 }
 
+/// Issue 11: a panic in the service's synchronous `call`, before it has
+/// made a future, is a 500 too; the worker and its other connections live on.
+#[test]
+fn a_panic_before_the_future_is_a_500_and_the_worker_keeps_serving() {
+    each_driver(|config| {
+        let server = server::start_panicky(config);
+        let mut other = Raw::connect(server.local_addr());
+        other.send(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+        assert_eq!(body_of(&other.read_response()), "hello");
+
+        let mut raw = Raw::connect(server.local_addr());
+        raw.send(b"GET /sync-panic HTTP/1.1\r\nHost: a\r\n\r\n");
+        let res = raw.read_response();
+        assert!(
+            res.starts_with("HTTP/1.1 500 Internal Server Error\r\n"),
+            "{res}"
+        );
+        assert_eq!(body_of(&res), "internal server error\n");
+        // The same connection, another one and a new one are all served.
+        raw.send(b"GET /path HTTP/1.1\r\nHost: a\r\n\r\n");
+        assert_eq!(body_of(&raw.read_response()), "/path");
+        other.send(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+        assert_eq!(body_of(&other.read_response()), "hello");
+        let mut fresh = Raw::connect(server.local_addr());
+        fresh.send(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+        assert_eq!(body_of(&fresh.read_response()), "hello");
+    });
+}
+
 #[test]
 fn graceful_drain_finishes_in_flight_requests_and_closes_idle_ones() {
     each_driver(|config| {

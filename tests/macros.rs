@@ -297,7 +297,9 @@ mod main_attribute {
                 panic!("exited before listening; printed:\n{printed}");
             }
             printed.push_str(&line);
-            if let Some(addr) = line.trim().strip_prefix("listening on http://") {
+            if let Some(rest) = line.trim().strip_prefix("listening on http://") {
+                let (addr, how) = rest.split_once(' ').expect("the driver after the address");
+                assert!(how.contains("worker"), "{line}");
                 break addr.to_owned();
             }
         };

@@ -83,7 +83,7 @@ fn sigterm_during_startup_drains_instead_of_killing() {
             workers: Some(2),
             ..Default::default()
         },
-        |addr| bound = Some(addr),
+        |server| bound = Some(server.local_addr()),
     );
     assert!(result.is_ok(), "{result:?}");
     assert!(SENT.load(Ordering::SeqCst));

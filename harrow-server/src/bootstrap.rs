@@ -43,11 +43,11 @@ where
     F: Fn() -> S + Send + Sync + 'static,
     S: Service,
 {
-    run_and_report(make_service, addr, config, |_| {})
+    run_and_report(make_service, addr, config, |_: &ServerHandle| {})
 }
 
-/// [`run_with_config`], telling `on_bound` the bound address once every
-/// worker listens (to print it when the port was 0, say).
+/// [`run_with_config`], showing `on_bound` the running server once every
+/// worker listens (to print its address and driver, say).
 ///
 /// SIGINT and SIGTERM are handled from before the first worker starts, so a
 /// signal that arrives while the server is still starting drains it as soon
@@ -57,7 +57,7 @@ pub fn run_and_report<F, S>(
     make_service: F,
     addr: impl ToSocketAddrs,
     config: Config,
-    on_bound: impl FnOnce(SocketAddr),
+    on_bound: impl FnOnce(&ServerHandle),
 ) -> Result<(), Error>
 where
     F: Fn() -> S + Send + Sync + 'static,
@@ -66,7 +66,7 @@ where
     let signal = Arc::new(StopSignal::default());
     let _listening = on_terminate(signal.clone()).map_err(|e| Error::new(Kind::Signals, e))?;
     let server = start_with_signal(make_service, addr, config, signal)?;
-    on_bound(server.local_addr());
+    on_bound(&server);
     server.wait()
 }
 
@@ -116,6 +116,7 @@ where
     F: Fn() -> S + Send + Sync + 'static,
     S: Service,
 {
+    let _log = crate::log::fallback();
     config.validate()?;
     let addr = resolve(addr)?;
     let driver = driver::choose(config.driver)?;
@@ -129,6 +130,7 @@ where
     let (ready_tx, ready_rx) = mpsc::channel();
     let mut handle = ServerHandle {
         local_addr,
+        driver: driver.public(),
         signal: signal.clone(),
         workers: Vec::with_capacity(workers),
     };
@@ -189,6 +191,8 @@ pub async fn serve_with_config<S: Service>(
     shutdown: impl Future<Output = ()>,
     config: Config,
 ) -> std::io::Result<()> {
+    // Held across the awaits below: this runtime is this thread's alone.
+    let _log = crate::log::fallback();
     if config.workers.is_some_and(|w| w > 1) {
         return Err(std::io::Error::new(
             std::io::ErrorKind::InvalidInput,

@@ -19,6 +19,17 @@ pub enum Driver {
     Epoll,
 }
 
+impl fmt::Display for Driver {
+    /// `auto`, `io_uring` or `epoll`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Driver::Auto => "auto",
+            Driver::IoUring => "io_uring",
+            Driver::Epoll => "epoll",
+        })
+    }
+}
+
 /// Which HTTP versions a listener accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Protocols {

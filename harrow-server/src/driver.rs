@@ -15,6 +15,16 @@ pub(crate) enum Chosen {
     Epoll,
 }
 
+impl Chosen {
+    /// The configuration value that names this driver.
+    pub(crate) fn public(self) -> Driver {
+        match self {
+            Chosen::IoUring => Driver::IoUring,
+            Chosen::Epoll => Driver::Epoll,
+        }
+    }
+}
+
 /// Probes io_uring once per process (a small ring and the opcodes monoio uses).
 pub(crate) fn io_uring_available() -> bool {
     monoio::utils::detect_uring()
@@ -68,4 +78,21 @@ fn refusal_reason() -> String {
         libc::ENOMEM => "not enough locked memory for the ring (raise RLIMIT_MEMLOCK)".into(),
         _ => "the kernel lacks an io_uring operation the runtime needs".into(),
     }
+}
+
+/// The drivers the crate's own socket tests run under: epoll always, and
+/// io_uring where the kernel allows it. In CI (`CI` set) a refused io_uring
+/// fails the test instead of skipping half of it.
+#[cfg(test)]
+pub(crate) fn test_drivers() -> Vec<Driver> {
+    if io_uring_available() {
+        return vec![Driver::Epoll, Driver::IoUring];
+    }
+    let why = refusal_reason();
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "io_uring is refused on this CI machine ({why}); the io_uring half of the socket tests cannot run"
+    );
+    eprintln!("skipping the io_uring variant: {why}");
+    vec![Driver::Epoll]
 }

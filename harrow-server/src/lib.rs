@@ -48,6 +48,7 @@ mod error;
 pub mod h1;
 mod io;
 mod limits;
+mod log;
 pub mod rt;
 mod service;
 mod shutdown;

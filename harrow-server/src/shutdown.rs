@@ -9,23 +9,29 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::thread::JoinHandle;
 
+use slab::Slab;
+
+use crate::Driver;
 use crate::error::{Error, Kind};
 
 /// A one-way flag that wakes every waiter when raised; shared across threads.
+///
+/// Each waiting [`StopWait`] owns one slot for its waker, taken on its first
+/// pending poll, refreshed in place on later polls and given back when it is
+/// dropped: however often a waiter is polled (the accept loop polls its wait
+/// once per accepted connection), the list holds one waker per waiter.
 #[derive(Default)]
 pub(crate) struct StopSignal {
     stopped: AtomicBool,
-    wakers: Mutex<Vec<Waker>>,
+    wakers: Mutex<Slab<Waker>>,
 }
 
 impl StopSignal {
     /// Raises the flag and wakes every waiter.
     pub(crate) fn stop(&self) {
         self.stopped.store(true, Ordering::SeqCst);
-        let wakers =
-            std::mem::take(&mut *self.wakers.lock().unwrap_or_else(PoisonError::into_inner));
-        for w in wakers {
-            w.wake();
+        for (_, w) in self.lock().iter() {
+            w.wake_by_ref();
         }
     }
 
@@ -36,26 +42,53 @@ impl StopSignal {
 
     /// Resolves once the flag is up.
     pub(crate) fn wait(self: &Arc<Self>) -> StopWait {
-        StopWait(self.clone())
+        StopWait {
+            signal: self.clone(),
+            slot: None,
+        }
+    }
+
+    /// How many wakers are registered: at most one per live [`StopWait`].
+    #[cfg(test)]
+    pub(crate) fn registered(&self) -> usize {
+        self.lock().len()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Slab<Waker>> {
+        self.wakers.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
 /// The future of [`StopSignal::wait`].
-pub(crate) struct StopWait(Arc<StopSignal>);
+pub(crate) struct StopWait {
+    signal: Arc<StopSignal>,
+    /// This waiter's slot in the signal's waker list, once it has one.
+    slot: Option<usize>,
+}
 
 impl Future for StopWait {
     type Output = ();
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.0.is_stopped() {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.signal.is_stopped() {
             return Poll::Ready(());
         }
-        self.0
-            .wakers
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(cx.waker().clone());
+        let mut wakers = self.signal.lock();
+        match self.slot {
+            Some(slot) => {
+                if let Some(w) = wakers.get_mut(slot) {
+                    if !w.will_wake(cx.waker()) {
+                        w.clone_from(cx.waker());
+                    }
+                }
+            }
+            None => {
+                let slot = wakers.insert(cx.waker().clone());
+                drop(wakers);
+                self.slot = Some(slot);
+            }
+        }
         // Raised between the first check and registering: don't miss it.
-        if self.0.is_stopped() {
+        if self.signal.is_stopped() {
             Poll::Ready(())
         } else {
             Poll::Pending
@@ -63,9 +96,18 @@ impl Future for StopWait {
     }
 }
 
+impl Drop for StopWait {
+    fn drop(&mut self) {
+        if let Some(slot) = self.slot.take() {
+            self.signal.lock().try_remove(slot);
+        }
+    }
+}
+
 /// A running server. Dropping it shuts the server down and waits for it.
 pub struct ServerHandle {
     pub(crate) local_addr: SocketAddr,
+    pub(crate) driver: Driver,
     pub(crate) signal: Arc<StopSignal>,
     pub(crate) workers: Vec<JoinHandle<()>>,
 }
@@ -74,6 +116,17 @@ impl ServerHandle {
     /// The address the workers listen on (the real port when 0 was asked).
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// The IO driver the workers run on: [`Driver::IoUring`] or
+    /// [`Driver::Epoll`] (what [`Driver::Auto`] turned into), for the startup line.
+    pub fn driver(&self) -> Driver {
+        self.driver
+    }
+
+    /// How many workers serve.
+    pub fn worker_count(&self) -> usize {
+        self.workers.len()
     }
 
     /// A cloneable, `Send` handle that can ask for shutdown from anywhere.
@@ -140,6 +193,7 @@ impl std::fmt::Debug for ServerHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ServerHandle")
             .field("local_addr", &self.local_addr)
+            .field("driver", &self.driver)
             .field("workers", &self.workers.len())
             .finish()
     }
@@ -175,6 +229,7 @@ pub(crate) fn on_terminate(signal: Arc<StopSignal>) -> std::io::Result<SignalGua
     let thread = std::thread::Builder::new()
         .name("harrow-signals".into())
         .spawn(move || {
+            let _log = crate::log::fallback();
             let mut received = signals.forever();
             if let Some(sig) = received.next() {
                 tracing::info!(signal = sig, "shutdown signal received; draining");
@@ -208,6 +263,73 @@ impl Drop for SignalGuard {
         self.handle.close();
         if let Some(t) = self.thread.take() {
             let _ = t.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::task::Waker;
+
+    /// Issue 11: every poll of the accept loop polls the stop wait; the
+    /// waker list must not grow with the number of polls.
+    #[test]
+    fn a_wait_polled_many_times_holds_one_waker() {
+        let signal = Arc::new(StopSignal::default());
+        let mut wait = signal.wait();
+        let mut other = signal.wait();
+        let wakers = [Waker::noop().clone(), Waker::noop().clone()];
+        for i in 0..10_000 {
+            let mut cx = Context::from_waker(&wakers[i % 2]);
+            assert!(Pin::new(&mut wait).poll(&mut cx).is_pending());
+            assert!(Pin::new(&mut other).poll(&mut cx).is_pending());
+        }
+        assert_eq!(signal.registered(), 2);
+        drop(other);
+        assert_eq!(signal.registered(), 1);
+        signal.stop();
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(Pin::new(&mut wait).poll(&mut cx).is_ready());
+        drop(wait);
+        assert_eq!(signal.registered(), 0);
+    }
+
+    /// Issue 11: opening and closing many connections leaves the stop
+    /// signal's waker list as it was (one waker per worker), under both
+    /// drivers.
+    #[test]
+    fn connection_churn_leaves_the_waker_list_flat() {
+        use std::io::{Read, Write};
+        for driver in crate::driver::test_drivers() {
+            let server = crate::start_with_config(
+                || crate::service_fn(|_req| async { http::Response::new(crate::Body::from("hi")) }),
+                "127.0.0.1:0",
+                crate::Config {
+                    driver,
+                    workers: Some(2),
+                    ..Default::default()
+                },
+            )
+            .expect("the server starts");
+            let addr = server.local_addr();
+            for i in 0..10_000 {
+                let mut s = std::net::TcpStream::connect(addr).expect("connect");
+                if i % 10 == 0 {
+                    // Some connections carry a request; the rest only open and close.
+                    s.write_all(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+                        .expect("write");
+                    let mut reply = Vec::new();
+                    s.read_to_end(&mut reply).expect("read");
+                    assert!(reply.ends_with(b"hi"), "driver {driver:?}");
+                }
+            }
+            let registered = server.signal.registered();
+            assert!(
+                registered <= 2,
+                "{registered} wakers registered after 10,000 connections under {driver:?}"
+            );
+            server.shutdown().expect("the server stops");
         }
     }
 }

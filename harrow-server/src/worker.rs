@@ -200,6 +200,7 @@ where
     F: Fn() -> S + Send + Sync + 'static,
     S: Service,
 {
+    let _log = crate::log::fallback();
     let id = w.id;
     let ready = w.ready.clone();
     let fail = |e: Error| {

@@ -5,7 +5,7 @@
 use std::fmt;
 use std::future::Future;
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::ToSocketAddrs;
 
 use harrow_server::{Config, ServerHandle};
 
@@ -105,12 +105,18 @@ where
 {
     let table = validate(&make_app)?;
     println!("routes:\n{table}");
-    serve_until_signal(make_app, addr, config, |bound| {
-        println!("listening on http://{bound}");
+    serve_until_signal(make_app, addr, config, |server| {
+        let workers = server.worker_count();
+        let plural = if workers == 1 { "" } else { "s" };
+        println!(
+            "listening on http://{} ({}, {workers} worker{plural})",
+            server.local_addr(),
+            server.driver(),
+        );
     })
 }
 
-/// Starts the workers, reports the bound address to `on_bound`, serves
+/// Starts the workers, shows the running server to `on_bound`, serves
 /// until SIGINT or SIGTERM, then drains and joins every worker. What
 /// [`run_with_config`] and `#[harrow::main]` are made of. The signals are
 /// handled from before the first worker starts (after the routes are
@@ -120,7 +126,7 @@ pub fn serve_until_signal<F>(
     make_app: F,
     addr: impl ToSocketAddrs,
     config: Config,
-    on_bound: impl FnOnce(SocketAddr),
+    on_bound: impl FnOnce(&ServerHandle),
 ) -> Result<(), StartError>
 where
     F: Fn() -> App + Send + Sync + 'static,

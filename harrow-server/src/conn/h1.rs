@@ -16,8 +16,8 @@ use std::task::Poll;
 use std::time::Instant;
 
 use bytes::{Buf, Bytes, BytesMut};
-use http::header::{self, HeaderValue};
-use http::{Method, Request, Response, StatusCode, Version};
+use http::header;
+use http::{Method, Request, StatusCode, Version};
 use monoio::buf::IoBufMut;
 use monoio::io::CancelableAsyncReadRent;
 use monoio::net::TcpStream;
@@ -29,7 +29,7 @@ mod write;
 use self::feed::Feed;
 use super::Outcome;
 use super::detect::{Detected, detect};
-use super::panic::{CatchPanic, message};
+use super::panic::{CatchPanic, panic_response};
 use crate::h1::{
     BodyKind, DateCache, Decoder, Framing, H1Error, Head, ResponseHead, Status, Trailers,
     encode_head, parse_head_shared, parse_head_with, status_has_no_body,
@@ -477,7 +477,7 @@ impl<S: Service> Conn<S> {
             // Pinned where it is made and polled through a reference: awaiting
             // it by value would copy the service future (with the request in it)
             // twice more.
-            let mut call = pin!(CatchPanic::new(service.call(req), span, self.remote));
+            let mut call = pin!(CatchPanic::new(|| service.call(req), span, self.remote));
             let answered = match streaming {
                 None => {
                     // No deadline while the service runs; only the connection's life.
@@ -500,7 +500,7 @@ impl<S: Service> Conn<S> {
             };
             let response = match answered {
                 Ok(response) => response,
-                Err(panic) => internal_error(self.remote, &*panic),
+                Err(panic) => panic_response(self.remote, &*panic),
             };
             let (parts, mut body) = response.into_parts();
 
@@ -560,18 +560,6 @@ impl<S: Service> Conn<S> {
             self.worker.pool.put(buf);
         }
     }
-}
-
-/// The 500 a panicking service is answered with; the worker lives on.
-fn internal_error(remote: SocketAddr, panic: &(dyn std::any::Any + Send)) -> Response<Body> {
-    tracing::error!(%remote, panic = message(panic), "service panicked; answering 500");
-    let mut res = Response::new(Body::from("internal server error\n"));
-    *res.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-    res.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    res
 }
 
 /// Whether the service asked to close the connection after this response.

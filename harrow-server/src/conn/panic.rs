@@ -1,6 +1,7 @@
-//! Running a service future so that a panic becomes an `Err`, not a dead
-//! worker, with the request's peer as the current [`RemoteAddr`] and,
-//! optionally, inside a per-request span.
+//! The panic boundary around a service: a panic while the service makes its
+//! future (the synchronous part of `Service::call`) or while the future is
+//! polled becomes a 500, not a dead worker. It also makes the request's peer
+//! the current [`RemoteAddr`] and, optionally, enters a per-request span.
 //!
 //! A struct future rather than an `async fn` wrapper: the service future is
 //! stored once, in place, instead of being copied into an argument slot and
@@ -13,23 +14,50 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::RemoteAddr;
+use http::header::{self, HeaderValue};
+use http::{Response, StatusCode};
+
+use crate::{Body, RemoteAddr};
 
 pin_project_lite::pin_project! {
-    /// Polls the inner future, catching a panic from any poll.
+    /// The service's future, or the panic that stopped it being made.
+    #[project = CallProj]
+    enum Call<F> {
+        Running { #[pin] fut: F },
+        Panicked { payload: Option<Box<dyn Any + Send>> },
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// Calls a service and polls its future, catching a panic in either.
     pub(crate) struct CatchPanic<F> {
         #[pin]
-        fut: F,
+        call: Call<F>,
         span: Option<tracing::Span>,
         remote: SocketAddr,
     }
 }
 
 impl<F: Future> CatchPanic<F> {
-    /// Wraps `fut`, entering `span` (when given) and making `remote` the
-    /// current [`RemoteAddr`] around each poll.
-    pub(crate) fn new(fut: F, span: Option<tracing::Span>, remote: SocketAddr) -> Self {
-        CatchPanic { fut, span, remote }
+    /// Calls `make` (the service's `call`) at once and wraps its future,
+    /// entering `span` (when given) and making `remote` the current
+    /// [`RemoteAddr`] around the call and each poll.
+    pub(crate) fn new(
+        make: impl FnOnce() -> F,
+        span: Option<tracing::Span>,
+        remote: SocketAddr,
+    ) -> Self {
+        let made = {
+            let _entered = span.as_ref().map(|s| s.enter());
+            RemoteAddr::scope(remote, || catch_unwind(AssertUnwindSafe(make)))
+        };
+        let call = match made {
+            Ok(fut) => Call::Running { fut },
+            Err(payload) => Call::Panicked {
+                payload: Some(payload),
+            },
+        };
+        CatchPanic { call, span, remote }
     }
 }
 
@@ -38,8 +66,16 @@ impl<F: Future> Future for CatchPanic<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
+        let fut = match this.call.project() {
+            CallProj::Running { fut } => fut,
+            CallProj::Panicked { payload } => {
+                let payload = payload
+                    .take()
+                    .unwrap_or_else(|| Box::new("polled after its panic was reported"));
+                return Poll::Ready(Err(payload));
+            }
+        };
         let _entered = this.span.as_ref().map(|s| s.enter());
-        let fut = this.fut;
         let polled = RemoteAddr::scope(*this.remote, || {
             catch_unwind(AssertUnwindSafe(|| fut.poll(cx)))
         });
@@ -51,8 +87,21 @@ impl<F: Future> Future for CatchPanic<F> {
     }
 }
 
+/// The 500 a panicking service is answered with, on HTTP/1.1 and HTTP/2
+/// alike; the panic is logged with the peer, and the worker lives on.
+pub(crate) fn panic_response(remote: SocketAddr, panic: &(dyn Any + Send)) -> Response<Body> {
+    tracing::error!(%remote, panic = message(panic), "service panicked; answering 500");
+    let mut res = Response::new(Body::from("internal server error\n"));
+    *res.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    res
+}
+
 /// The panic's message, when it carried one.
-pub(crate) fn message(panic: &(dyn Any + Send)) -> &str {
+fn message(panic: &(dyn Any + Send)) -> &str {
     panic
         .downcast_ref::<&str>()
         .copied()

@@ -15,10 +15,10 @@ use bytes::Bytes;
 use h2::server::SendResponse;
 use h2::{RecvStream, SendStream};
 use http::header::{self, HeaderValue};
-use http::{HeaderMap, Method, Request, Response, StatusCode};
+use http::{HeaderMap, Method, Request, Response};
 
 use crate::body::{BodyTimedOut, LimitExceeded};
-use crate::conn::panic::{CatchPanic, message};
+use crate::conn::panic::{CatchPanic, panic_response};
 use crate::h1::status_has_no_body;
 use crate::worker::Worker;
 use crate::{Body, BoxError, Service};
@@ -50,16 +50,10 @@ impl<S: Service> Stream<S> {
         let is_head = parts.method == Method::HEAD;
         let body = request_body(recv, config.max_body_size, config.body_read_timeout);
         let req = Request::from_parts(parts, body);
-        let response = match CatchPanic::new(self.service.call(req), None, self.remote).await {
+        let call = CatchPanic::new(|| self.service.call(req), None, self.remote);
+        let response = match call.await {
             Ok(r) => r,
-            Err(panic) => {
-                tracing::error!(remote = %self.remote, panic = message(&*panic), "service panicked; answering 500");
-                return send_plain(
-                    respond,
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal server error",
-                );
-            }
+            Err(panic) => panic_response(self.remote, &*panic),
         };
         let (mut parts, mut body) = response.into_parts();
         strip_connection_headers(&mut parts.headers);
@@ -183,21 +177,6 @@ async fn send_all(
         }
     }
     Ok(true)
-}
-
-fn send_plain(
-    respond: &mut SendResponse<Bytes>,
-    status: StatusCode,
-    text: &'static str,
-) -> Result<(), h2::Error> {
-    let mut res = Response::new(());
-    *res.status_mut() = status;
-    res.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    let mut send = respond.send_response(res, false)?;
-    send.send_data(Bytes::from_static(text.as_bytes()), true)
 }
 
 /// RFC 9113 §8.2.2: connection-specific fields are malformed in HTTP/2.
