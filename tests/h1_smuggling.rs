@@ -75,6 +75,24 @@ const VECTORS: &[(&str, &str)] = &[
         "two Hosts",
         "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\nGET /path?smuggled HTTP/1.1\r\nHost: a\r\n\r\n",
     ),
+    // Issue 11: RFC 9112 §3.2, an invalid Host value.
+    (
+        "space in Host",
+        "GET / HTTP/1.1\r\nHost: exa mple.com\r\n\r\nGET /path?smuggled HTTP/1.1\r\nHost: a\r\n\r\n",
+    ),
+    (
+        "path and userinfo in Host",
+        "GET / HTTP/1.1\r\nHost: a/b@c\r\n\r\nGET /path?smuggled HTTP/1.1\r\nHost: a\r\n\r\n",
+    ),
+    // Issue 11: a malformed request line is 400, not 505.
+    (
+        "space in the target",
+        "GET /a b HTTP/1.1\r\nHost: a\r\n\r\nGET /path?smuggled HTTP/1.1\r\nHost: a\r\n\r\n",
+    ),
+    (
+        "garbage before the method",
+        "xyz GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /path?smuggled HTTP/1.1\r\nHost: a\r\n\r\n",
+    ),
 ];
 
 #[test]
@@ -102,6 +120,27 @@ fn every_vector_is_refused_and_closed() {
             );
             assert!(!all.contains("smuggled"), "{name}: {all:?}");
         }
+    });
+}
+
+/// Issue 11: a well-formed version other than HTTP/1.x is 505; a higher
+/// HTTP/1 minor version is served as HTTP/1.1 (RFC 9110 §2.5).
+#[test]
+fn versions_are_505_only_when_well_formed_and_not_http1() {
+    each_driver(|config| {
+        let server = start(config);
+        let mut raw = Raw::connect(server.local_addr());
+        raw.send(b"GET /path HTTP/2.0\r\nHost: a\r\n\r\n");
+        let all = raw.read_to_close();
+        assert!(
+            all.starts_with("HTTP/1.1 505 HTTP Version Not Supported\r\n"),
+            "{all:?}"
+        );
+        let mut raw = Raw::connect(server.local_addr());
+        raw.send(b"GET /path HTTP/1.7\r\nHost: a\r\n\r\n");
+        let res = raw.read_response();
+        assert!(res.starts_with("HTTP/1.1 200 OK\r\n"), "{res:?}");
+        assert!(res.ends_with("\r\n\r\n/path"), "{res:?}");
     });
 }
 

@@ -106,6 +106,7 @@ pub(crate) fn parse_head_with(
     let len = match req.parse_with_uninit_headers(buf, slots) {
         Ok(httparse::Status::Complete(len)) => len,
         Ok(httparse::Status::Partial) => return partial(buf, limits),
+        Err(httparse::Error::Version) => return version_error(buf, limits, backing),
         Err(e) => return Err(map_httparse(e, buf, limits)),
     };
     if len > limits.max_head {
@@ -226,8 +227,70 @@ fn map_httparse(e: httparse::Error, buf: &[u8], limits: &Limits) -> H1Error {
                 H1Error::BadRequest("invalid request line")
             }
         }
-        httparse::Error::Version => H1Error::VersionNotSupported,
         _ => H1Error::BadRequest("malformed request"),
+    }
+}
+
+/// What a request line that httparse refused for its version means.
+///
+/// RFC 9112 §2.3: `HTTP-version = HTTP-name "/" DIGIT "." DIGIT`, with the
+/// name case-sensitive. A request line of three parts ending in such a
+/// version names a version we do not speak: 505 (RFC 9110 §15.6.6), except
+/// that a higher minor version of HTTP/1 is read as HTTP/1.1 (RFC 9110
+/// §2.5). Anything else (a space in the target, bytes before the method, a
+/// misspelt version) is a malformed request line: 400.
+#[cold]
+fn version_error(
+    buf: &[u8],
+    limits: &Limits,
+    backing: impl FnOnce(usize) -> Bytes,
+) -> Result<Status<Head>, H1Error> {
+    let bad = H1Error::BadRequest("invalid request line");
+    let start = buf
+        .iter()
+        .position(|&b| b != b'\r' && b != b'\n')
+        .unwrap_or(buf.len());
+    let rest = &buf[start..];
+    let end = memchr::memchr(b'\n', rest);
+    let line = &rest[..end.unwrap_or(rest.len())];
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let parts: Vec<&[u8]> = line.split(|&b| b == b' ').collect();
+    let [method, target, version] = parts[..] else {
+        return Err(bad);
+    };
+    if method.is_empty() || target.is_empty() {
+        return Err(bad);
+    }
+    if end.is_none() {
+        // The version may still be arriving: wait while it can still
+        // become a well-formed one.
+        let shape = b"HTTP/0.0";
+        let fits = version.len() <= shape.len()
+            && version.iter().zip(shape).all(|(&b, &s)| {
+                if s == b'0' {
+                    b.is_ascii_digit()
+                } else {
+                    b == s
+                }
+            });
+        return if fits { partial(buf, limits) } else { Err(bad) };
+    }
+    match version {
+        [b'H', b'T', b'T', b'P', b'/', b'1', b'.', b'2'..=b'9'] => {
+            // HTTP/1.2 and up: answered as HTTP/1.1.
+            let at = start + method.len() + target.len() + 2 + "HTTP/1.".len();
+            let mut as_11 = buf.to_vec();
+            as_11[at] = b'1';
+            parse_head_with(&as_11, limits, backing)
+        }
+        // HTTP/1.0 and HTTP/1.1 are spoken: something else is wrong.
+        [b'H', b'T', b'T', b'P', b'/', b'1', ..] => Err(bad),
+        [b'H', b'T', b'T', b'P', b'/', major, b'.', minor]
+            if major.is_ascii_digit() && minor.is_ascii_digit() =>
+        {
+            Err(H1Error::VersionNotSupported)
+        }
+        _ => Err(bad),
     }
 }
 
@@ -292,6 +355,10 @@ impl Framing {
             }
         } else if name == header::HOST {
             self.hosts += 1;
+            // RFC 9112 §3.2: an invalid Host field value is answered 400.
+            if !valid_host(trim(value)) {
+                return Err(H1Error::BadRequest("invalid Host header"));
+            }
         } else if name == header::CONNECTION {
             for token in value.split(|&b| b == b',').map(trim) {
                 if token.eq_ignore_ascii_case(b"close") {
@@ -340,6 +407,88 @@ impl Framing {
             Some(n) => BodyKind::Length(n),
         })
     }
+}
+
+/// RFC 9110 §7.2: `Host = uri-host [ ":" port ]`, with `uri-host` and
+/// `port` as in RFC 3986 §3.2.2–3.2.3: an IP literal in brackets, or a
+/// registered name or IPv4 address made of unreserved characters,
+/// sub-delimiters and percent-encodings; the port is digits only. An empty
+/// value is valid (a target with no authority).
+fn valid_host(value: &[u8]) -> bool {
+    let (host, port) = if let Some(literal) = value.strip_prefix(b"[") {
+        let Some(close) = memchr::memchr(b']', literal) else {
+            return false;
+        };
+        if !valid_ip_literal(&literal[..close]) {
+            return false;
+        }
+        (&[][..], &literal[close + 1..])
+    } else {
+        match memchr::memchr(b':', value) {
+            Some(colon) => (&value[..colon], &value[colon..]),
+            None => (value, &[][..]),
+        }
+    };
+    let port_ok = match port {
+        [] => true,
+        [b':', digits @ ..] => digits.iter().all(u8::is_ascii_digit),
+        _ => false,
+    };
+    port_ok && valid_reg_name(host)
+}
+
+/// RFC 3986 §3.2.2: `reg-name = *( unreserved / pct-encoded / sub-delims )`
+/// (an IPv4 address is one too).
+fn valid_reg_name(name: &[u8]) -> bool {
+    let mut i = 0;
+    while i < name.len() {
+        match name[i] {
+            b'%' => {
+                let hex = name.get(i + 1..i + 3);
+                if !hex.is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
+                    return false;
+                }
+                i += 3;
+            }
+            b if is_unreserved(b) || is_sub_delim(b) => i += 1,
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// RFC 3986 §3.2.2: `IP-literal = "[" ( IPv6address / IPvFuture ) "]"`,
+/// with `IPvFuture = "v" 1*HEXDIG "." 1*( unreserved / sub-delims / ":" )`.
+fn valid_ip_literal(inside: &[u8]) -> bool {
+    match inside {
+        [b'v' | b'V', rest @ ..] => {
+            let Some(dot) = memchr::memchr(b'.', rest) else {
+                return false;
+            };
+            let (version, tail) = (&rest[..dot], &rest[dot + 1..]);
+            !version.is_empty()
+                && version.iter().all(u8::is_ascii_hexdigit)
+                && !tail.is_empty()
+                && tail
+                    .iter()
+                    .all(|&b| is_unreserved(b) || is_sub_delim(b) || b == b':')
+        }
+        _ => std::str::from_utf8(inside)
+            .ok()
+            .and_then(|s| s.parse::<std::net::Ipv6Addr>().ok())
+            .is_some(),
+    }
+}
+
+fn is_unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+}
+
+fn is_sub_delim(b: u8) -> bool {
+    matches!(
+        b,
+        b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'='
+    )
 }
 
 /// RFC 9110 §8.6: `Content-Length = 1*DIGIT`; nothing else, no sign, no overflow.

@@ -194,10 +194,6 @@ fn smuggling_vectors_are_refused() {
             H1Error::BadRequest("invalid request target"),
         ),
         (
-            "GET / HTTP/2.0\r\nHost: a\r\n\r\n",
-            H1Error::VersionNotSupported,
-        ),
-        (
             "GET / HTTP/1.1\r\nHost: a\r\nExpect: 200-ok\r\n\r\n",
             H1Error::ExpectationFailed,
         ),
@@ -205,6 +201,135 @@ fn smuggling_vectors_are_refused() {
     for (input, want) in cases {
         assert_eq!(rejected(input), *want, "{input:?}");
     }
+}
+
+/// Issue 11: RFC 9112 §3.2 answers an invalid Host value with 400; RFC
+/// 3986 §3.2.2 says what a valid one is.
+#[test]
+fn host_values_table() {
+    let valid = [
+        "example.com",
+        "example.com:8080",
+        "127.0.0.1:3000",
+        "[::1]",
+        "[::1]:443",
+        "[2001:db8::7]:80",
+        "[v1.fe80::a+en1]",
+        // RFC 3986 §3.2.3: `port = *DIGIT`, so the digits may be absent.
+        "example.com:",
+        "ex%41mple.com",
+        "a-b_c~d.e",
+        "sub!$&'()*+,;=delims",
+        "",
+        "  padded.example  ",
+    ];
+    for host in valid {
+        let input = format!("GET / HTTP/1.1\r\nHost: {host}\r\n\r\n");
+        assert!(
+            matches!(parse(&input), Ok(Status::Complete(_))),
+            "{host:?} is a valid Host"
+        );
+    }
+    let invalid = [
+        "exa mple.com",
+        "a/b@c",
+        "user@example.com",
+        "example.com:80:90",
+        "example.com:http",
+        "[::1",
+        "[::1]x",
+        "[not-an-address]",
+        "[v1.]",
+        "ex%4mple.com",
+        "ex%zzmple.com",
+        "a\\b",
+        "a?b",
+        "a#b",
+        "ex\"ample",
+    ];
+    for host in invalid {
+        let input = format!("GET / HTTP/1.1\r\nHost: {host}\r\n\r\n");
+        assert_eq!(
+            rejected(&input),
+            H1Error::BadRequest("invalid Host header"),
+            "{host:?} is not a valid Host"
+        );
+    }
+    // HTTP/1.0 needs no Host, but one it sends must be valid too.
+    assert_eq!(
+        rejected("GET / HTTP/1.0\r\nHost: a b\r\n\r\n"),
+        H1Error::BadRequest("invalid Host header")
+    );
+}
+
+/// Issue 11: 505 only for a well-formed version other than HTTP/1.x; any
+/// other fault of the request line is 400; HTTP/1.2 and up read as 1.1.
+#[test]
+fn request_line_versions_table() {
+    let cases: &[(&str, H1Error)] = &[
+        (
+            "GET / HTTP/2.0\r\nHost: a\r\n\r\n",
+            H1Error::VersionNotSupported,
+        ),
+        (
+            "GET / HTTP/0.9\r\nHost: a\r\n\r\n",
+            H1Error::VersionNotSupported,
+        ),
+        (
+            "GET / HTTP/3.0\r\nHost: a\r\n\r\n",
+            H1Error::VersionNotSupported,
+        ),
+        (
+            "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n",
+            H1Error::VersionNotSupported,
+        ),
+        (
+            "GET /a b HTTP/1.1\r\nHost: a\r\n\r\n",
+            H1Error::BadRequest("invalid request line"),
+        ),
+        (
+            "xyz GET / HTTP/1.1\r\nHost: a\r\n\r\n",
+            H1Error::BadRequest("invalid request line"),
+        ),
+        (
+            "GET / http/1.1\r\nHost: a\r\n\r\n",
+            H1Error::BadRequest("invalid request line"),
+        ),
+        (
+            "GET / HTTP/1.1x\r\nHost: a\r\n\r\n",
+            H1Error::BadRequest("invalid request line"),
+        ),
+        (
+            "GET / HTTP/11\r\nHost: a\r\n\r\n",
+            H1Error::BadRequest("invalid request line"),
+        ),
+        (
+            "GET / HTTP/1.10\r\nHost: a\r\n\r\n",
+            H1Error::BadRequest("invalid request line"),
+        ),
+        (
+            "GET / FTP/1.1\r\nHost: a\r\n\r\n",
+            H1Error::BadRequest("invalid request line"),
+        ),
+        (
+            "GET /a b\r\nHost: a\r\n\r\n",
+            H1Error::BadRequest("invalid request line"),
+        ),
+    ];
+    for (input, want) in cases {
+        assert_eq!(rejected(input).status(), want.status(), "{input:?}");
+    }
+    let h = complete("GET /x HTTP/1.2\r\nHost: a\r\nX-A: b\r\n\r\n");
+    assert_eq!((h.version, h.uri.path()), (Version::HTTP_11, "/x"));
+    assert_eq!(h.headers["x-a"], "b");
+    // A version still arriving waits for its last bytes.
+    for cut in ["GET / HTTP/2", "GET / HTTP/2.", "GET / HTTP/2.0\r"] {
+        assert!(matches!(parse(cut), Ok(Status::Partial)), "{cut:?}");
+    }
+    assert_eq!(
+        rejected("GET / HTTPX"),
+        H1Error::BadRequest("invalid request line")
+    );
 }
 
 #[test]
