@@ -1,5 +1,5 @@
 //! The socket as `h2` sees it: bytes read during protocol detection are
-//! replayed first, and every byte read passes the flood guard.
+//! replayed first, and every byte read passes the frame guard.
 
 use std::cell::Cell;
 use std::io;
@@ -9,23 +9,26 @@ use std::task::{Context, Poll};
 
 use monoio::io::poll_io::{AsyncRead, AsyncWrite, ReadBuf};
 
-use super::guard::FloodGuard;
+use super::guard::{FrameGuard, Verdict};
 
 /// What the guard has learnt, shared with the connection task.
 #[derive(Default)]
 pub(crate) struct Seen {
-    /// The guard tripped: the connection must go away.
+    /// The guard saw a flood: the connection must go away.
     pub(crate) flood: Cell<bool>,
+    /// The guard saw a rule broken that `h2` does not check: the
+    /// connection must go away with PROTOCOL_ERROR.
+    pub(crate) malformed: Cell<Option<&'static str>>,
     /// The client's first SETTINGS frame arrived (the handshake is over).
     pub(crate) settings: Cell<bool>,
 }
 
-/// A poll-mode stream with a replayed prefix and a flood guard.
+/// A poll-mode stream with a replayed prefix and a frame guard.
 pub(crate) struct GuardedIo<T> {
     prefix: Vec<u8>,
     pos: usize,
     inner: T,
-    guard: FloodGuard,
+    guard: FrameGuard,
     seen: Rc<Seen>,
     woken: bool,
 }
@@ -37,7 +40,7 @@ impl<T> GuardedIo<T> {
             prefix,
             pos: 0,
             inner,
-            guard: FloodGuard::default(),
+            guard: FrameGuard::default(),
             seen,
             woken: false,
         }
@@ -51,9 +54,10 @@ impl<T: AsyncRead + Unpin> AsyncRead for GuardedIo<T> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = &mut *self;
-        if this.seen.flood.get() {
-            // Read nothing more from a flooding client; the connection task
-            // is woken once to notice and send GOAWAY, which still goes out.
+        if this.stopped() {
+            // Read nothing more from a client the guard stopped; the
+            // connection task is woken once to notice and send GOAWAY, which
+            // still goes out.
             if !this.woken {
                 this.woken = true;
                 cx.waker().wake_by_ref();
@@ -75,13 +79,31 @@ impl<T: AsyncRead + Unpin> AsyncRead for GuardedIo<T> {
                 other => return other,
             }
         }
-        let flood = this.guard.inspect(&buf.filled()[before..]);
+        let verdict = this.guard.inspect(&buf.filled()[before..]);
         this.seen.settings.set(this.guard.settings_seen());
-        if flood {
-            this.seen.flood.set(true);
-            tracing::warn!("HTTP/2 control frame flood; closing the connection");
+        match verdict {
+            Verdict::Fine => return Poll::Ready(Ok(())),
+            Verdict::Flood => {
+                this.seen.flood.set(true);
+                tracing::warn!("HTTP/2 control frame flood; closing the connection");
+            }
+            Verdict::Malformed(why) => {
+                this.seen.malformed.set(Some(why));
+                tracing::debug!(why, "HTTP/2 protocol error; closing the connection");
+            }
         }
-        Poll::Ready(Ok(()))
+        // `h2` never sees the bytes that broke the rule.
+        buf.set_filled(before);
+        this.woken = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
+impl<T> GuardedIo<T> {
+    /// Whether the guard has stopped the connection.
+    fn stopped(&self) -> bool {
+        self.seen.flood.get() || self.seen.malformed.get().is_some()
     }
 }
 

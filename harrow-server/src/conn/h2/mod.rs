@@ -10,7 +10,9 @@
 //!
 //! Defences: `h2` bounds concurrent streams, header lists (and so
 //! CONTINUATION floods) and pending-accept resets (rapid reset,
-//! CVE-2023-44487); [`guard`] bounds control-frame floods; every stream's
+//! CVE-2023-44487); [`guard`] bounds control-frame floods and refuses what
+//! `h2` lets through (a first frame other than SETTINGS, pseudo-header
+//! fields in trailers); every stream's
 //! wait for flow-control capacity is bounded by the write timeout (zero
 //! window stalls); and a connection that is going away gets `drain_timeout`
 //! to finish before it is dropped.
@@ -18,6 +20,7 @@
 mod guard;
 mod io;
 mod stream;
+mod trailers;
 
 use std::cell::Cell;
 use std::future::poll_fn;
@@ -50,6 +53,8 @@ enum Away {
     Graceful(#[expect(dead_code, reason = "read through Debug in the logs")] Fired),
     /// A control-frame flood: GOAWAY(ENHANCE_YOUR_CALM), close.
     Flood,
+    /// A protocol rule broken: GOAWAY(PROTOCOL_ERROR), close.
+    Protocol(#[expect(dead_code, reason = "read through Debug in the logs")] &'static str),
     /// Going away took longer than the drain timeout: drop the connection.
     Done,
 }
@@ -137,8 +142,12 @@ pub(crate) async fn serve<S: Service>(
             timer.register_waker(cx.waker());
             match conn.poll_accept(cx) {
                 Poll::Ready(r) => Poll::Ready(Ok(r)),
-                Poll::Pending if seen.flood.get() && !away => Poll::Ready(Err(Away::Flood)),
-                Poll::Pending => Poll::Pending,
+                Poll::Pending if away => Poll::Pending,
+                Poll::Pending if seen.flood.get() => Poll::Ready(Err(Away::Flood)),
+                Poll::Pending => match seen.malformed.get() {
+                    Some(why) => Poll::Ready(Err(Away::Protocol(why))),
+                    None => Poll::Pending,
+                },
             }
         })
         .await;
@@ -167,6 +176,11 @@ pub(crate) async fn serve<S: Service>(
                 let grace = match reason {
                     Away::Flood => {
                         conn.abrupt_shutdown(h2::Reason::ENHANCE_YOUR_CALM);
+                        config.write_timeout
+                    }
+                    // RFC 9113 §5.4.1: a connection error of this type.
+                    Away::Protocol(_) => {
+                        conn.abrupt_shutdown(h2::Reason::PROTOCOL_ERROR);
                         config.write_timeout
                     }
                     _ if !conn.has_streams() => {
