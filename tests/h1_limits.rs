@@ -41,14 +41,14 @@ fn oversized_heads_targets_and_bodies_are_refused() {
             ),
             (
                 "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 5000\r\n\r\n".to_string(),
-                "HTTP/1.1 413 Payload Too Large\r\n",
+                "HTTP/1.1 413 Content Too Large\r\n",
             ),
             (
                 format!(
                     "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n800\r\n{}\r\n",
                     "c".repeat(2048)
                 ),
-                "HTTP/1.1 413 Payload Too Large\r\n",
+                "HTTP/1.1 413 Content Too Large\r\n",
             ),
         ];
         for (request, status_line) in cases {
@@ -71,6 +71,35 @@ fn oversized_heads_targets_and_bodies_are_refused() {
             .as_bytes(),
         );
         assert_eq!(body_of(&raw.read_response()).len(), 1000);
+    });
+}
+
+/// A body over `max_body_size` reaches the service as a body that fails
+/// with the limit (so the application answers, through its own layers);
+/// one the service never reads is not read either, and the connection
+/// closes after the answer.
+#[test]
+fn an_oversized_body_is_the_services_to_answer_and_closes_the_connection() {
+    each_driver(|config| {
+        let server = start(Config {
+            max_body_size: 1000,
+            ..config
+        });
+        let mut raw = Raw::connect(server.local_addr());
+        raw.send(b"POST /path HTTP/1.1\r\nHost: a\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n\r\n");
+        let all = raw.read_to_close();
+        assert!(all.starts_with("HTTP/1.1 200 OK\r\n"), "{all:?}");
+        assert!(!all.contains("100 Continue"), "{all:?}");
+        assert!(all.contains("connection: close\r\n"), "{all:?}");
+        assert!(all.ends_with("\r\n\r\n/path"), "{all:?}");
+        let mut raw = Raw::connect(server.local_addr());
+        raw.send(b"POST /count HTTP/1.1\r\nHost: a\r\nContent-Length: 5000\r\n\r\n");
+        let all = raw.read_to_close();
+        assert!(all.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{all:?}");
+        assert!(
+            all.ends_with("request body is larger than 1000 bytes"),
+            "{all:?}"
+        );
     });
 }
 

@@ -426,6 +426,117 @@ fn shutdown_sends_goaway_and_finishes_open_streams() {
     });
 }
 
+/// Issue 11: RFC 9113 §3.4, a first frame other than SETTINGS is a
+/// connection error of type PROTOCOL_ERROR at once, not a wait for the
+/// header timeout.
+#[test]
+fn a_first_frame_other_than_settings_is_a_protocol_error_at_once() {
+    each_driver(|config| {
+        let server = start(h2_config(config));
+        let mut stream = std::net::TcpStream::connect(server.local_addr()).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
+        let mut opening = PREFACE.to_vec();
+        opening.extend(frame(PING, 0, 0, &[0; 8]));
+        std::io::Write::write_all(&mut stream, &opening).unwrap();
+        let mut raw = RawH2 { stream };
+        let started = Instant::now();
+        let (frames, closed) = raw.frames_until_close(Duration::from_secs(3));
+        assert_eq!(goaway_code(&frames), Some(PROTOCOL_ERROR));
+        assert!(closed, "the connection stayed open");
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "waited for a timeout"
+        );
+        assert!(
+            !frames.iter().any(|f| f.0 == PING),
+            "the PING was answered as if the connection were valid"
+        );
+        still_serving(server.local_addr());
+    });
+}
+
+/// Issue 11: RFC 9113 §8.1, trailers carrying a pseudo-header field are
+/// malformed; `h2` drops the field, the server refuses the connection.
+#[test]
+fn a_pseudo_header_in_trailers_is_a_protocol_error() {
+    each_driver(|config| {
+        let server = start(h2_config(config));
+        let mut raw = RawH2::connect(server.local_addr());
+        // :method POST, :scheme http, :authority a, :path /count.
+        let mut head = vec![0x83, 0x86, 0x41, 0x01, b'a', 0x44, 0x06];
+        head.extend_from_slice(b"/count");
+        let mut attack = frame(HEADERS, END_HEADERS, 1, &head);
+        attack.extend(frame(DATA, 0, 1, b"hello"));
+        // Trailers: `x-t: 1`, then :path / from the static table.
+        attack.extend(frame(
+            HEADERS,
+            END_STREAM | END_HEADERS,
+            1,
+            b"\x00\x03x-t\x011\x84",
+        ));
+        raw.send(&attack);
+        let (frames, closed) = raw.frames_until_close(Duration::from_secs(3));
+        assert_eq!(goaway_code(&frames), Some(PROTOCOL_ERROR));
+        assert!(closed, "the connection stayed open");
+        still_serving(server.local_addr());
+    });
+}
+
+/// Issue 11: RFC 9113 §8.2.1, a field value with leading or trailing
+/// whitespace makes the request malformed: its stream is reset with
+/// PROTOCOL_ERROR, and the connection carries on.
+#[test]
+fn a_field_value_with_edge_whitespace_resets_its_stream() {
+    each_driver(|config| {
+        let server = start(h2_config(config));
+        for value in [&b" v"[..], b"v ", b"\tv"] {
+            let mut raw = RawH2::connect(server.local_addr());
+            let mut block = get_block("/path");
+            block.extend_from_slice(&[0x00, 0x03, b'x', b'-', b'a', value.len() as u8]);
+            block.extend_from_slice(value);
+            let mut bytes = frame(HEADERS, END_STREAM | END_HEADERS, 1, &block);
+            bytes.extend(frame(
+                HEADERS,
+                END_STREAM | END_HEADERS,
+                3,
+                &get_block("/path"),
+            ));
+            raw.send(&bytes);
+            let (frames, _) = raw.frames_until_close(Duration::from_millis(600));
+            let reset = frames.iter().find(|f| f.0 == RST_STREAM && f.2 == 1);
+            let code = reset.map(|f| u32::from_be_bytes([f.3[0], f.3[1], f.3[2], f.3[3]]));
+            assert_eq!(code, Some(PROTOCOL_ERROR), "value {value:?}");
+            assert!(
+                !frames.iter().any(|f| f.0 == HEADERS && f.2 == 1),
+                "the malformed request was answered"
+            );
+            assert!(
+                frames.iter().any(|f| f.0 == HEADERS && f.2 == 3),
+                "the next stream was not answered"
+            );
+        }
+    });
+}
+
+/// Issue 11: RFC 9110 §6.6.1, HTTP/2 responses carry `Date` as HTTP/1.1
+/// ones do.
+#[test]
+fn responses_carry_a_date() {
+    each_driver(|config| {
+        let server = start(h2_config(config));
+        let (status, headers, _) = h2_client(server.local_addr(), async |mut send| {
+            fetch(&mut send, get("/path"), Bytes::new()).await
+        });
+        assert_eq!(status, StatusCode::OK);
+        let date = headers.get("date").expect("a Date header");
+        let date = date.to_str().unwrap();
+        assert_eq!(date.len(), 29, "{date}");
+        assert!(date.ends_with(" GMT"), "{date}");
+    });
+}
+
 /// Issue 11: a panic in the service's synchronous `call` is a 500 on its
 /// stream, and the connection and the worker carry on.
 #[test]

@@ -146,6 +146,23 @@ impl Body {
     }
 }
 
+/// A body that fails at once with `error`, unread: one the server refused
+/// before reading it (a declared length over the limit, say).
+pub(crate) fn refused(error: impl Into<BoxError>) -> Body {
+    Body::from_stream(Refused(Some(error.into())))
+}
+
+/// The stream of [`refused`]: one error, then the end.
+struct Refused(Option<BoxError>);
+
+impl Stream for Refused {
+    type Item = Result<Bytes, BoxError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        Poll::Ready(self.0.take().map(Err))
+    }
+}
+
 /// Why [`Body::collect`] failed.
 #[derive(Debug)]
 #[non_exhaustive]

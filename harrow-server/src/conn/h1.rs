@@ -30,6 +30,7 @@ use self::feed::Feed;
 use super::Outcome;
 use super::detect::{Detected, detect};
 use super::panic::{CatchPanic, panic_response};
+use crate::body::LimitExceeded;
 use crate::h1::{
     BodyKind, DateCache, Decoder, Framing, H1Error, Head, ResponseHead, Status, Trailers,
     encode_head, parse_head_shared, parse_head_with, status_has_no_body,
@@ -75,6 +76,10 @@ enum ReadBody {
     Whole(Bytes, Option<Trailers>),
     /// Its first part; the decoder continues with the rest.
     Streaming(Decoder, Bytes),
+    /// Over `max_body_size`, by its declared length or as it arrived: the
+    /// service gets a body that fails with the limit, and the connection
+    /// closes after the answer.
+    TooLarge,
 }
 
 /// One HTTP/1 connection.
@@ -391,8 +396,12 @@ impl<S: Service> Conn<S> {
     /// Reads the body the head announced, within the body deadline: whole,
     /// or its first part when it is long and the rest is to stream.
     async fn read_body(&mut self, head: &Head) -> Result<ReadBody, Stop> {
-        let mut decoder =
-            Decoder::new(head.body, self.worker.config.max_body_size).map_err(Stop::Answer)?;
+        let mut decoder = match Decoder::new(head.body, self.worker.config.max_body_size) {
+            Ok(decoder) => decoder,
+            // Refused unread, and without a 100 Continue.
+            Err(H1Error::BodyTooLarge) => return Ok(ReadBody::TooLarge),
+            Err(e) => return Err(Stop::Answer(e)),
+        };
         if decoder.is_done() {
             return Ok(ReadBody::Whole(Bytes::new(), None));
         }
@@ -412,9 +421,11 @@ impl<S: Service> Conn<S> {
         // claimed length must not make the server allocate it up front.
         let mut out = BytesMut::with_capacity(expected.min(STREAM_BODY_ABOVE));
         loop {
-            let progress = decoder
-                .decode(self.buffered(), &mut out)
-                .map_err(Stop::Answer)?;
+            let progress = match decoder.decode(self.buffered(), &mut out) {
+                Ok(progress) => progress,
+                Err(H1Error::BodyTooLarge) => return Ok(ReadBody::TooLarge),
+                Err(e) => return Err(Stop::Answer(e)),
+            };
             self.consume(progress.consumed);
             if progress.done {
                 return Ok(ReadBody::Whole(out.freeze(), decoder.take_trailers()));
@@ -455,11 +466,18 @@ impl<S: Service> Conn<S> {
                         let feed = Feed::new(first);
                         (Body::from_stream(feed.body()), None, Some((decoder, feed)))
                     }
+                    ReadBody::TooLarge => {
+                        // The rest of the body is never read: close after
+                        // the answer, lingering so the client reads it.
+                        self.unread_body = true;
+                        let limit = self.worker.config.max_body_size;
+                        (crate::body::refused(LimitExceeded { limit }), None, None)
+                    }
                 },
             };
             let is_head = head.method == Method::HEAD;
             let version = head.version;
-            let mut keep_alive = head.keep_alive;
+            let mut keep_alive = head.keep_alive && !self.unread_body;
 
             let mut req = Request::new(body);
             *req.method_mut() = head.method;

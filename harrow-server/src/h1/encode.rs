@@ -46,7 +46,7 @@ pub fn encode_head(h: &ResponseHead<'_>, out: &mut Vec<u8>) {
             out.extend_from_slice(b"HTTP/1.1 ");
             out.extend_from_slice(h.status.as_str().as_bytes());
             out.push(b' ');
-            out.extend_from_slice(h.status.canonical_reason().unwrap_or("Unknown").as_bytes());
+            out.extend_from_slice(reason(h.status).as_bytes());
             out.extend_from_slice(b"\r\n");
         }
     }
@@ -94,6 +94,16 @@ pub fn encode_head(h: &ResponseHead<'_>, out: &mut Vec<u8>) {
 }
 
 /// The whole status line of the statuses most responses carry.
+/// The reason phrase for `status`: RFC 9110's names where they differ
+/// from the older ones the `http` crate keeps (§15.5.14, §15.5.21).
+fn reason(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        413 => "Content Too Large",
+        422 => "Unprocessable Content",
+        _ => status.canonical_reason().unwrap_or("Unknown"),
+    }
+}
+
 fn common_status_line(status: StatusCode) -> Option<&'static [u8]> {
     Some(match status.as_u16() {
         200 => b"HTTP/1.1 200 OK\r\n",
@@ -216,14 +226,33 @@ mod tests {
         for code in 100..1000 {
             let status = StatusCode::from_u16(code).unwrap();
             if let Some(line) = common_status_line(status) {
-                let general = format!(
-                    "HTTP/1.1 {} {}\r\n",
-                    status.as_str(),
-                    status.canonical_reason().unwrap()
-                );
+                let general = format!("HTTP/1.1 {} {}\r\n", status.as_str(), reason(status));
                 assert_eq!(std::str::from_utf8(line).unwrap(), general);
             }
         }
+    }
+
+    #[test]
+    fn reason_phrases_follow_rfc_9110() {
+        let line = |code| {
+            let headers = HeaderMap::new();
+            let h = ResponseHead {
+                status: StatusCode::from_u16(code).unwrap(),
+                headers: &headers,
+                framing: Framing::Length(0),
+                version: Version::HTTP_11,
+                keep_alive: true,
+                date: b"Sun, 06 Nov 1994 08:49:37 GMT",
+            };
+            let mut out = Vec::new();
+            encode_head(&h, &mut out);
+            let text = String::from_utf8(out).unwrap();
+            text.lines().next().unwrap().to_owned()
+        };
+        assert_eq!(line(413), "HTTP/1.1 413 Content Too Large");
+        assert_eq!(line(422), "HTTP/1.1 422 Unprocessable Content");
+        assert_eq!(line(418), "HTTP/1.1 418 I'm a teapot");
+        assert_eq!(line(599), "HTTP/1.1 599 Unknown");
     }
 
     #[test]

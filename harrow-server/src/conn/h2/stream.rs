@@ -19,7 +19,7 @@ use http::{HeaderMap, Method, Request, Response};
 
 use crate::body::{BodyTimedOut, LimitExceeded};
 use crate::conn::panic::{CatchPanic, panic_response};
-use crate::h1::status_has_no_body;
+use crate::h1::{DateCache, status_has_no_body};
 use crate::worker::Worker;
 use crate::{Body, BoxError, Service};
 
@@ -47,8 +47,21 @@ impl<S: Service> Stream<S> {
     ) -> Result<(), h2::Error> {
         let config = &self.worker.config;
         let (parts, recv) = req.into_parts();
+        // RFC 9113 §8.2.1: a field value must not start or end with
+        // whitespace; such a request is malformed (§8.1.1).
+        if parts.headers.values().any(edge_whitespace) {
+            tracing::debug!(remote = %self.remote, "HTTP/2 field value with edge whitespace; reset");
+            respond.send_reset(h2::Reason::PROTOCOL_ERROR);
+            return Ok(());
+        }
         let is_head = parts.method == Method::HEAD;
-        let body = request_body(recv, config.max_body_size, config.body_read_timeout);
+        let declared = parts.headers.get(header::CONTENT_LENGTH);
+        let body = request_body(
+            recv,
+            declared,
+            config.max_body_size,
+            config.body_read_timeout,
+        );
         let req = Request::from_parts(parts, body);
         let call = CatchPanic::new(|| self.service.call(req), None, self.remote);
         let response = match call.await {
@@ -57,6 +70,13 @@ impl<S: Service> Stream<S> {
         };
         let (mut parts, mut body) = response.into_parts();
         strip_connection_headers(&mut parts.headers);
+        if !parts.headers.contains_key(header::DATE) {
+            // RFC 9110 §6.6.1: an origin server with a clock sends Date.
+            let date = DateCache::with_cached(|d| HeaderValue::from_bytes(d));
+            if let Ok(date) = date {
+                parts.headers.insert(header::DATE, date);
+            }
+        }
         let no_body = status_has_no_body(parts.status);
         if let (Some(n), false) = (body.exact_len(), no_body) {
             parts
@@ -96,30 +116,54 @@ impl<S: Service> Stream<S> {
 
 /// A request body read from the stream as the service asks for it,
 /// releasing flow-control window as chunks are taken; it fails past the
-/// body limit or once the body deadline has passed.
+/// body limit or once the body deadline has passed, and checks the
+/// trailers once the data is over.
 struct RecvBody {
     recv: RecvStream,
     limit: u64,
     seen: u64,
     deadline: Option<Pin<Box<monoio::time::Sleep>>>,
+    /// Where the body is: its data, its trailers, or past its end.
+    stage: Stage,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Data,
+    Trailers,
+    Done,
 }
 
 impl futures_core::Stream for RecvBody {
     type Item = Result<Bytes, BoxError>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if self.stage == Stage::Done {
+            return Poll::Ready(None);
+        }
         if let Some(deadline) = self.deadline.as_mut() {
             if deadline.as_mut().poll(cx).is_ready() {
+                self.stage = Stage::Done;
                 return Poll::Ready(Some(Err(BodyTimedOut.into())));
             }
         }
+        if self.stage == Stage::Trailers {
+            return self.poll_trailers(cx);
+        }
         match std::task::ready!(self.recv.poll_data(cx)) {
-            None => Poll::Ready(None),
-            Some(Err(e)) => Poll::Ready(Some(Err(e.into()))),
+            None => {
+                self.stage = Stage::Trailers;
+                self.poll_trailers(cx)
+            }
+            Some(Err(e)) => {
+                self.stage = Stage::Done;
+                Poll::Ready(Some(Err(e.into())))
+            }
             Some(Ok(chunk)) => {
                 let _ = self.recv.flow_control().release_capacity(chunk.len());
                 self.seen += chunk.len() as u64;
                 if self.seen > self.limit {
+                    self.stage = Stage::Done;
                     return Poll::Ready(Some(Err(LimitExceeded { limit: self.limit }.into())));
                 }
                 Poll::Ready(Some(Ok(chunk)))
@@ -128,10 +172,44 @@ impl futures_core::Stream for RecvBody {
     }
 }
 
-/// The request body as the service sees it: empty, or streaming.
-fn request_body(recv: RecvStream, limit: u64, timeout: Option<Duration>) -> Body {
+impl RecvBody {
+    /// The end of the body, or an error when its trailers are malformed
+    /// (RFC 9113 §8.2.1: no field value starts or ends with whitespace).
+    fn poll_trailers(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, BoxError>>> {
+        let trailers = std::task::ready!(self.recv.poll_trailers(cx));
+        self.stage = Stage::Done;
+        match trailers {
+            Ok(Some(t)) if t.values().any(edge_whitespace) => {
+                Poll::Ready(Some(Err("malformed request trailers".into())))
+            }
+            Ok(_) => Poll::Ready(None),
+            Err(e) => Poll::Ready(Some(Err(e.into()))),
+        }
+    }
+}
+
+/// Whether a field value starts or ends with whitespace.
+fn edge_whitespace(value: &HeaderValue) -> bool {
+    let v = value.as_bytes();
+    matches!(v.first(), Some(b' ' | b'\t')) || matches!(v.last(), Some(b' ' | b'\t'))
+}
+
+/// The request body as the service sees it: empty, or streaming; a body
+/// whose declared length is over the limit fails at once, unread.
+fn request_body(
+    recv: RecvStream,
+    declared: Option<&HeaderValue>,
+    limit: u64,
+    timeout: Option<Duration>,
+) -> Body {
     if recv.is_end_stream() {
         return Body::empty();
+    }
+    let declared = declared
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return crate::body::refused(LimitExceeded { limit });
     }
     let deadline = timeout.map(|t| Box::pin(monoio::time::sleep(t)));
     Body::from_stream(RecvBody {
@@ -139,6 +217,7 @@ fn request_body(recv: RecvStream, limit: u64, timeout: Option<Duration>) -> Body
         limit,
         seen: 0,
         deadline,
+        stage: Stage::Data,
     })
 }
 
