@@ -393,18 +393,18 @@ fn a_silent_preface_is_cut_off_by_the_header_timeout() {
 #[test]
 fn shutdown_sends_goaway_and_finishes_open_streams() {
     each_driver(|config| {
+        let driver = config.driver;
         let server = start(h2_config(config));
         let addr = server.local_addr();
-        let (tx, rx) = std::sync::mpsc::channel();
+        let target = format!("/sleep/500?h2-drain-{driver:?}");
+        let awaited = target.clone();
         let stopper = std::thread::spawn(move || {
-            rx.recv().unwrap();
-            std::thread::sleep(Duration::from_millis(100));
+            server::wait_until_arrived(&awaited, Duration::from_secs(5));
             server.shutdown()
         });
         let started = Instant::now();
         let (first, second) = h2_client(addr, async |mut send| {
-            tx.send(()).unwrap();
-            let first = fetch(&mut send, get("/sleep/500"), Bytes::new()).await;
+            let first = fetch(&mut send, get(&target), Bytes::new()).await;
             // After GOAWAY the client may not open new streams here.
             let second = send
                 .clone()

@@ -66,6 +66,7 @@ fn a_panic_before_the_future_is_a_500_and_the_worker_keeps_serving() {
 #[test]
 fn graceful_drain_finishes_in_flight_requests_and_closes_idle_ones() {
     each_driver(|config| {
+        let driver = config.driver;
         let server = start(Config {
             drain_timeout: Duration::from_secs(5),
             ..config
@@ -76,8 +77,9 @@ fn graceful_drain_finishes_in_flight_requests_and_closes_idle_ones() {
         assert_eq!(body_of(&idle.read_response()), "hello");
 
         let mut busy = Raw::connect(addr);
-        busy.send(b"GET /sleep/600 HTTP/1.1\r\nHost: a\r\n\r\n");
-        std::thread::sleep(Duration::from_millis(100));
+        let target = format!("/sleep/600?drain-{driver:?}");
+        busy.send(format!("GET {target} HTTP/1.1\r\nHost: a\r\n\r\n").as_bytes());
+        server::wait_until_arrived(&target, Duration::from_secs(5));
 
         let started = Instant::now();
         let stopper = std::thread::spawn(move || server.shutdown());
@@ -108,13 +110,15 @@ fn graceful_drain_finishes_in_flight_requests_and_closes_idle_ones() {
 #[test]
 fn drain_timeout_bounds_shutdown() {
     each_driver(|config| {
+        let driver = config.driver;
         let server = start(Config {
             drain_timeout: Duration::from_millis(300),
             ..config
         });
         let mut busy = Raw::connect(server.local_addr());
-        busy.send(b"GET /sleep/10000 HTTP/1.1\r\nHost: a\r\n\r\n");
-        std::thread::sleep(Duration::from_millis(100));
+        let target = format!("/sleep/10000?drain-timeout-{driver:?}");
+        busy.send(format!("GET {target} HTTP/1.1\r\nHost: a\r\n\r\n").as_bytes());
+        server::wait_until_arrived(&target, Duration::from_secs(5));
         let started = Instant::now();
         server.shutdown().unwrap();
         let took = started.elapsed();
@@ -176,8 +180,14 @@ fn serve_runs_on_the_callers_runtime_until_told_to_stop() {
         let addr = probe.local_addr().unwrap();
         drop(probe);
         let client = std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_millis(200));
-            let mut raw = Raw::connect(addr);
+            // The server binds once this thread's runtime polls it.
+            let stream = server::eventually("the bind", Duration::from_secs(5), || {
+                std::net::TcpStream::connect(addr).ok()
+            });
+            stream
+                .set_read_timeout(Some(Duration::from_secs(5)))
+                .unwrap();
+            let mut raw = Raw { stream };
             raw.send(b"GET /path HTTP/1.1\r\nHost: a\r\n\r\n");
             let body = body_of(&raw.read_response()).to_string();
             tx.send(()).unwrap();

@@ -11,9 +11,25 @@ use std::time::{Duration, Instant};
 use harrow_server::Config;
 use server::{Raw, body_of, start};
 
-fn signal_self_after(signal: &'static str, delay: Duration) -> std::thread::JoinHandle<()> {
+/// Whether this process has a thread named `name` (its `comm`).
+fn has_thread(name: &str) -> bool {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return false;
+    };
+    tasks.flatten().any(|task| {
+        std::fs::read_to_string(task.path().join("comm")).is_ok_and(|comm| comm.trim() == name)
+    })
+}
+
+/// Signals this process once `target` reached the test service and the
+/// server listens for signals (its `harrow-signals` thread runs): before
+/// that, the signal would end the process instead of draining it.
+fn signal_self_when_ready(signal: &'static str, target: String) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
-        std::thread::sleep(delay);
+        server::wait_until_arrived(&target, Duration::from_secs(5));
+        server::eventually("the signal listener", Duration::from_secs(5), || {
+            has_thread("harrow-signals").then_some(())
+        });
         let pid = std::process::id().to_string();
         let status = std::process::Command::new("kill")
             .args([signal, &pid])
@@ -36,8 +52,9 @@ fn sigterm_then_sigint_drain_the_server() {
         });
         let addr = server.local_addr();
         let mut busy = Raw::connect(addr);
-        busy.send(b"GET /sleep/500 HTTP/1.1\r\nHost: a\r\n\r\n");
-        let killer = signal_self_after(signal, Duration::from_millis(200));
+        let target = format!("/sleep/500?{signal}");
+        busy.send(format!("GET {target} HTTP/1.1\r\nHost: a\r\n\r\n").as_bytes());
+        let killer = signal_self_when_ready(signal, target);
         let started = Instant::now();
         server.wait_for_signal().unwrap();
         killer.join().unwrap();

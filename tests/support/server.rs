@@ -90,6 +90,7 @@ pub fn start(config: Config) -> ServerHandle {
 /// client's port, `/close` asks to close, `/trailers` echoes the trailers,
 /// `/empty` answers 204.
 pub async fn handle(req: Request<Body>) -> Response<Body> {
+    arrived(&req);
     let path = req.uri().path().to_owned();
     let mut parts = path.trim_start_matches('/').splitn(2, '/');
     let (first, arg) = (parts.next().unwrap_or(""), parts.next().unwrap_or("0"));
@@ -182,6 +183,56 @@ pub async fn handle(req: Request<Body>) -> Response<Body> {
             .body(Body::empty())
             .unwrap(),
         _ => Response::new(Body::from("hello")),
+    }
+}
+
+/// The targets (path and query) of the requests that reached the test
+/// service, so a test can wait for one instead of sleeping.
+static ARRIVALS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+static ARRIVED: std::sync::Condvar = std::sync::Condvar::new();
+
+fn arrived(req: &Request<Body>) {
+    let target = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.to_string())
+        .unwrap_or_default();
+    let mut all = ARRIVALS.lock().unwrap_or_else(|e| e.into_inner());
+    all.push(target);
+    ARRIVED.notify_all();
+}
+
+/// Waits until a request for `target` (path and query, made unique by the
+/// test) has reached the test service; panics after `within`.
+pub fn wait_until_arrived(target: &str, within: Duration) {
+    let deadline = std::time::Instant::now() + within;
+    let mut all = ARRIVALS.lock().unwrap_or_else(|e| e.into_inner());
+    while !all.iter().any(|t| t == target) {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        assert!(
+            !left.is_zero(),
+            "no request for {target} arrived within {within:?}"
+        );
+        all = ARRIVED
+            .wait_timeout(all, left)
+            .unwrap_or_else(|e| e.into_inner())
+            .0;
+    }
+}
+
+/// Retries `attempt` until it returns `Some`, or panics after `within`
+/// saying what was awaited: for events the server does not signal.
+pub fn eventually<T>(what: &str, within: Duration, mut attempt: impl FnMut() -> Option<T>) -> T {
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        if let Some(value) = attempt() {
+            return value;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what} did not happen within {within:?}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
     }
 }
 
