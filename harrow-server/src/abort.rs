@@ -73,10 +73,10 @@ impl<F: Future<Output = ()>> Future for Abortable<F> {
         if this.aborts.aborted.get() {
             return Poll::Ready(());
         }
-        if let Some(slot) = this.aborts.wakers.borrow_mut().get_mut(*this.key) {
-            if !slot.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-                *slot = Some(cx.waker().clone());
-            }
+        if let Some(slot) = this.aborts.wakers.borrow_mut().get_mut(*this.key)
+            && !slot.as_ref().is_some_and(|w| w.will_wake(cx.waker()))
+        {
+            *slot = Some(cx.waker().clone());
         }
         this.fut.poll(cx)
     }

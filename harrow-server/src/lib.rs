@@ -45,6 +45,9 @@ mod config;
 mod conn;
 mod driver;
 mod error;
+#[cfg(all(fuzzing, feature = "http2"))]
+#[doc(hidden)]
+pub mod fuzz_bridge;
 pub mod h1;
 mod io;
 mod limits;

@@ -75,10 +75,10 @@ impl Future for StopWait {
         let mut wakers = self.signal.lock();
         match self.slot {
             Some(slot) => {
-                if let Some(w) = wakers.get_mut(slot) {
-                    if !w.will_wake(cx.waker()) {
-                        w.clone_from(cx.waker());
-                    }
+                if let Some(w) = wakers.get_mut(slot)
+                    && !w.will_wake(cx.waker())
+                {
+                    w.clone_from(cx.waker());
                 }
             }
             None => {

@@ -208,11 +208,12 @@ impl TestRequest<'_> {
             Err(e) => panic!("cannot build the test request for {:?}: {e}", self.uri),
         };
         *req.headers_mut() = self.headers;
-        if let Some(len) = req.body().exact_len() {
-            if len > 0 && !req.headers().contains_key(CONTENT_LENGTH) {
-                req.headers_mut()
-                    .insert(CONTENT_LENGTH, HeaderValue::from(len));
-            }
+        if let Some(len) = req.body().exact_len()
+            && len > 0
+            && !req.headers().contains_key(CONTENT_LENGTH)
+        {
+            req.headers_mut()
+                .insert(CONTENT_LENGTH, HeaderValue::from(len));
         }
         req.extensions_mut().insert(RemoteAddr(self.remote));
         let res = self.client.service.handle(req).await;

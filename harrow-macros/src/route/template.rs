@@ -43,10 +43,10 @@ pub(crate) fn check(path: &str) -> (Vec<Param>, Vec<TemplateError>) {
     }
     let params = scan(path, &mut errors);
     check_duplicates(&params, &mut errors);
-    if errors.is_empty() {
-        if let Err(e) = matchit::Router::new().insert(path, ()) {
-            errors.push(map_matchit_error(path, &params, &e));
-        }
+    if errors.is_empty()
+        && let Err(e) = matchit::Router::new().insert(path, ())
+    {
+        errors.push(map_matchit_error(path, &params, &e));
     }
     (params, errors)
 }

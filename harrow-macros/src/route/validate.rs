@@ -229,18 +229,18 @@ fn bindings(parsed: &Parsed, path: &LitStr, diag: &mut Diag) -> Vec<Binding> {
 /// number, `bool` or `char` not named in the path.
 fn non_extractors(parsed: &Parsed, bindings: &[Binding], path: &LitStr, diag: &mut Diag) {
     for (arg, binding) in parsed.params.iter().zip(bindings) {
-        if let (Some(ident), Binding::Parts | Binding::Request) = (&arg.ident, binding) {
-            if is_primitive(&arg.ty) {
-                diag.error(
-                    ident,
-                    format!(
-                        "`{ident}` is neither a path parameter nor an extractor: the path `{}` \
+        if let (Some(ident), Binding::Parts | Binding::Request) = (&arg.ident, binding)
+            && is_primitive(&arg.ty)
+        {
+            diag.error(
+                ident,
+                format!(
+                    "`{ident}` is neither a path parameter nor an extractor: the path `{}` \
                          has no `{{{ident}}}`; add it to the path, or read it from the query \
                          with `Query<T>`",
-                        path.value()
-                    ),
-                );
-            }
+                    path.value()
+                ),
+            );
         }
     }
 }

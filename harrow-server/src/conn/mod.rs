@@ -3,7 +3,7 @@
 mod detect;
 mod h1;
 #[cfg(feature = "http2")]
-mod h2;
+pub(crate) mod h2;
 mod panic;
 
 use std::net::SocketAddr;
@@ -86,7 +86,8 @@ mod tests {
     #[test]
     fn idle_connections_hold_no_buffer() {
         use std::io::{Read, Write};
-        use std::time::Duration;
+        use std::sync::mpsc;
+        use std::time::{Duration, Instant};
 
         let config = crate::Config {
             header_read_timeout: Some(Duration::from_millis(100)),
@@ -96,6 +97,10 @@ mod tests {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
         let addr = listener.local_addr().unwrap();
+        // The client says when it has its answer and is idle; the server
+        // side says when it has looked, so the client sends again.
+        let (idle_tx, idle_rx) = mpsc::channel::<()>();
+        let (looked_tx, looked_rx) = mpsc::channel::<()>();
         let client = std::thread::spawn(move || {
             let mut s = std::net::TcpStream::connect(addr).unwrap();
             let mut buf = [0u8; 1024];
@@ -103,7 +108,8 @@ mod tests {
                 s.write_all(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
                 let n = s.read(&mut buf).unwrap();
                 assert!(buf[..n].ends_with(b"hi"));
-                std::thread::sleep(Duration::from_millis(300));
+                idle_tx.send(()).unwrap();
+                looked_rx.recv().unwrap();
             }
         });
         let w = worker.clone();
@@ -117,8 +123,16 @@ mod tests {
             let seen = lent.clone();
             let stop = async move {
                 for _ in 0..2 {
-                    crate::rt::sleep(Duration::from_millis(200)).await;
+                    while idle_rx.try_recv().is_err() {
+                        crate::rt::sleep(Duration::from_millis(5)).await;
+                    }
+                    // Released within a few sweeps (10 ms each here), or not.
+                    let deadline = Instant::now() + Duration::from_secs(2);
+                    while w.pool.lent() > 0 && Instant::now() < deadline {
+                        crate::rt::sleep(Duration::from_millis(5)).await;
+                    }
                     seen.borrow_mut().push(w.pool.lent());
+                    let _ = looked_tx.send(());
                 }
             };
             crate::worker::serve_listener(listener, service, worker_for_serve, stop).await;

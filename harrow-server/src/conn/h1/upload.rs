@@ -32,10 +32,10 @@ impl<S: Service> Conn<S> {
             if let Poll::Ready(out) = call.as_mut().poll(cx) {
                 return Poll::Ready(out);
             }
-            if pumped.is_none() {
-                if let Poll::Ready(complete) = pump.as_mut().poll(cx) {
-                    pumped = Some(complete);
-                }
+            if pumped.is_none()
+                && let Poll::Ready(complete) = pump.as_mut().poll(cx)
+            {
+                pumped = Some(complete);
             }
             Poll::Pending
         })

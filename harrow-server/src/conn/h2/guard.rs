@@ -243,10 +243,9 @@ impl FrameGuard {
                 overflowed: false,
                 ..
             }) = block
+                && pseudo_field_in(&bytes)
             {
-                if pseudo_field_in(&bytes) {
-                    self.verdict = Verdict::Malformed("a pseudo-header field in trailers");
-                }
+                self.verdict = Verdict::Malformed("a pseudo-header field in trailers");
             }
         }
     }

@@ -17,10 +17,10 @@
 //! window stalls); and a connection that is going away gets `drain_timeout`
 //! to finish before it is dropped.
 
-mod guard;
+pub(crate) mod guard;
 mod io;
 mod stream;
-mod trailers;
+pub(crate) mod trailers;
 
 use std::cell::Cell;
 use std::future::poll_fn;

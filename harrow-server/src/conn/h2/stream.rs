@@ -141,11 +141,11 @@ impl futures_core::Stream for RecvBody {
         if self.stage == Stage::Done {
             return Poll::Ready(None);
         }
-        if let Some(deadline) = self.deadline.as_mut() {
-            if deadline.as_mut().poll(cx).is_ready() {
-                self.stage = Stage::Done;
-                return Poll::Ready(Some(Err(BodyTimedOut.into())));
-            }
+        if let Some(deadline) = self.deadline.as_mut()
+            && deadline.as_mut().poll(cx).is_ready()
+        {
+            self.stage = Stage::Done;
+            return Poll::Ready(Some(Err(BodyTimedOut.into())));
         }
         if self.stage == Stage::Trailers {
             return self.poll_trailers(cx);
