@@ -15,7 +15,8 @@ use socket2::{Domain, Socket, Type};
 
 use crate::error::{Error, Kind};
 use crate::shutdown::{StopSignal, on_terminate};
-use crate::worker::{self, Spawn, Worker};
+use crate::shared::Worker;
+use crate::worker::{self, Spawn};
 use crate::{Config, ServerHandle, Service, driver};
 
 /// How long one worker may take to report that it accepts.

@@ -38,9 +38,9 @@
 
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
-mod abort;
 mod body;
 mod bootstrap;
+mod buffers;
 mod config;
 mod conn;
 mod driver;
@@ -49,11 +49,10 @@ mod error;
 #[doc(hidden)]
 pub mod fuzz_bridge;
 pub mod h1;
-mod io;
-mod limits;
 mod log;
 pub mod rt;
 mod service;
+mod shared;
 mod shutdown;
 mod timer;
 mod worker;

@@ -125,13 +125,11 @@ impl Timers {
         self.tick
     }
 
-    /// Fires every entry whose deadline has passed, asks connections idle
-    /// for two sweeps to release their read buffers, and refreshes the
-    /// worker's cached `Date`.
+    /// Fires every entry whose deadline has passed, and asks connections
+    /// idle for two sweeps to release their read buffers.
     pub(crate) fn sweep(&self) {
         let now = Instant::now();
         self.base.set(now + self.tick);
-        crate::h1::DateCache::refresh_thread();
         let entries = self.entries.borrow();
         for (_, e) in entries.iter() {
             if e.fired.get().is_some() {

@@ -36,7 +36,7 @@ use crate::h1::{
     encode_head, parse_head_shared, parse_head_with, status_has_no_body,
 };
 use crate::timer::{ConnTimer, Fired, Phase};
-use crate::worker::Worker;
+use crate::shared::Worker;
 use crate::{Body, Service};
 
 /// Responses buffered past this size are written before reading on.

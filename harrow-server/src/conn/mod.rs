@@ -12,9 +12,9 @@ use std::rc::Rc;
 use monoio::net::TcpStream;
 
 use crate::Service;
-use crate::limits::Permit;
+use crate::shared::permits::Permit;
 use crate::timer::ConnTimer;
-use crate::worker::Worker;
+use crate::shared::Worker;
 
 /// What the HTTP/1 loop hands back when it stops.
 pub(crate) enum Outcome {
@@ -70,7 +70,7 @@ mod tests {
             let listener = monoio::net::TcpListener::bind("127.0.0.1:0").unwrap();
             let addr = listener.local_addr().unwrap();
             let stream = monoio::net::TcpStream::connect(addr).await.unwrap();
-            let worker = crate::worker::Worker::new(0, crate::Config::default(), 10);
+            let worker = crate::shared::Worker::new(0, crate::Config::default(), 10);
             let service = std::rc::Rc::new(crate::service_fn(|_req| async {
                 http::Response::new(crate::Body::empty())
             }));
@@ -79,71 +79,5 @@ mod tests {
             let size = std::mem::size_of_val(&task);
             assert!(size <= 2304, "a connection future takes {size} bytes");
         });
-    }
-
-    /// A keep-alive connection that goes quiet gives its read buffer back
-    /// within a few sweeps, then serves its next request as before.
-    #[test]
-    fn idle_connections_hold_no_buffer() {
-        use std::io::{Read, Write};
-        use std::sync::mpsc;
-        use std::time::{Duration, Instant};
-
-        let config = crate::Config {
-            header_read_timeout: Some(Duration::from_millis(100)),
-            ..Default::default()
-        };
-        let worker = crate::worker::Worker::new(0, config, 10);
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let addr = listener.local_addr().unwrap();
-        // The client says when it has its answer and is idle; the server
-        // side says when it has looked, so the client sends again.
-        let (idle_tx, idle_rx) = mpsc::channel::<()>();
-        let (looked_tx, looked_rx) = mpsc::channel::<()>();
-        let client = std::thread::spawn(move || {
-            let mut s = std::net::TcpStream::connect(addr).unwrap();
-            let mut buf = [0u8; 1024];
-            for _ in 0..2 {
-                s.write_all(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
-                let n = s.read(&mut buf).unwrap();
-                assert!(buf[..n].ends_with(b"hi"));
-                idle_tx.send(()).unwrap();
-                looked_rx.recv().unwrap();
-            }
-        });
-        let w = worker.clone();
-        let worker_for_serve = worker.clone();
-        // Asserted outside the runtime: a panic inside it would hang the test.
-        let lent_while_idle = crate::rt::block_on(async move {
-            let listener = monoio::net::TcpListener::from_std(listener).unwrap();
-            let service =
-                crate::service_fn(|_req| async { http::Response::new(crate::Body::from("hi")) });
-            let lent = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
-            let seen = lent.clone();
-            let stop = async move {
-                for _ in 0..2 {
-                    while idle_rx.try_recv().is_err() {
-                        crate::rt::sleep(Duration::from_millis(5)).await;
-                    }
-                    // Released within a few sweeps (10 ms each here), or not.
-                    let deadline = Instant::now() + Duration::from_secs(2);
-                    while w.pool.lent() > 0 && Instant::now() < deadline {
-                        crate::rt::sleep(Duration::from_millis(5)).await;
-                    }
-                    seen.borrow_mut().push(w.pool.lent());
-                    let _ = looked_tx.send(());
-                }
-            };
-            crate::worker::serve_listener(listener, service, worker_for_serve, stop).await;
-            lent.take()
-        });
-        client.join().unwrap();
-        assert_eq!(
-            lent_while_idle,
-            [0, 0],
-            "buffers held by an idle connection"
-        );
-        assert_eq!(worker.pool.lent(), 0);
     }
 }

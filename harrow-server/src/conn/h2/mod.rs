@@ -35,7 +35,7 @@ use monoio::net::TcpStream;
 use self::io::{GuardedIo, Seen};
 use self::stream::Stream;
 use crate::timer::{ConnTimer, Fired, Phase};
-use crate::worker::Worker;
+use crate::shared::Worker;
 use crate::{Config, Service};
 
 /// Reset streams a client may leave unaccepted before the connection is

@@ -20,7 +20,7 @@ use http::{HeaderMap, Method, Request, Response};
 use crate::body::{BodyTimedOut, LimitExceeded};
 use crate::conn::panic::{CatchPanic, panic_response};
 use crate::h1::{DateCache, status_has_no_body};
-use crate::worker::Worker;
+use crate::shared::Worker;
 use crate::{Body, BoxError, Service};
 
 /// One request stream's task.

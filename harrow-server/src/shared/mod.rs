@@ -1,0 +1,66 @@
+//! What the connections of one worker share: the configuration, the buffer
+//! pool and head arena, the deadline sweep, the connection permits, the
+//! drain flag and the abort switch.
+//!
+//! It sits below both the worker (which builds it and runs the accept loop)
+//! and the connections (which use it), so neither imports the other's
+//! internals.
+
+pub(crate) mod abort;
+pub(crate) mod permits;
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use self::abort::Aborts;
+use self::permits::ConnLimit;
+use crate::Config;
+use crate::buffers::arena::Arena;
+use crate::buffers::pool::BufPool;
+use crate::h1::Limits;
+use crate::timer::Timers;
+
+/// Spare buffers each worker keeps.
+const POOL_SPARES: usize = 256;
+
+/// State shared by every connection of one worker.
+pub(crate) struct Worker {
+    pub(crate) id: usize,
+    pub(crate) config: Config,
+    pub(crate) limits: Limits,
+    pub(crate) pool: BufPool,
+    pub(crate) arena: Arena,
+    pub(crate) timers: Rc<Timers>,
+    pub(crate) conns: Rc<ConnLimit>,
+    pub(crate) draining: Cell<bool>,
+    pub(crate) aborts: Rc<Aborts>,
+}
+
+impl Worker {
+    /// The state of worker `id`, which may hold `max_conns` connections.
+    pub(crate) fn new(id: usize, config: Config, max_conns: usize) -> Rc<Worker> {
+        let tick = Timers::tick_for(&[
+            config.header_read_timeout,
+            config.body_read_timeout,
+            config.keep_alive_timeout,
+            config.write_timeout,
+            config.connection_timeout,
+        ]);
+        let limits = Limits {
+            max_head: config.max_head_size,
+            max_headers: config.max_headers,
+            max_uri: config.max_uri_len,
+        };
+        Rc::new(Worker {
+            id,
+            pool: BufPool::new(config.read_buffer_size, POOL_SPARES),
+            arena: Arena::new(),
+            limits,
+            timers: Timers::new(tick),
+            conns: ConnLimit::new(max_conns),
+            draining: Cell::new(false),
+            aborts: Rc::new(Aborts::default()),
+            config,
+        })
+    }
+}
