@@ -14,8 +14,8 @@ use std::time::Duration;
 use socket2::{Domain, Socket, Type};
 
 use crate::error::{Error, Kind};
-use crate::shutdown::{StopSignal, on_terminate};
 use crate::shared::Worker;
+use crate::shutdown::{StopSignal, on_terminate};
 use crate::worker::{self, Spawn};
 use crate::{Config, ServerHandle, Service, driver};
 

@@ -51,6 +51,7 @@ pub mod fuzz_bridge;
 pub mod h1;
 mod log;
 pub mod rt;
+mod semantics;
 mod service;
 mod shared;
 mod shutdown;

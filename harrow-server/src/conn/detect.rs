@@ -1,4 +1,10 @@
-//! Telling HTTP/2 from HTTP/1 on a shared port by the first bytes.
+//! Telling HTTP/2 from HTTP/1 on a shared port by the first bytes, before
+//! either connection type is built.
+
+use super::h1::Io;
+use super::h1::io::FillError;
+use super::wait::Wait;
+use crate::timer::Fired;
 
 /// The client connection preface of RFC 9113 §3.4.
 pub(crate) const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
@@ -23,6 +29,32 @@ pub(crate) fn detect(first: &[u8]) -> Detected {
         Detected::Http2
     } else {
         Detected::Unsure
+    }
+}
+
+/// The protocol a new connection speaks, read from its first bytes (which
+/// stay buffered in `io`); `None` when it closed or timed out first.
+///
+/// `io` goes in and comes back by value: a borrow of it held across the
+/// await would keep its room in the connection's future reserved while the
+/// protocol's own state needs it.
+pub(crate) async fn sniff(mut io: Io) -> (Option<Detected>, Io) {
+    loop {
+        if !io.buffered().is_empty() {
+            match detect(io.buffered()) {
+                Detected::Unsure => {}
+                known => return (Some(known), io),
+            }
+        }
+        if io.draining() {
+            return (None, io);
+        }
+        io.wait(Wait::FirstRequest);
+        match io.fill().await {
+            Ok(_) => {}
+            Err(FillError::Fired(Fired::Release)) => io.release_idle_read_buf(),
+            Err(_) => return (None, io),
+        }
     }
 }
 

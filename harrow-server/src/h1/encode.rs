@@ -3,6 +3,8 @@
 
 use http::{HeaderMap, StatusCode, Version, header};
 
+use crate::semantics::status_has_no_body;
+
 /// How a response body is framed on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Framing {
@@ -29,13 +31,6 @@ pub struct ResponseHead<'a> {
     pub keep_alive: bool,
     /// The cached `Date` value, an IMF-fixdate (always 29 bytes).
     pub date: &'a [u8; 29],
-}
-
-/// Whether a response with this status carries no body (RFC 9110 §6.4.1).
-pub fn status_has_no_body(status: StatusCode) -> bool {
-    status.is_informational()
-        || status == StatusCode::NO_CONTENT
-        || status == StatusCode::NOT_MODIFIED
 }
 
 /// Appends the response head to `out`.

@@ -10,12 +10,12 @@ mod date;
 mod encode;
 mod error;
 mod head;
+mod response;
 
 pub use body::{Decoder, Progress, Trailers};
 pub use date::DateCache;
-pub use encode::{
-    Framing, ResponseHead, encode_chunk, encode_head, encode_last_chunk, status_has_no_body,
-};
+pub use encode::{Framing, ResponseHead, encode_chunk, encode_head, encode_last_chunk};
 pub use error::H1Error;
 pub(crate) use head::parse_head_with;
 pub use head::{BodyKind, Head, Limits, MAX_HEADERS_CAP, Status, parse_head, parse_head_shared};
+pub use response::{CONTINUE, asks_to_close, body_framing};

@@ -9,13 +9,14 @@ use std::task::Poll;
 
 use bytes::BytesMut;
 
+use super::dispatch::Dispatch;
 use super::feed::{Feed, FeedError};
-use super::{Conn, FillError};
+use super::io::FillError;
 use crate::Service;
 use crate::h1::{Decoder, H1Error};
 use crate::timer::Fired;
 
-impl<S: Service> Conn<S> {
+impl<S: Service> Dispatch<S> {
     /// Runs the service while pumping the rest of the body to it. Returns
     /// the service's outcome and whether the body was read to its end.
     pub(super) async fn call_streaming<F: Future>(
@@ -24,7 +25,7 @@ impl<S: Service> Conn<S> {
         decoder: Decoder,
         feed: Rc<Feed>,
     ) -> (F::Output, bool) {
-        let interrupter = self.timer.interrupter();
+        let interrupter = self.io.interrupter();
         let mut call = pin!(call);
         let mut pump = pin!(self.pump(decoder, &feed));
         let mut pumped = None;
@@ -61,12 +62,12 @@ impl<S: Service> Conn<S> {
                 return false;
             }
             let mut out = BytesMut::new();
-            let progress = match decoder.decode(self.buffered(), &mut out) {
+            let progress = match decoder.decode(self.io.buffered(), &mut out) {
                 Ok(p) => p,
                 Err(e) => {
                     feed.end(Err(match e {
                         H1Error::BodyTooLarge => {
-                            FeedError::TooLarge(self.worker.config.max_body_size)
+                            FeedError::TooLarge(self.io.config().max_body_size)
                         }
                         H1Error::BadRequest(why) => FeedError::Broken(why),
                         _ => FeedError::Broken("malformed request body"),
@@ -74,7 +75,7 @@ impl<S: Service> Conn<S> {
                     return false;
                 }
             };
-            self.consume(progress.consumed);
+            self.io.consume(progress.consumed);
             if !out.is_empty() {
                 feed.push(out.freeze());
             }
@@ -85,7 +86,7 @@ impl<S: Service> Conn<S> {
             if progress.consumed > 0 {
                 continue;
             }
-            match self.fill().await {
+            match self.io.fill().await {
                 Ok(_) | Err(FillError::Fired(Fired::Release)) => {}
                 Err(FillError::Fired(Fired::Deadline)) => {
                     feed.end(Err(FeedError::TimedOut));

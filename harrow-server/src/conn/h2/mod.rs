@@ -19,6 +19,7 @@
 
 pub(crate) mod guard;
 mod io;
+mod recv;
 mod stream;
 pub(crate) mod trailers;
 
@@ -33,9 +34,10 @@ use monoio::io::IntoPollIo;
 use monoio::net::TcpStream;
 
 use self::io::{GuardedIo, Seen};
-use self::stream::Stream;
-use crate::timer::{ConnTimer, Fired, Phase};
+use self::stream::{Stream, StreamEnv};
+use crate::conn::wait::Wait;
 use crate::shared::Worker;
+use crate::timer::{ConnTimer, Fired};
 use crate::{Config, Service};
 
 /// Reset streams a client may leave unaccepted before the connection is
@@ -92,8 +94,7 @@ pub(crate) async fn serve<S: Service>(
     let config = &worker.config;
 
     // The preface and first SETTINGS must arrive within the header timeout.
-    timer.arm_in(config.header_read_timeout);
-    timer.set_phase(Phase::Busy, false);
+    Wait::Handshake.arm(&timer, config, false);
     let handshake = builder(config).handshake::<_, Bytes>(io);
     let mut conn = match with_timer(&timer, handshake).await {
         Some(Ok(conn)) => conn,
@@ -108,6 +109,7 @@ pub(crate) async fn serve<S: Service>(
     };
 
     let active = Rc::new(Cell::new(0usize));
+    let env = Rc::new(StreamEnv::new(&worker));
     let mut away = false;
     loop {
         // Idle (no open stream): the keep-alive timeout runs, and a drain
@@ -115,21 +117,20 @@ pub(crate) async fn serve<S: Service>(
         // away: the drain timeout bounds the rest.
         // Until the client's first SETTINGS, the header timeout still runs.
         if !away && seen.settings.get() {
-            if active.get() == 0 {
-                timer.arm_in(config.keep_alive_timeout);
-            } else {
-                timer.arm(None);
-            }
-            // Always drainable: a drain must reach a busy HTTP/2 connection
+            // Both drainable: a drain must reach a busy HTTP/2 connection
             // too, so that it sends GOAWAY while its streams finish.
-            timer.set_phase(Phase::Idle, false);
+            let wait = if active.get() == 0 {
+                Wait::Streamless
+            } else {
+                Wait::Streams
+            };
+            wait.arm(&timer, config, false);
         }
         let mut settled = seen.settings.get();
         let next = poll_fn(|cx| {
             if !settled && seen.settings.get() && active.get() == 0 {
                 settled = true;
-                timer.arm_in(config.keep_alive_timeout);
-                timer.set_phase(Phase::Idle, false);
+                Wait::Streamless.arm(&timer, config, false);
             }
             match (away, timer.fired()) {
                 (false, Some(why)) => return Poll::Ready(Err(Away::Graceful(why))),
@@ -155,7 +156,7 @@ pub(crate) async fn serve<S: Service>(
             Ok(Some(Ok((req, respond)))) => {
                 active.set(active.get() + 1);
                 let task = Stream {
-                    worker: worker.clone(),
+                    env: env.clone(),
                     service: service.clone(),
                     remote,
                     active: active.clone(),
@@ -173,29 +174,28 @@ pub(crate) async fn serve<S: Service>(
                 // GOAWAY lets them finish within the drain timeout. Without,
                 // a final GOAWAY goes out and the connection closes once it
                 // is written.
-                let grace = match reason {
+                let wait = match reason {
                     Away::Flood => {
                         conn.abrupt_shutdown(h2::Reason::ENHANCE_YOUR_CALM);
-                        config.write_timeout
+                        Wait::Closing
                     }
                     // RFC 9113 §5.4.1: a connection error of this type.
                     Away::Protocol(_) => {
                         conn.abrupt_shutdown(h2::Reason::PROTOCOL_ERROR);
-                        config.write_timeout
+                        Wait::Closing
                     }
                     _ if !conn.has_streams() => {
                         conn.abrupt_shutdown(h2::Reason::NO_ERROR);
-                        config.write_timeout
+                        Wait::Closing
                     }
                     _ => {
                         conn.graceful_shutdown();
-                        Some(config.drain_timeout)
+                        Wait::Finishing
                     }
                 };
                 away = true;
                 timer.reset_fired();
-                timer.arm_in(grace);
-                timer.set_phase(Phase::Busy, false);
+                wait.arm(&timer, config, false);
             }
         }
     }

@@ -5,11 +5,8 @@ use std::cell::Cell;
 use std::future::poll_fn;
 use std::net::SocketAddr;
 use std::rc::Rc;
+use std::task::Poll;
 use std::time::Duration;
-
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use h2::server::SendResponse;
@@ -17,15 +14,49 @@ use h2::{RecvStream, SendStream};
 use http::header::{self, HeaderValue};
 use http::{HeaderMap, Method, Request, Response};
 
-use crate::body::{BodyTimedOut, LimitExceeded};
+use super::recv::{edge_whitespace, request_body};
+use crate::Service;
 use crate::conn::panic::{CatchPanic, panic_response};
-use crate::h1::{DateCache, status_has_no_body};
+use crate::conn::wait::Wait;
+use crate::h1::DateCache;
+use crate::semantics::status_has_no_body;
 use crate::shared::Worker;
-use crate::{Body, BoxError, Service};
+use crate::timer::{ConnTimer, Timers};
+
+/// What a stream needs of its worker: the body limit, the timeouts that
+/// bound its waits, and the worker's clock to arm them on.
+pub(crate) struct StreamEnv {
+    timers: Rc<Timers>,
+    pub(super) max_body_size: u64,
+    pub(super) body_timeout: Option<Duration>,
+    write_timeout: Option<Duration>,
+}
+
+impl StreamEnv {
+    /// The environment of the streams of `worker`'s connections.
+    pub(crate) fn new(worker: &Worker) -> Self {
+        let config = &worker.config;
+        StreamEnv {
+            timers: worker.timers.clone(),
+            max_body_size: config.max_body_size,
+            body_timeout: Wait::Body.timeout(config),
+            write_timeout: Wait::Write.timeout(config),
+        }
+    }
+
+    /// A deadline `timeout` from now on the worker's clock; none without a
+    /// timeout.
+    pub(super) fn deadline(&self, timeout: Option<Duration>) -> Option<ConnTimer> {
+        let timeout = timeout?;
+        let timer = self.timers.register(None);
+        timer.arm_in(Some(timeout));
+        Some(timer)
+    }
+}
 
 /// One request stream's task.
 pub(crate) struct Stream<S> {
-    pub(crate) worker: Rc<Worker>,
+    pub(crate) env: Rc<StreamEnv>,
     pub(crate) service: Rc<S>,
     pub(crate) remote: SocketAddr,
     /// Open streams on the connection; this one counts until it ends.
@@ -45,7 +76,6 @@ impl<S: Service> Stream<S> {
         req: Request<RecvStream>,
         respond: &mut SendResponse<Bytes>,
     ) -> Result<(), h2::Error> {
-        let config = &self.worker.config;
         let (parts, recv) = req.into_parts();
         // RFC 9113 §8.2.1: a field value must not start or end with
         // whitespace; such a request is malformed (§8.1.1).
@@ -56,12 +86,7 @@ impl<S: Service> Stream<S> {
         }
         let is_head = parts.method == Method::HEAD;
         let declared = parts.headers.get(header::CONTENT_LENGTH);
-        let body = request_body(
-            recv,
-            declared,
-            config.max_body_size,
-            config.body_read_timeout,
-        );
+        let body = request_body(recv, declared, &self.env);
         let req = Request::from_parts(parts, body);
         let call = CatchPanic::new(|| self.service.call(req), None, self.remote);
         let response = match call.await {
@@ -88,13 +113,15 @@ impl<S: Service> Stream<S> {
         if end {
             return Ok(());
         }
+        // Armed only once flow control makes the stream wait.
+        let mut stall = None;
         while let Some(chunk) = body.next_chunk().await {
             match chunk {
                 Ok(chunk) => {
                     // A body of known length that is now used up ends the
                     // stream with its last DATA frame, not an empty one.
                     let last = body.exact_len() == Some(0);
-                    if !send_all(&mut send, chunk, last, config.write_timeout).await? {
+                    if !send_all(&mut send, chunk, last, &self.env, &mut stall).await? {
                         tracing::debug!(remote = %self.remote, "HTTP/2 stream stalled on flow control; reset");
                         send.send_reset(h2::Reason::CANCEL);
                         return Ok(());
@@ -114,137 +141,43 @@ impl<S: Service> Stream<S> {
     }
 }
 
-/// A request body read from the stream as the service asks for it,
-/// releasing flow-control window as chunks are taken; it fails past the
-/// body limit or once the body deadline has passed, and checks the
-/// trailers once the data is over.
-struct RecvBody {
-    recv: RecvStream,
-    limit: u64,
-    seen: u64,
-    deadline: Option<Pin<Box<monoio::time::Sleep>>>,
-    /// Where the body is: its data, its trailers, or past its end.
-    stage: Stage,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Stage {
-    Data,
-    Trailers,
-    Done,
-}
-
-impl futures_core::Stream for RecvBody {
-    type Item = Result<Bytes, BoxError>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        if self.stage == Stage::Done {
-            return Poll::Ready(None);
-        }
-        if let Some(deadline) = self.deadline.as_mut()
-            && deadline.as_mut().poll(cx).is_ready()
-        {
-            self.stage = Stage::Done;
-            return Poll::Ready(Some(Err(BodyTimedOut.into())));
-        }
-        if self.stage == Stage::Trailers {
-            return self.poll_trailers(cx);
-        }
-        match std::task::ready!(self.recv.poll_data(cx)) {
-            None => {
-                self.stage = Stage::Trailers;
-                self.poll_trailers(cx)
-            }
-            Some(Err(e)) => {
-                self.stage = Stage::Done;
-                Poll::Ready(Some(Err(e.into())))
-            }
-            Some(Ok(chunk)) => {
-                let _ = self.recv.flow_control().release_capacity(chunk.len());
-                self.seen += chunk.len() as u64;
-                if self.seen > self.limit {
-                    self.stage = Stage::Done;
-                    return Poll::Ready(Some(Err(LimitExceeded { limit: self.limit }.into())));
-                }
-                Poll::Ready(Some(Ok(chunk)))
-            }
-        }
-    }
-}
-
-impl RecvBody {
-    /// The end of the body, or an error when its trailers are malformed
-    /// (RFC 9113 §8.2.1: no field value starts or ends with whitespace).
-    fn poll_trailers(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, BoxError>>> {
-        let trailers = std::task::ready!(self.recv.poll_trailers(cx));
-        self.stage = Stage::Done;
-        match trailers {
-            Ok(Some(t)) if t.values().any(edge_whitespace) => {
-                Poll::Ready(Some(Err("malformed request trailers".into())))
-            }
-            Ok(_) => Poll::Ready(None),
-            Err(e) => Poll::Ready(Some(Err(e.into()))),
-        }
-    }
-}
-
-/// Whether a field value starts or ends with whitespace.
-fn edge_whitespace(value: &HeaderValue) -> bool {
-    let v = value.as_bytes();
-    matches!(v.first(), Some(b' ' | b'\t')) || matches!(v.last(), Some(b' ' | b'\t'))
-}
-
-/// The request body as the service sees it: empty, or streaming; a body
-/// whose declared length is over the limit fails at once, unread.
-fn request_body(
-    recv: RecvStream,
-    declared: Option<&HeaderValue>,
-    limit: u64,
-    timeout: Option<Duration>,
-) -> Body {
-    if recv.is_end_stream() {
-        return Body::empty();
-    }
-    let declared = declared
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit) {
-        return crate::body::refused(LimitExceeded { limit });
-    }
-    let deadline = timeout.map(|t| Box::pin(monoio::time::sleep(t)));
-    Body::from_stream(RecvBody {
-        recv,
-        limit,
-        seen: 0,
-        deadline,
-        stage: Stage::Data,
-    })
-}
-
 /// Sends `data` as flow control allows, ending the stream with it when
 /// `end` is set; `Ok(false)` when the peer gave no window for a whole write
-/// timeout.
+/// timeout. `stall` is the stream's deadline entry for such waits, made on
+/// the first one.
 async fn send_all(
     send: &mut SendStream<Bytes>,
     mut data: Bytes,
     end: bool,
-    stall: Option<Duration>,
+    env: &StreamEnv,
+    stall: &mut Option<ConnTimer>,
 ) -> Result<bool, h2::Error> {
     while !data.is_empty() {
         send.reserve_capacity(data.len());
         // Window is usually there already: take it without arming a timer.
         let granted = match poll_fn(|cx| Poll::Ready(send.poll_capacity(cx))).await {
             Poll::Ready(granted) => granted,
-            Poll::Pending => {
-                let capacity = poll_fn(|cx| send.poll_capacity(cx));
-                match stall {
-                    Some(t) => match crate::rt::timeout(t, capacity).await {
-                        Ok(c) => c,
-                        Err(_) => return Ok(false),
-                    },
-                    None => capacity.await,
+            Poll::Pending => match env.write_timeout {
+                None => poll_fn(|cx| send.poll_capacity(cx)).await,
+                Some(timeout) => {
+                    let timer = stall.get_or_insert_with(|| env.timers.register(None));
+                    timer.reset_fired();
+                    timer.arm_in(Some(timeout));
+                    let granted = poll_fn(|cx| {
+                        if timer.fired().is_some() {
+                            return Poll::Ready(None);
+                        }
+                        timer.register_waker(cx.waker());
+                        send.poll_capacity(cx).map(Some)
+                    })
+                    .await;
+                    timer.arm(None);
+                    match granted {
+                        Some(granted) => granted,
+                        None => return Ok(false),
+                    }
                 }
-            }
+            },
         };
         let granted = match granted {
             Some(n) => n?,
