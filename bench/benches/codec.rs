@@ -10,7 +10,7 @@ use std::hint::black_box;
 
 use bytes::Bytes;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use harrow_server::h1::{Limits, Status, parse_head, parse_head_shared};
+use harrow_server::codec::{Limits, Status, parse_head, parse_head_shared};
 
 const DEPTH: usize = 16;
 

@@ -19,15 +19,20 @@
 //!
 //! # Architecture
 //!
-//! * [`h1`](crate) — a sans-IO HTTP/1.1 codec: bytes in, heads and body
-//!   chunks out; responses in, bytes out. It never touches a socket.
-//! * `conn` — the only code that does connection IO: read, parse, call the
-//!   service, encode, write; keep-alive and pipelining.
-//! * `worker` — one thread, one monoio runtime, one `SO_REUSEPORT` listener.
+//! * `codec` — a sans-IO HTTP/1.1 codec: bytes in, heads and body chunks
+//!   out; responses in, bytes out. It never touches a socket.
+//! * `semantics` — the HTTP rules both protocols share.
+//! * `conn` — the only code that does connection IO: it reads the first
+//!   bytes to choose the protocol, then serves HTTP/1.1 (an IO half and a
+//!   protocol half) or HTTP/2; `conn::wait` is the one table of deadlines.
+//! * `worker` — one thread, one monoio runtime, one `SO_REUSEPORT`
+//!   listener, the accept loop and the drain.
+//! * `shared` — what a worker's connections share, below both.
 //! * `timer` — one deadline sweep per worker; an expired deadline cancels the
 //!   connection's in-flight operation, which is then awaited to completion
 //!   before its buffer is reused (the io_uring cancellation-safety rule).
-//! * `pool` — per-worker pools of read and write buffers.
+//! * `buffers` — per-worker pools of read and write buffers, and the arena
+//!   request heads are copied into.
 //!
 //! # Cargo features
 //!
@@ -35,20 +40,27 @@
 //!   through the `h2` crate, when [`Config::enable_http2`] is set. Without
 //!   it, [`Config::validate`] refuses `enable_http2` and
 //!   `Protocols::Http2Only`.
+//! * `unstable` (off by default, no semver promise): opens the HTTP/1.1
+//!   codec (`codec`) and the HTTP/2 frame guard (`frame_guard`) to the fuzz
+//!   targets and the benchmarks.
 
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 mod body;
 mod bootstrap;
 mod buffers;
+#[cfg(feature = "unstable")]
+#[doc(hidden)]
+pub mod codec;
+#[cfg(not(feature = "unstable"))]
+mod codec;
 mod config;
 mod conn;
 mod driver;
 mod error;
-#[cfg(all(fuzzing, feature = "http2"))]
+#[cfg(all(feature = "unstable", feature = "http2"))]
 #[doc(hidden)]
-pub mod fuzz_bridge;
-pub mod h1;
+pub mod frame_guard;
 mod log;
 pub mod rt;
 mod semantics;
@@ -63,6 +75,7 @@ pub use bootstrap::{
     run, run_and_report, run_with_config, serve, serve_with_config, serve_with_shutdown, start,
     start_with_config,
 };
+pub use codec::Trailers;
 pub use config::{Config, ConfigError, Driver, Protocols};
 pub use error::Error;
 pub use service::{RemoteAddr, Service, ServiceFn, service_fn};

@@ -174,7 +174,7 @@ pub async fn handle(req: Request<Body>) -> Response<Body> {
             .body(Body::from("bye"))
             .unwrap(),
         "trailers" => {
-            let t = req.extensions().get::<harrow_server::h1::Trailers>();
+            let t = req.extensions().get::<harrow_server::Trailers>();
             let text = t.map(|t| format!("{:?}", t.0)).unwrap_or_default();
             Response::new(Body::from(text))
         }

@@ -2,7 +2,7 @@
 #![no_main]
 
 use bytes::BytesMut;
-use harrow_server::h1::{BodyKind, Decoder};
+use harrow_server::codec::{BodyKind, Decoder};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

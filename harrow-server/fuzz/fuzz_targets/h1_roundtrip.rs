@@ -1,7 +1,7 @@
 //! A head that parses must parse the same when fed one byte at a time.
 #![no_main]
 
-use harrow_server::h1::{Limits, Status, parse_head};
+use harrow_server::codec::{Limits, Status, parse_head};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -4,7 +4,7 @@
 //! takes the same bytes as an HPACK block.
 #![no_main]
 
-use harrow_server::fuzz_bridge::{Guard, pseudo_field_in};
+use harrow_server::frame_guard::{Guard, pseudo_field_in};
 use libfuzzer_sys::fuzz_target;
 
 const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";

@@ -17,7 +17,7 @@ use self::permits::ConnLimit;
 use crate::Config;
 use crate::buffers::arena::Arena;
 use crate::buffers::pool::BufPool;
-use crate::h1::Limits;
+use crate::codec::Limits;
 use crate::timer::Timers;
 
 /// Spare buffers each worker keeps.

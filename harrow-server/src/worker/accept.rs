@@ -117,7 +117,7 @@ async fn sweep(worker: Rc<Worker>, done: Rc<Cell<bool>>) {
     while !done.get() {
         monoio::time::sleep(worker.timers.tick()).await;
         worker.timers.sweep();
-        crate::h1::DateCache::refresh_thread();
+        crate::codec::DateCache::refresh_thread();
     }
 }
 

@@ -18,9 +18,9 @@ use http::{Method, Request, StatusCode};
 use super::feed::Feed;
 use super::io::{FillError, Io};
 use crate::body::LimitExceeded;
+use crate::codec::{BodyKind, CONTINUE, Decoder, H1Error, Head, Status, Trailers};
 use crate::conn::panic::{CatchPanic, panic_response};
 use crate::conn::wait::Wait;
-use crate::h1::{BodyKind, CONTINUE, Decoder, H1Error, Head, Status, Trailers};
 use crate::timer::Fired;
 use crate::{Body, Service};
 

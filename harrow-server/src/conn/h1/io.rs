@@ -21,8 +21,8 @@ use monoio::io::{AsyncWriteRent, CancelableAsyncReadRent, CancelableAsyncWriteRe
 use monoio::net::TcpStream;
 
 use crate::Config;
+use crate::codec::{H1Error, Head, Status, parse_head_shared, parse_head_with};
 use crate::conn::wait::Wait;
-use crate::h1::{H1Error, Head, Status, parse_head_shared, parse_head_with};
 use crate::shared::Worker;
 use crate::timer::{ConnTimer, Fired, Interrupter};
 

@@ -9,11 +9,11 @@ use bytes::Bytes;
 use http::{Response, StatusCode, Version};
 
 use super::dispatch::{Dispatch, Stop};
-use crate::conn::wait::Wait;
-use crate::h1::{
+use crate::codec::{
     DateCache, Framing, ResponseHead, asks_to_close, body_framing, encode_chunk, encode_head,
     encode_last_chunk,
 };
+use crate::conn::wait::Wait;
 use crate::semantics::{plain, status_has_no_body};
 use crate::timer::Fired;
 use crate::{Body, BoxError, Service};

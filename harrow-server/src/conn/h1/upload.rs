@@ -13,7 +13,7 @@ use super::dispatch::Dispatch;
 use super::feed::{Feed, FeedError};
 use super::io::FillError;
 use crate::Service;
-use crate::h1::{Decoder, H1Error};
+use crate::codec::{Decoder, H1Error};
 use crate::timer::Fired;
 
 impl<S: Service> Dispatch<S> {

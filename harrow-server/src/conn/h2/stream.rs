@@ -16,9 +16,9 @@ use http::{HeaderMap, Method, Request, Response};
 
 use super::recv::{edge_whitespace, request_body};
 use crate::Service;
+use crate::codec::DateCache;
 use crate::conn::panic::{CatchPanic, panic_response};
 use crate::conn::wait::Wait;
-use crate::h1::DateCache;
 use crate::semantics::status_has_no_body;
 use crate::shared::Worker;
 use crate::timer::{ConnTimer, Timers};

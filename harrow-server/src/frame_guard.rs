@@ -1,5 +1,6 @@
-//! What the fuzz targets in `harrow-server/fuzz` reach that is not public:
-//! built only under `cargo fuzz` (`--cfg fuzzing`) with the `http2` feature.
+//! The HTTP/2 frame guard, for the fuzz targets in `harrow-server/fuzz`:
+//! only with the `unstable` and `http2` features, and without a semver
+//! promise.
 
 use crate::conn::h2::guard::{FrameGuard, Verdict};
 

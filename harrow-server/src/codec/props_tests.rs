@@ -1,9 +1,9 @@
-//! Property tests for the sans-IO HTTP/1.1 codec: arbitrary bytes never
-//! panic it, a valid request parses the same however it is split into
-//! reads, and parsing from a shared copy gives what copying each head does.
+// Property tests for the sans-IO HTTP/1.1 codec: arbitrary bytes never
+// panic it, a valid request parses the same however it is split into reads,
+// and parsing from a shared copy gives what copying each head does.
 
+use super::{BodyKind, Decoder, Head, Limits, Status, parse_head, parse_head_shared};
 use bytes::{Bytes, BytesMut};
-use harrow_server::h1::{BodyKind, Decoder, Head, Limits, Status, parse_head, parse_head_shared};
 use proptest::prelude::*;
 
 /// What one parse of a whole request produced.
