@@ -139,7 +139,7 @@ fn a_taken_port_is_a_clear_bind_error() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap();
     let err = harrow_server::start(
-        || service_fn(|_req| async { http::Response::new(Body::empty()) }),
+        || service_fn(|_req, _conn| async { http::Response::new(Body::empty()) }),
         addr,
     )
     .unwrap_err();
@@ -153,12 +153,12 @@ fn a_taken_port_is_a_clear_bind_error() {
 
     // Another SO_REUSEPORT server on the port is refused too, not shared.
     let first = harrow_server::start(
-        || service_fn(|_req| async { http::Response::new(Body::empty()) }),
+        || service_fn(|_req, _conn| async { http::Response::new(Body::empty()) }),
         "127.0.0.1:0",
     )
     .unwrap();
     let err = harrow_server::start(
-        || service_fn(|_req| async { http::Response::new(Body::empty()) }),
+        || service_fn(|_req, _conn| async { http::Response::new(Body::empty()) }),
         first.local_addr(),
     )
     .unwrap_err();
@@ -168,7 +168,7 @@ fn a_taken_port_is_a_clear_bind_error() {
 #[test]
 fn bad_configuration_is_a_readable_error() {
     let err = harrow_server::start_with_config(
-        || service_fn(|_req| async { http::Response::new(Body::empty()) }),
+        || service_fn(|_req, _conn| async { http::Response::new(Body::empty()) }),
         "127.0.0.1:0",
         Config {
             workers: Some(0),

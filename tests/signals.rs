@@ -91,7 +91,7 @@ fn sigterm_during_startup_drains_instead_of_killing() {
                     .unwrap();
                 assert!(status.success());
             }
-            harrow_server::service_fn(|_req| async {
+            harrow_server::service_fn(|_req, _conn| async {
                 http::Response::new(harrow_server::Body::from("hi"))
             })
         },

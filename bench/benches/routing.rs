@@ -112,7 +112,8 @@ fn bench(c: &mut Criterion) {
             BatchSize::SmallInput,
         )
     });
-    let bare = service_fn(|req: http::Request<Body>| {
+    let peer = harrow_server::ConnInfo::new(([127, 0, 0, 1], 9).into());
+    let bare = service_fn(|req: http::Request<Body>, _conn| {
         let found = req.uri().path() == "/svc0/static0";
         async move {
             let mut res = http::Response::new(Body::from("ok"));
@@ -129,7 +130,7 @@ fn bench(c: &mut Criterion) {
     group.bench_function("bare_service_static", |b| {
         b.iter_batched(
             || http::Request::get(static_path.as_str()).body(Body::from(())).unwrap(),
-            |req| black_box(block_on(bare.call(req))),
+            |req| black_box(block_on(bare.call(req, peer.clone()))),
             BatchSize::SmallInput,
         )
     });

@@ -77,7 +77,7 @@ where
 /// use harrow_server::{service_fn, Body};
 ///
 /// let server = harrow_server::start(
-///     || service_fn(|_req| async { http::Response::new(Body::from("hi")) }),
+///     || service_fn(|_req, _conn| async { http::Response::new(Body::from("hi")) }),
 ///     "127.0.0.1:0",
 /// )?;
 /// println!("listening on {}", server.local_addr());

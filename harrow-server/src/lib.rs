@@ -11,7 +11,7 @@
 //! fn main() -> Result<(), harrow_server::Error> {
 //!     // The factory runs once per worker thread.
 //!     harrow_server::run(
-//!         || service_fn(|_req| async { http::Response::new(Body::from("Hello, World!")) }),
+//!         || service_fn(|_req, _conn| async { http::Response::new(Body::from("Hello, World!")) }),
 //!         "127.0.0.1:3000",
 //!     )
 //! }
@@ -78,5 +78,5 @@ pub use bootstrap::{
 pub use codec::Trailers;
 pub use config::{Config, ConfigError, Driver, Protocols};
 pub use error::Error;
-pub use service::{RemoteAddr, Service, ServiceFn, service_fn};
+pub use service::{ConnInfo, Service, ServiceFn, service_fn};
 pub use shutdown::{ServerHandle, StopHandle};

@@ -157,7 +157,7 @@ impl ServerHandle {
     /// ```no_run
     /// use harrow_server::{service_fn, Body};
     /// let server = harrow_server::start(
-    ///     || service_fn(|_req| async { http::Response::new(Body::from("hi")) }),
+    ///     || service_fn(|_req, _conn| async { http::Response::new(Body::from("hi")) }),
     ///     "127.0.0.1:3000",
     /// )?;
     /// println!("listening on http://{}", server.local_addr());
@@ -303,7 +303,11 @@ mod tests {
         use std::io::{Read, Write};
         for driver in crate::driver::test_drivers() {
             let server = crate::start_with_config(
-                || crate::service_fn(|_req| async { http::Response::new(crate::Body::from("hi")) }),
+                || {
+                    crate::service_fn(|_req, _conn| async {
+                        http::Response::new(crate::Body::from("hi"))
+                    })
+                },
                 "127.0.0.1:0",
                 crate::Config {
                     driver,

@@ -18,7 +18,7 @@ pub use app::{App, AppService, Scope};
 pub use error::Error;
 #[cfg(feature = "json")]
 pub use extract::Json;
-pub use extract::{Form, FromRequest, FromRequestParts, Path, Query, State};
+pub use extract::{Form, FromRequest, FromRequestParts, Path, Query, RemoteAddr, State};
 pub use handler::Handler;
 pub use request::Request;
 pub use response::{Html, IntoResponse, Redirect, Response};
@@ -30,9 +30,7 @@ pub use run::{
 };
 
 pub use bytes::Bytes;
-pub use harrow_server::{
-    Body, Config, Driver, Protocols, RemoteAddr, ServerHandle, StopHandle, rt,
-};
+pub use harrow_server::{Body, Config, ConnInfo, Driver, Protocols, ServerHandle, StopHandle, rt};
 pub use http::{self, HeaderMap, Method, StatusCode, Uri, header};
 
 #[cfg(feature = "macros")]

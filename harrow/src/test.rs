@@ -29,7 +29,7 @@ use std::fmt;
 use std::net::SocketAddr;
 
 use bytes::Bytes;
-use harrow_server::{Body, Config, RemoteAddr, ServerHandle, rt};
+use harrow_server::{Body, Config, ServerHandle, rt};
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue};
 use http::{HeaderMap, Method, StatusCode};
 use serde::Serialize;
@@ -37,6 +37,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::app::{App, AppService};
+use crate::extract::RemoteAddr;
 use crate::routing::RouteError;
 use crate::run::{StartError, start_with_config};
 

@@ -9,13 +9,13 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
 use bytes::Bytes;
-use harrow_server::{Body, Config, Driver, RemoteAddr, ServerHandle, service_fn};
+use harrow_server::{Body, Config, ConnInfo, Driver, ServerHandle, service_fn};
 use http::{Request, Response, StatusCode};
 
 /// The drivers this machine can run: epoll always, io_uring when allowed.
 pub fn drivers() -> Vec<Driver> {
     let probe = harrow_server::start_with_config(
-        || service_fn(|_req| async { Response::new(Body::empty()) }),
+        || service_fn(|_req, _conn| async { Response::new(Body::empty()) }),
         "127.0.0.1:0",
         Config {
             driver: Driver::IoUring,
@@ -48,11 +48,11 @@ pub fn skip(what: &str) {
 pub fn start_panicky(config: Config) -> ServerHandle {
     harrow_server::start_with_config(
         || {
-            service_fn(|req: Request<Body>| {
+            service_fn(|req: Request<Body>, conn| {
                 if req.uri().path() == "/sync-panic" {
                     panic!("panicked before making a future");
                 }
-                handle(req)
+                handle(req, conn)
             })
         },
         "127.0.0.1:0",
@@ -89,7 +89,7 @@ pub fn start(config: Config) -> ServerHandle {
 /// chunks of `chunk-I\n`, `/big/MB` streams MB mebibytes, `/peer` answers the
 /// client's port, `/close` asks to close, `/trailers` echoes the trailers,
 /// `/empty` answers 204.
-pub async fn handle(req: Request<Body>) -> Response<Body> {
+pub async fn handle(req: Request<Body>, conn: ConnInfo) -> Response<Body> {
     arrived(&req);
     let path = req.uri().path().to_owned();
     let mut parts = path.trim_start_matches('/').splitn(2, '/');
@@ -162,11 +162,7 @@ pub async fn handle(req: Request<Body>) -> Response<Body> {
             Response::new(Body::from_stream(futures_util::stream::iter(chunks)))
         }
         "peer" => {
-            let port = req
-                .extensions()
-                .get::<RemoteAddr>()
-                .map(|a| a.0.port())
-                .unwrap_or(0);
+            let port = conn.remote().port();
             Response::new(Body::from(port.to_string()))
         }
         "close" => Response::builder()

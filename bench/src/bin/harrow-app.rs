@@ -46,7 +46,7 @@ pub fn app() -> App {
 
 /// The bare core answering with the bytes the App sends.
 fn core() -> impl harrow_server::Service {
-    service_fn(|req: http::Request<Body>| async move {
+    service_fn(|req: http::Request<Body>, _conn| async move {
         match req.uri().path() {
             "/plaintext" => {
                 let mut res = http::Response::new(Body::from(PLAINTEXT));

@@ -27,7 +27,7 @@ fn main() {
     };
     harrow_server::run_with_config(
         || {
-            service_fn(|req: http::Request<Body>| async move {
+            service_fn(|req: http::Request<Body>, _conn| async move {
                 match req.uri().path() {
                     "/plaintext" => {
                         let mut res = Response::new(Body::from(PLAINTEXT));

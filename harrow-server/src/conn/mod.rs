@@ -16,9 +16,9 @@ use monoio::net::TcpStream;
 
 use self::detect::Detected;
 use self::h1::{Dispatch, Io};
-use crate::Service;
 use crate::shared::Worker;
 use crate::shared::permits::Permit;
+use crate::{ConnInfo, Service};
 
 /// Serves one accepted connection to the end.
 pub(crate) async fn serve<S: Service>(
@@ -42,13 +42,18 @@ pub(crate) async fn serve<S: Service>(
                 (Some(Detected::Http1), io)
             };
             match protocol {
-                Some(Detected::Http1) if http1 => Dispatch::new(io, service, remote).run().await,
+                Some(Detected::Http1) if http1 => {
+                    Dispatch::new(io, service, ConnInfo::new(remote))
+                        .run()
+                        .await
+                }
                 #[cfg(feature = "http2")]
                 Some(Detected::Http2) => {
                     let (stream, read, timer) = io.into_parts();
                     // Boxed: the HTTP/2 state is large, and most connections
                     // never need it, so an idle HTTP/1 connection stays small.
-                    Box::pin(h2::serve(stream, read, remote, worker, service, timer)).await
+                    let conn = ConnInfo::new(remote);
+                    Box::pin(h2::serve(stream, read, conn, worker, service, timer)).await
                 }
                 // HTTP/1 on an HTTP/2-only listener, or a connection that
                 // closed or timed out before it said anything.
@@ -73,7 +78,7 @@ mod tests {
             let addr = listener.local_addr().unwrap();
             let stream = monoio::net::TcpStream::connect(addr).await.unwrap();
             let worker = crate::shared::Worker::new(0, crate::Config::default(), 10);
-            let service = std::rc::Rc::new(crate::service_fn(|_req| async {
+            let service = std::rc::Rc::new(crate::service_fn(|_req, _conn| async {
                 http::Response::new(crate::Body::empty())
             }));
             let permit = worker.conns.try_acquire().unwrap();

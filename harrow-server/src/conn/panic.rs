@@ -1,7 +1,7 @@
 //! The panic boundary around a service: a panic while the service makes its
 //! future (the synchronous part of `Service::call`) or while the future is
-//! polled becomes a 500, not a dead worker. It also makes the request's peer
-//! the current [`RemoteAddr`] and, optionally, enters a per-request span.
+//! polled becomes a 500, not a dead worker. It also enters the optional
+//! per-request span around the call and each poll.
 //!
 //! A struct future rather than an `async fn` wrapper: the service future is
 //! stored once, in place, instead of being copied into an argument slot and
@@ -17,7 +17,7 @@ use std::task::{Context, Poll};
 use http::header::{self, HeaderValue};
 use http::{Response, StatusCode};
 
-use crate::{Body, RemoteAddr};
+use crate::Body;
 
 pin_project_lite::pin_project! {
     /// The service's future, or the panic that stopped it being made.
@@ -34,22 +34,16 @@ pin_project_lite::pin_project! {
         #[pin]
         call: Call<F>,
         span: Option<tracing::Span>,
-        remote: SocketAddr,
     }
 }
 
 impl<F: Future> CatchPanic<F> {
     /// Calls `make` (the service's `call`) at once and wraps its future,
-    /// entering `span` (when given) and making `remote` the current
-    /// [`RemoteAddr`] around the call and each poll.
-    pub(crate) fn new(
-        make: impl FnOnce() -> F,
-        span: Option<tracing::Span>,
-        remote: SocketAddr,
-    ) -> Self {
+    /// entering `span` (when given) around the call and each poll.
+    pub(crate) fn new(make: impl FnOnce() -> F, span: Option<tracing::Span>) -> Self {
         let made = {
             let _entered = span.as_ref().map(|s| s.enter());
-            RemoteAddr::scope(remote, || catch_unwind(AssertUnwindSafe(make)))
+            catch_unwind(AssertUnwindSafe(make))
         };
         let call = match made {
             Ok(fut) => Call::Running { fut },
@@ -57,7 +51,7 @@ impl<F: Future> CatchPanic<F> {
                 payload: Some(payload),
             },
         };
-        CatchPanic { call, span, remote }
+        CatchPanic { call, span }
     }
 }
 
@@ -76,9 +70,7 @@ impl<F: Future> Future for CatchPanic<F> {
             }
         };
         let _entered = this.span.as_ref().map(|s| s.enter());
-        let polled = RemoteAddr::scope(*this.remote, || {
-            catch_unwind(AssertUnwindSafe(|| fut.poll(cx)))
-        });
+        let polled = catch_unwind(AssertUnwindSafe(|| fut.poll(cx)));
         match polled {
             Ok(Poll::Ready(out)) => Poll::Ready(Ok(out)),
             Ok(Poll::Pending) => Poll::Pending,

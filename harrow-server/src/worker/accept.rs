@@ -159,8 +159,9 @@ mod tests {
         // Asserted outside the runtime: a panic inside it would hang the test.
         let lent_while_idle = crate::rt::block_on(async move {
             let listener = monoio::net::TcpListener::from_std(listener).unwrap();
-            let service =
-                crate::service_fn(|_req| async { http::Response::new(crate::Body::from("hi")) });
+            let service = crate::service_fn(|_req, _conn| async {
+                http::Response::new(crate::Body::from("hi"))
+            });
             let lent = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
             let seen = lent.clone();
             let stop = async move {

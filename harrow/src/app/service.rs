@@ -3,11 +3,12 @@
 use std::future::Future;
 use std::rc::Rc;
 
-use harrow_server::Service;
+use harrow_server::{ConnInfo, Service};
 
 use http::StatusCode;
 
 use super::context::{DEFAULT_BODY_LIMIT, Registration, StateMap};
+use crate::extract::RemoteAddr;
 use crate::handler::{BoxEndpoint, endpoint};
 use crate::middleware::CatchUnwind;
 use crate::request::Request;
@@ -64,7 +65,8 @@ impl AppService {
 }
 
 impl Service for AppService {
-    fn call(&self, req: Request) -> impl Future<Output = Response> {
+    fn call(&self, mut req: Request, conn: ConnInfo) -> impl Future<Output = Response> {
+        req.extensions_mut().insert(RemoteAddr(conn.remote()));
         self.handle(req)
     }
 }

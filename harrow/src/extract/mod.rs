@@ -48,6 +48,7 @@ pub use form::Form;
 pub use header::{ContentLength, ContentType, Header, Host, TypedHeader, UserAgent};
 #[cfg(feature = "json")]
 pub use json::Json;
+pub use parts::RemoteAddr;
 pub use path::{Path, PathParams, path_param};
 pub use query::Query;
 pub use state::State;

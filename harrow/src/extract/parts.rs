@@ -2,8 +2,8 @@
 //! request, and the `Option`/`Result` wrappers.
 
 use std::convert::Infallible;
+use std::net::SocketAddr;
 
-use harrow_server::RemoteAddr;
 use http::request::Parts;
 use http::{Extensions, Method, Uri, Version};
 
@@ -47,13 +47,29 @@ impl FromRequestParts for Extensions {
     }
 }
 
-/// The peer's address: from the request's extensions when something put it
-/// there (the test client does), else the server's current peer.
+/// The address of the client a request came from: a handler argument
+/// (`addr: RemoteAddr`), filled from what the server knows of the request's
+/// connection (or what the test client says).
+///
+/// ```
+/// use harrow::RemoteAddr;
+/// async fn whoami(RemoteAddr(addr): RemoteAddr) -> String {
+///     addr.ip().to_string()
+/// }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RemoteAddr(pub SocketAddr);
+
+/// The peer's address, as the server gave it with the request.
 impl FromRequestParts for RemoteAddr {
     type Rejection = MissingRemoteAddr;
 
     async fn from_request_parts(parts: &mut Parts) -> Result<Self, Self::Rejection> {
-        RemoteAddr::of(&parts.extensions).ok_or(MissingRemoteAddr)
+        parts
+            .extensions
+            .get::<RemoteAddr>()
+            .copied()
+            .ok_or(MissingRemoteAddr)
     }
 }
 

@@ -3,9 +3,8 @@
 use std::future::Future;
 use std::time::Instant;
 
-use harrow_server::RemoteAddr;
-
 use super::{Middleware, Next, RequestId};
+use crate::extract::RemoteAddr;
 use crate::request::Request;
 use crate::response::Response;
 
@@ -38,7 +37,7 @@ impl Middleware for AccessLog {
         let start = Instant::now();
         let method = req.method().clone();
         let path = req.uri().path().to_owned();
-        let remote = RemoteAddr::of(req.extensions()).map(|r| r.0);
+        let remote = req.extensions().get::<RemoteAddr>().map(|r| r.0);
         let request_id = req.extensions().get::<RequestId>().map(|id| id.0.clone());
         async move {
             let res = next.run(req).await;

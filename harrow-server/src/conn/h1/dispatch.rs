@@ -7,7 +7,6 @@
 //! of requests costs one write.
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::pin::pin;
 use std::rc::Rc;
 use std::time::Instant;
@@ -22,7 +21,7 @@ use crate::codec::{BodyKind, CONTINUE, Decoder, H1Error, Head, Status, Trailers}
 use crate::conn::panic::{CatchPanic, panic_response};
 use crate::conn::wait::Wait;
 use crate::timer::Fired;
-use crate::{Body, Service};
+use crate::{Body, ConnInfo, Service};
 
 /// A request body is read whole up to this size; past it, the rest streams
 /// to the service as it asks for it.
@@ -55,7 +54,8 @@ enum ReadBody {
 pub(crate) struct Dispatch<S> {
     pub(super) io: Io,
     service: Rc<S>,
-    pub(super) remote: SocketAddr,
+    /// What the service is told of the connection.
+    pub(super) conn: ConnInfo,
     /// Requests served so far.
     served: u64,
     /// The last request's body was not read to its end (the service
@@ -65,12 +65,12 @@ pub(crate) struct Dispatch<S> {
 }
 
 impl<S: Service> Dispatch<S> {
-    /// The requests of the connection `io` carries, from `remote`.
-    pub(crate) fn new(io: Io, service: Rc<S>, remote: SocketAddr) -> Self {
+    /// The requests of the connection `io` carries.
+    pub(crate) fn new(io: Io, service: Rc<S>, conn: ConnInfo) -> Self {
         Dispatch {
             io,
             service,
-            remote,
+            conn,
             served: 0,
             unread_body: false,
         }
@@ -110,11 +110,11 @@ impl<S: Service> Dispatch<S> {
                     }
                 }
                 Stop::Answer(e) => {
-                    tracing::debug!(remote = %self.remote, error = %e, "bad request");
+                    tracing::debug!(remote = %self.conn.remote(), error = %e, "bad request");
                     self.answer_error(e.status(), e.message()).await;
                 }
                 Stop::Timeout => {
-                    tracing::debug!(remote = %self.remote, "request timed out");
+                    tracing::debug!(remote = %self.conn.remote(), "request timed out");
                     self.answer_error(StatusCode::REQUEST_TIMEOUT, "request timeout")
                         .await;
                 }
@@ -296,7 +296,8 @@ impl<S: Service> Dispatch<S> {
                 // Pinned where it is made and polled through a reference:
                 // awaiting it by value would copy the service future (with
                 // the request in it) twice more.
-                let mut call = pin!(CatchPanic::new(|| service.call(req), span, self.remote));
+                let conn = self.conn.clone();
+                let mut call = pin!(CatchPanic::new(|| service.call(req, conn), span));
                 match streaming {
                     None => {
                         self.io.wait(Wait::Service);
@@ -320,7 +321,7 @@ impl<S: Service> Dispatch<S> {
             };
             let response = match answered {
                 Ok(response) => response,
-                Err(panic) => panic_response(self.remote, &*panic),
+                Err(panic) => panic_response(self.conn.remote(), &*panic),
             };
             keep_alive &= !self.io.draining();
             self.respond(response, is_head, version, keep_alive).await

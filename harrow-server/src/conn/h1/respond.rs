@@ -106,7 +106,7 @@ impl<S: Service> Dispatch<S> {
                 Err(e) => {
                     // The body cannot end cleanly; closing tells the client
                     // it is incomplete (no last chunk was sent).
-                    tracing::warn!(remote = %self.remote, error = %e, "response body stream failed");
+                    tracing::warn!(remote = %self.conn.remote(), error = %e, "response body stream failed");
                     return Err(Stop::Quiet);
                 }
             };

@@ -25,7 +25,6 @@ pub(crate) mod trailers;
 
 use std::cell::Cell;
 use std::future::poll_fn;
-use std::net::SocketAddr;
 use std::rc::Rc;
 use std::task::Poll;
 
@@ -38,7 +37,7 @@ use self::stream::{Stream, StreamEnv};
 use crate::conn::wait::Wait;
 use crate::shared::Worker;
 use crate::timer::{ConnTimer, Fired};
-use crate::{Config, Service};
+use crate::{Config, ConnInfo, Service};
 
 /// Reset streams a client may leave unaccepted before the connection is
 /// closed (the rapid-reset defence of CVE-2023-44487).
@@ -78,11 +77,12 @@ fn builder(config: &Config) -> h2::server::Builder {
 pub(crate) async fn serve<S: Service>(
     stream: TcpStream,
     read: Vec<u8>,
-    remote: SocketAddr,
+    info: ConnInfo,
     worker: Rc<Worker>,
     service: Rc<S>,
     timer: ConnTimer,
 ) {
+    let remote = info.remote();
     let seen = Rc::new(Seen::default());
     let io = match stream.into_poll_io() {
         Ok(io) => GuardedIo::new(read, io, seen.clone()),
@@ -158,7 +158,7 @@ pub(crate) async fn serve<S: Service>(
                 let task = Stream {
                     env: env.clone(),
                     service: service.clone(),
-                    remote,
+                    conn: info.clone(),
                     active: active.clone(),
                 };
                 monoio::spawn(task.run(req, respond));

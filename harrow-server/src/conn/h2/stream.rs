@@ -3,7 +3,6 @@
 
 use std::cell::Cell;
 use std::future::poll_fn;
-use std::net::SocketAddr;
 use std::rc::Rc;
 use std::task::Poll;
 use std::time::Duration;
@@ -15,13 +14,13 @@ use http::header::{self, HeaderValue};
 use http::{HeaderMap, Method, Request, Response};
 
 use super::recv::{edge_whitespace, request_body};
-use crate::Service;
 use crate::codec::DateCache;
 use crate::conn::panic::{CatchPanic, panic_response};
 use crate::conn::wait::Wait;
 use crate::semantics::status_has_no_body;
 use crate::shared::Worker;
 use crate::timer::{ConnTimer, Timers};
+use crate::{ConnInfo, Service};
 
 /// What a stream needs of its worker: the body limit, the timeouts that
 /// bound its waits, and the worker's clock to arm them on.
@@ -58,7 +57,8 @@ impl StreamEnv {
 pub(crate) struct Stream<S> {
     pub(crate) env: Rc<StreamEnv>,
     pub(crate) service: Rc<S>,
-    pub(crate) remote: SocketAddr,
+    /// What the service is told of the connection.
+    pub(crate) conn: ConnInfo,
     /// Open streams on the connection; this one counts until it ends.
     pub(crate) active: Rc<Cell<usize>>,
 }
@@ -66,7 +66,7 @@ pub(crate) struct Stream<S> {
 impl<S: Service> Stream<S> {
     pub(crate) async fn run(self, req: Request<RecvStream>, mut respond: SendResponse<Bytes>) {
         if let Err(e) = self.exchange(req, &mut respond).await {
-            tracing::debug!(remote = %self.remote, error = %e, "HTTP/2 stream ended early");
+            tracing::debug!(remote = %self.conn.remote(), error = %e, "HTTP/2 stream ended early");
         }
         self.active.set(self.active.get() - 1);
     }
@@ -80,7 +80,7 @@ impl<S: Service> Stream<S> {
         // RFC 9113 §8.2.1: a field value must not start or end with
         // whitespace; such a request is malformed (§8.1.1).
         if parts.headers.values().any(edge_whitespace) {
-            tracing::debug!(remote = %self.remote, "HTTP/2 field value with edge whitespace; reset");
+            tracing::debug!(remote = %self.conn.remote(), "HTTP/2 field value with edge whitespace; reset");
             respond.send_reset(h2::Reason::PROTOCOL_ERROR);
             return Ok(());
         }
@@ -88,10 +88,10 @@ impl<S: Service> Stream<S> {
         let declared = parts.headers.get(header::CONTENT_LENGTH);
         let body = request_body(recv, declared, &self.env);
         let req = Request::from_parts(parts, body);
-        let call = CatchPanic::new(|| self.service.call(req), None, self.remote);
+        let call = CatchPanic::new(|| self.service.call(req, self.conn.clone()), None);
         let response = match call.await {
             Ok(r) => r,
-            Err(panic) => panic_response(self.remote, &*panic),
+            Err(panic) => panic_response(self.conn.remote(), &*panic),
         };
         let (mut parts, mut body) = response.into_parts();
         strip_connection_headers(&mut parts.headers);
@@ -122,7 +122,7 @@ impl<S: Service> Stream<S> {
                     // stream with its last DATA frame, not an empty one.
                     let last = body.exact_len() == Some(0);
                     if !send_all(&mut send, chunk, last, &self.env, &mut stall).await? {
-                        tracing::debug!(remote = %self.remote, "HTTP/2 stream stalled on flow control; reset");
+                        tracing::debug!(remote = %self.conn.remote(), "HTTP/2 stream stalled on flow control; reset");
                         send.send_reset(h2::Reason::CANCEL);
                         return Ok(());
                     }
@@ -131,7 +131,7 @@ impl<S: Service> Stream<S> {
                     }
                 }
                 Err(e) => {
-                    tracing::warn!(remote = %self.remote, error = %e, "response body stream failed");
+                    tracing::warn!(remote = %self.conn.remote(), error = %e, "response body stream failed");
                     send.send_reset(h2::Reason::INTERNAL_ERROR);
                     return Ok(());
                 }
