@@ -3,6 +3,7 @@
 
 use http::{HeaderMap, StatusCode, Version, header};
 
+use super::response::asks_to_close;
 use crate::semantics::status_has_no_body;
 
 /// How a response body is framed on the wire.
@@ -27,14 +28,18 @@ pub struct ResponseHead<'a> {
     pub framing: Framing,
     /// The request's version, to speak keep-alive the way it expects.
     pub version: Version,
-    /// Whether the connection stays open after this response.
+    /// Whether the connection may stay open after this response; it closes
+    /// anyway when the response's own `Connection` field asks to.
     pub keep_alive: bool,
     /// The cached `Date` value, an IMF-fixdate (always 29 bytes).
     pub date: &'a [u8; 29],
 }
 
-/// Appends the response head to `out`.
-pub fn encode_head(h: &ResponseHead<'_>, out: &mut Vec<u8>) {
+/// Appends the response head to `out`; returns whether the connection stays
+/// open after it: `keep_alive`, unless the response's `Connection` field
+/// asks to close (RFC 9110 §7.6.1), which is read while the fields are
+/// written rather than looked up apart.
+pub fn encode_head(h: &ResponseHead<'_>, out: &mut Vec<u8>) -> bool {
     match common_status_line(h.status) {
         Some(line) => out.extend_from_slice(line),
         None => {
@@ -46,12 +51,14 @@ pub fn encode_head(h: &ResponseHead<'_>, out: &mut Vec<u8>) {
         }
     }
     let mut has_date = false;
+    let mut keep_alive = h.keep_alive;
     for (name, value) in h.headers {
         // Framing and connection management are the server's to decide.
-        if name == header::CONTENT_LENGTH
-            || name == header::TRANSFER_ENCODING
-            || name == header::CONNECTION
-        {
+        if name == header::CONNECTION {
+            keep_alive &= !asks_to_close(value);
+            continue;
+        }
+        if name == header::CONTENT_LENGTH || name == header::TRANSFER_ENCODING {
             continue;
         }
         has_date |= name == header::DATE;
@@ -79,13 +86,14 @@ pub fn encode_head(h: &ResponseHead<'_>, out: &mut Vec<u8>) {
         Framing::Chunked if !no_body => tail.push(b"transfer-encoding: chunked\r\n"),
         Framing::Chunked | Framing::CloseDelimited => {}
     }
-    if !h.keep_alive {
+    if !keep_alive {
         tail.push(b"connection: close\r\n");
     } else if h.version == Version::HTTP_10 {
         tail.push(b"connection: keep-alive\r\n");
     }
     tail.push(b"\r\n");
     out.extend_from_slice(tail.as_bytes());
+    keep_alive
 }
 
 /// The whole status line of the statuses most responses carry.
@@ -183,6 +191,37 @@ mod tests {
         };
         encode_head(&h, &mut out);
         String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn a_close_asked_by_the_response_closes_the_connection() {
+        for (value, stays) in [
+            ("close", false),
+            ("Upgrade, Close", false),
+            ("keep-alive", true),
+        ] {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::CONNECTION, HeaderValue::from_static(value));
+            let h = ResponseHead {
+                status: StatusCode::OK,
+                headers: &headers,
+                framing: Framing::Length(0),
+                version: Version::HTTP_11,
+                keep_alive: true,
+                date: b"Sun, 06 Nov 1994 08:49:37 GMT",
+            };
+            let mut out = Vec::new();
+            assert_eq!(encode_head(&h, &mut out), stays, "{value}");
+            let text = String::from_utf8(out).unwrap();
+            assert_eq!(text.contains("connection: close\r\n"), !stays, "{text}");
+            assert!(
+                !text
+                    .to_lowercase()
+                    .contains(&format!("connection: {}", value.to_lowercase()))
+                    || !stays,
+                "{text}"
+            );
+        }
     }
 
     #[test]

@@ -415,63 +415,69 @@ impl Framing {
 /// sub-delimiters and percent-encodings; the port is digits only. An empty
 /// value is valid (a target with no authority).
 fn valid_host(value: &[u8]) -> bool {
-    let (host, port) = if let Some(literal) = value.strip_prefix(b"[") {
-        let Some(close) = memchr::memchr(b']', literal) else {
+    if let Some(literal) = value.strip_prefix(b"[") {
+        let Some(close) = literal.iter().position(|&b| b == b']') else {
             return false;
         };
-        if !valid_ip_literal(&literal[..close]) {
-            return false;
-        }
-        (&[][..], &literal[close + 1..])
-    } else {
-        match memchr::memchr(b':', value) {
-            Some(colon) => (&value[..colon], &value[colon..]),
-            None => (value, &[][..]),
-        }
-    };
-    let port_ok = match port {
-        [] => true,
-        [b':', digits @ ..] => digits.iter().all(u8::is_ascii_digit),
-        _ => false,
-    };
-    port_ok && valid_reg_name(host)
-}
-
-/// RFC 3986 §3.2.2: `reg-name = *( unreserved / pct-encoded / sub-delims )`
-/// (an IPv4 address is one too).
-fn valid_reg_name(name: &[u8]) -> bool {
+        return valid_ip_literal(&literal[..close]) && valid_port(&literal[close + 1..]);
+    }
+    // One pass over the name, by table: the common case is a few plain
+    // characters and a port.
     let mut i = 0;
-    while i < name.len() {
-        match name[i] {
+    while i < value.len() {
+        if REG_NAME[usize::from(value[i])] {
+            i += 1;
+            continue;
+        }
+        match value[i] {
+            b':' => return valid_port(&value[i..]),
             b'%' => {
-                let hex = name.get(i + 1..i + 3);
+                let hex = value.get(i + 1..i + 3);
                 if !hex.is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) {
                     return false;
                 }
                 i += 3;
             }
-            b if is_unreserved(b) || is_sub_delim(b) => i += 1,
             _ => return false,
         }
     }
     true
 }
 
+/// `[ ":" *DIGIT ]`, what may follow the host.
+fn valid_port(rest: &[u8]) -> bool {
+    match rest {
+        [] => true,
+        [b':', digits @ ..] => digits.iter().all(u8::is_ascii_digit),
+        _ => false,
+    }
+}
+
+/// The bytes of a `reg-name` besides percent-encodings (RFC 3986 §3.2.2):
+/// `unreserved` (letters, digits, `-._~`) and `sub-delims` (`!$&'()*+,;=`).
+const REG_NAME: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = is_unreserved(b as u8) || is_sub_delim(b as u8);
+        b += 1;
+    }
+    table
+};
+
 /// RFC 3986 §3.2.2: `IP-literal = "[" ( IPv6address / IPvFuture ) "]"`,
 /// with `IPvFuture = "v" 1*HEXDIG "." 1*( unreserved / sub-delims / ":" )`.
 fn valid_ip_literal(inside: &[u8]) -> bool {
     match inside {
         [b'v' | b'V', rest @ ..] => {
-            let Some(dot) = memchr::memchr(b'.', rest) else {
+            let Some(dot) = rest.iter().position(|&b| b == b'.') else {
                 return false;
             };
             let (version, tail) = (&rest[..dot], &rest[dot + 1..]);
             !version.is_empty()
                 && version.iter().all(u8::is_ascii_hexdigit)
                 && !tail.is_empty()
-                && tail
-                    .iter()
-                    .all(|&b| is_unreserved(b) || is_sub_delim(b) || b == b':')
+                && tail.iter().all(|&b| REG_NAME[usize::from(b)] || b == b':')
         }
         _ => std::str::from_utf8(inside)
             .ok()
@@ -480,11 +486,11 @@ fn valid_ip_literal(inside: &[u8]) -> bool {
     }
 }
 
-fn is_unreserved(b: u8) -> bool {
+const fn is_unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
 }
 
-fn is_sub_delim(b: u8) -> bool {
+const fn is_sub_delim(b: u8) -> bool {
     matches!(
         b,
         b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'='

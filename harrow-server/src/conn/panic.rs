@@ -1,11 +1,13 @@
 //! The panic boundary around a service: a panic while the service makes its
-//! future (the synchronous part of `Service::call`) or while the future is
-//! polled becomes a 500, not a dead worker. It also enters the optional
-//! per-request span around the call and each poll.
+//! future (the synchronous part of `Service::call`, [`make_guarded`]) or
+//! while the future is polled ([`CatchPanic`]) becomes a 500, not a dead
+//! worker. Both enter the optional per-request span.
 //!
 //! A struct future rather than an `async fn` wrapper: the service future is
 //! stored once, in place, instead of being copied into an argument slot and
-//! again into a pinned local on every request.
+//! again into a pinned local on every request. The request goes to the
+//! service through an `Option` the guarded closure borrows, so that the
+//! closure stays small and the request is not copied into it.
 
 use std::any::Any;
 use std::future::Future;
@@ -19,39 +21,29 @@ use http::{Response, StatusCode};
 
 use crate::Body;
 
-pin_project_lite::pin_project! {
-    /// The service's future, or the panic that stopped it being made.
-    #[project = CallProj]
-    enum Call<F> {
-        Running { #[pin] fut: F },
-        Panicked { payload: Option<Box<dyn Any + Send>> },
-    }
+/// Runs the synchronous part of a service's `call` (`make`), inside `span`
+/// when given, catching a panic in it.
+pub(crate) fn make_guarded<F>(
+    make: impl FnOnce() -> F,
+    span: Option<&tracing::Span>,
+) -> Result<F, Box<dyn Any + Send>> {
+    let _entered = span.map(|s| s.enter());
+    catch_unwind(AssertUnwindSafe(make))
 }
 
 pin_project_lite::pin_project! {
-    /// Calls a service and polls its future, catching a panic in either.
+    /// Polls a service's future, catching a panic in any poll.
     pub(crate) struct CatchPanic<F> {
         #[pin]
-        call: Call<F>,
+        fut: F,
         span: Option<tracing::Span>,
     }
 }
 
 impl<F: Future> CatchPanic<F> {
-    /// Calls `make` (the service's `call`) at once and wraps its future,
-    /// entering `span` (when given) around the call and each poll.
-    pub(crate) fn new(make: impl FnOnce() -> F, span: Option<tracing::Span>) -> Self {
-        let made = {
-            let _entered = span.as_ref().map(|s| s.enter());
-            catch_unwind(AssertUnwindSafe(make))
-        };
-        let call = match made {
-            Ok(fut) => Call::Running { fut },
-            Err(payload) => Call::Panicked {
-                payload: Some(payload),
-            },
-        };
-        CatchPanic { call, span }
+    /// Wraps `fut`, entering `span` (when given) around each poll.
+    pub(crate) fn new(fut: F, span: Option<tracing::Span>) -> Self {
+        CatchPanic { fut, span }
     }
 }
 
@@ -60,18 +52,9 @@ impl<F: Future> Future for CatchPanic<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let fut = match this.call.project() {
-            CallProj::Running { fut } => fut,
-            CallProj::Panicked { payload } => {
-                let payload = payload
-                    .take()
-                    .unwrap_or_else(|| Box::new("polled after its panic was reported"));
-                return Poll::Ready(Err(payload));
-            }
-        };
         let _entered = this.span.as_ref().map(|s| s.enter());
-        let polled = catch_unwind(AssertUnwindSafe(|| fut.poll(cx)));
-        match polled {
+        let fut = this.fut;
+        match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
             Ok(Poll::Ready(out)) => Poll::Ready(Ok(out)),
             Ok(Poll::Pending) => Poll::Pending,
             Err(panic) => Poll::Ready(Err(panic)),

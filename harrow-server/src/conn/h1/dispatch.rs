@@ -16,9 +16,10 @@ use http::{Method, Request, StatusCode};
 
 use super::feed::Feed;
 use super::io::{FillError, Io};
+use super::respond::Rest;
 use crate::body::LimitExceeded;
 use crate::codec::{BodyKind, CONTINUE, Decoder, H1Error, Head, Status, Trailers};
-use crate::conn::panic::{CatchPanic, panic_response};
+use crate::conn::panic::{CatchPanic, make_guarded};
 use crate::conn::wait::Wait;
 use crate::timer::Fired;
 use crate::{Body, ConnInfo, Service};
@@ -86,13 +87,23 @@ impl<S: Service> Dispatch<S> {
         // `exchange`: the connection is not kept twice in the task.
         async move {
             let stop = loop {
-                let head = match self.buffered_head() {
-                    Some(Ok(head)) => head,
-                    Some(Err(e)) => break Stop::Answer(e),
-                    None => match self.read_head().await {
+                // A head already buffered whole (a pipelined request) needs
+                // no read, no deadline and no future.
+                let buffered = if self.io.buffered().is_empty() {
+                    Ok(Status::Partial)
+                } else {
+                    self.io.parse_head()
+                };
+                let head = match buffered {
+                    Ok(Status::Complete(head)) => {
+                        self.io.consume(head.len);
+                        head
+                    }
+                    Ok(Status::Partial) => match self.read_head().await {
                         Ok(head) => head,
                         Err(stop) => break stop,
                     },
+                    Err(e) => break Stop::Answer(e),
                 };
                 let keep_alive = match self.exchange(head).await {
                     Ok(keep_alive) => keep_alive,
@@ -126,20 +137,6 @@ impl<S: Service> Dispatch<S> {
 
     // ----- heads -----------------------------------------------------------
 
-    /// The next head when it is already buffered whole (a pipelined
-    /// request): no read, no deadline, no future. `None` when there is
-    /// nothing or only part of a head.
-    fn buffered_head(&mut self) -> Option<Result<Head, H1Error>> {
-        if self.io.buffered().is_empty() {
-            return None;
-        }
-        match self.io.parse_head() {
-            Ok(Status::Complete(head)) => Some(Ok(head)),
-            Ok(Status::Partial) => None,
-            Err(e) => Some(Err(e)),
-        }
-    }
-
     /// Reads until a whole head is buffered, and parses it.
     async fn read_head(&mut self) -> Result<Head, Stop> {
         // Set when the first byte of this head is in: the deadline covers
@@ -148,7 +145,10 @@ impl<S: Service> Dispatch<S> {
         loop {
             if !self.io.buffered().is_empty() {
                 match self.io.parse_head() {
-                    Ok(Status::Complete(head)) => return Ok(head),
+                    Ok(Status::Complete(head)) => {
+                        self.io.consume(head.len);
+                        return Ok(head);
+                    }
                     Ok(Status::Partial) => {}
                     Err(e) => return Err(Stop::Answer(e)),
                 }
@@ -277,54 +277,77 @@ impl<S: Service> Dispatch<S> {
             let version = head.version;
             let mut keep_alive = head.keep_alive && !self.unread_body;
 
-            let mut req = Request::new(body);
-            *req.method_mut() = head.method;
-            *req.uri_mut() = head.uri;
-            *req.version_mut() = head.version;
-            *req.headers_mut() = head.headers;
-            if let Some(t) = trailers {
-                req.extensions_mut().insert(t);
-            }
-
-            let span = self.io.config().request_span.then(
-                || tracing::info_span!("request", method = %req.method(), path = req.uri().path()),
-            );
+            // Built inside the `Option` the guarded call takes it from, so
+            // that it is not copied there.
+            let mut req = Some(Request::new(body));
+            let span = if let Some(r) = req.as_mut() {
+                *r.method_mut() = head.method;
+                *r.uri_mut() = head.uri;
+                *r.version_mut() = head.version;
+                *r.headers_mut() = head.headers;
+                if let Some(t) = trailers {
+                    r.extensions_mut().insert(t);
+                }
+                self.io.config().request_span.then(
+                    || tracing::info_span!("request", method = %r.method(), path = r.uri().path()),
+                )
+            } else {
+                None
+            };
             // Scoped, so that the service's future and the response's
             // writing share their room in the connection's future.
             let answered = {
                 let service = self.service.clone();
-                // Pinned where it is made and polled through a reference:
-                // awaiting it by value would copy the service future (with
-                // the request in it) twice more.
                 let conn = self.conn.clone();
-                let mut call = pin!(CatchPanic::new(|| service.call(req, conn), span));
-                match streaming {
-                    None => {
-                        self.io.wait(Wait::Service);
-                        call.as_mut().await
+                match make_guarded(
+                    || service.call(req.take().expect("taken once"), conn),
+                    span.as_ref(),
+                ) {
+                    Err(panic) => {
+                        // The body was never handed over: it stays unread.
+                        if streaming.is_some() {
+                            keep_alive = false;
+                            self.unread_body = true;
+                        }
+                        Err(panic)
                     }
-                    Some((decoder, feed)) => {
-                        // The body deadline still runs while the body streams.
-                        let (answered, complete) =
-                            Box::pin(self.call_streaming(call.as_mut(), decoder, feed)).await;
-                        // An unread rest of the body cannot be skipped: close.
-                        keep_alive &= complete;
-                        self.unread_body = !complete;
-                        // The pump is done, so no read is in flight: a body
-                        // deadline that fired must not keep the response
-                        // write from its own.
-                        self.io.reset_fired();
-                        self.io.wait(Wait::Service);
-                        answered
+                    Ok(fut) => {
+                        // Pinned where it is made and polled through a
+                        // reference: awaiting it by value would copy the
+                        // service future (with the request in it) twice more.
+                        let mut call = pin!(CatchPanic::new(fut, span));
+                        match streaming {
+                            None => {
+                                self.io.wait(Wait::Service);
+                                call.as_mut().await
+                            }
+                            Some((decoder, feed)) => {
+                                // The body deadline still runs while the body streams.
+                                let (answered, complete) =
+                                    Box::pin(self.call_streaming(call.as_mut(), decoder, feed))
+                                        .await;
+                                // An unread rest of the body cannot be skipped: close.
+                                keep_alive &= complete;
+                                self.unread_body = !complete;
+                                // The pump is done, so no read is in flight: a
+                                // body deadline that fired must not keep the
+                                // response write from its own.
+                                self.io.reset_fired();
+                                self.io.wait(Wait::Service);
+                                answered
+                            }
+                        }
                     }
                 }
             };
-            let response = match answered {
-                Ok(response) => response,
-                Err(panic) => panic_response(self.conn.remote(), &*panic),
-            };
             keep_alive &= !self.io.draining();
-            self.respond(response, is_head, version, keep_alive).await
+            let (keep_alive, rest) = self.queue_response(answered, is_head, version, keep_alive);
+            if !matches!(rest, Rest::Done) {
+                // Boxed: the rare paths would otherwise make every
+                // connection's future as large as they are.
+                Box::pin(self.finish(rest)).await?;
+            }
+            Ok(keep_alive)
         }
     }
 }

@@ -153,10 +153,11 @@ impl Io {
     /// Parses the next head from the input. The first complete head of a
     /// small read copies the whole read once, into the worker's arena (the
     /// heads after it, pipelined, and small bodies are slices of that copy);
-    /// a head still arriving is not copied at all. The head is consumed.
+    /// a head still arriving is not copied at all. The caller consumes the
+    /// head (`consume(head.len)`), so the head is returned without a copy.
     pub(crate) fn parse_head(&mut self) -> Result<Status<Head>, H1Error> {
         let limits = &self.worker.limits;
-        let parsed = if let Some(batch) = &self.batch {
+        if let Some(batch) = &self.batch {
             parse_head_shared(batch, limits)
         } else {
             let buffered = self
@@ -175,11 +176,7 @@ impl Io {
                     arena.copy(&buffered[..len])
                 }
             })
-        };
-        if let Ok(Status::Complete(head)) = &parsed {
-            self.consume(head.len);
         }
-        parsed
     }
 
     /// Marks `n` buffered bytes as consumed.

@@ -2,7 +2,8 @@
 //! in one buffer (queued, or written from its own buffer when large) or
 //! streamed chunk by chunk; and the answers the server makes itself.
 
-use std::future::{Future, poll_fn};
+use std::any::Any;
+use std::future::poll_fn;
 use std::task::Poll;
 
 use bytes::Bytes;
@@ -10,9 +11,9 @@ use http::{Response, StatusCode, Version};
 
 use super::dispatch::{Dispatch, Stop};
 use crate::codec::{
-    DateCache, Framing, ResponseHead, asks_to_close, body_framing, encode_chunk, encode_head,
-    encode_last_chunk,
+    DateCache, Framing, ResponseHead, body_framing, encode_chunk, encode_head, encode_last_chunk,
 };
+use crate::conn::panic::panic_response;
 use crate::conn::wait::Wait;
 use crate::semantics::{plain, status_has_no_body};
 use crate::timer::Fired;
@@ -23,58 +24,83 @@ const FLUSH_AT: usize = 64 * 1024;
 /// Full bodies at least this large are written from their own buffer.
 const COPY_BODY_BELOW: usize = 16 * 1024;
 
+/// What is left of a response once its head (and a small body) is queued.
+pub(super) enum Rest {
+    /// Nothing: it goes out with the next flush.
+    Done,
+    /// Enough is queued to write it now.
+    Flush,
+    /// A large body, written from its own buffer.
+    Large(Bytes),
+    /// A streamed body of this framing.
+    Stream(Body, Framing),
+}
+
 impl<S: Service> Dispatch<S> {
-    /// Queues (or writes) `response` to a request of `version`; returns
-    /// whether the connection stays open, which `keep_alive` allows.
+    /// Queues the service's answer to a request of `version` (a 500 when
+    /// it panicked): the head, and a small body. Returns whether the
+    /// connection stays open (which `keep_alive` allows) and what is left to
+    /// write with [`finish`](Self::finish).
     ///
-    /// The head is encoded before the returned future exists, which then
-    /// holds only the body: a plain function returning an async block, so
-    /// that the response's parts never take room in the connection's future.
-    pub(super) fn respond(
+    /// Not async: the common response is queued without a future, and the
+    /// response's parts never take room in the connection's future.
+    pub(super) fn queue_response(
         &mut self,
-        response: Response<Body>,
+        answered: Result<Response<Body>, Box<dyn Any + Send>>,
         is_head: bool,
         version: Version,
         keep_alive: bool,
-    ) -> impl Future<Output = Result<bool, Stop>> + '_ {
+    ) -> (bool, Rest) {
+        let response = match answered {
+            Ok(response) => response,
+            Err(panic) => panic_response(self.conn.remote(), &*panic),
+        };
         let (parts, mut body) = response.into_parts();
         let (framing, reusable) = body_framing(body.exact_len(), is_head, version);
-        let keep_alive = keep_alive && reusable && !asks_to_close(&parts.headers);
-        DateCache::with_cached(|date| {
+        let keep_alive = DateCache::with_cached(|date| {
             let head = ResponseHead {
                 status: parts.status,
                 headers: &parts.headers,
                 framing,
                 version,
-                keep_alive,
+                keep_alive: keep_alive && reusable,
                 date,
             };
-            encode_head(&head, self.io.write_buf());
+            encode_head(&head, self.io.write_buf())
         });
-        let no_body = is_head || status_has_no_body(parts.status);
-        drop(parts);
-        async move {
-            if no_body {
-                return Ok(keep_alive);
-            }
-            // Boxed: the rare paths would otherwise make every connection's
-            // future as large as they are.
-            if body.is_stream() {
-                Box::pin(self.stream_body(&mut body, framing)).await?;
-            } else if let Some(bytes) = body.take_full() {
-                if bytes.len() < COPY_BODY_BELOW {
-                    self.io.write_buf().extend_from_slice(&bytes);
-                } else {
-                    Box::pin(self.io.write_bytes(bytes))
-                        .await
-                        .map_err(|_| Stop::Quiet)?;
-                }
-            }
-            if self.io.queued() >= FLUSH_AT {
-                Box::pin(self.io.flush()).await.map_err(|_| Stop::Quiet)?;
-            }
-            Ok(keep_alive)
+        if is_head || status_has_no_body(parts.status) {
+            return (keep_alive, Rest::Done);
         }
+        let rest = if body.is_stream() {
+            Rest::Stream(body, framing)
+        } else {
+            match body.take_full() {
+                Some(bytes) if bytes.len() >= COPY_BODY_BELOW => Rest::Large(bytes),
+                Some(bytes) => {
+                    self.io.write_buf().extend_from_slice(&bytes);
+                    Rest::Done
+                }
+                None => Rest::Done,
+            }
+        };
+        match rest {
+            Rest::Done if self.io.queued() >= FLUSH_AT => (keep_alive, Rest::Flush),
+            rest => (keep_alive, rest),
+        }
+    }
+
+    /// Writes what [`queue_response`](Self::queue_response) left.
+    pub(super) async fn finish(&mut self, rest: Rest) -> Result<(), Stop> {
+        match rest {
+            Rest::Done => return Ok(()),
+            Rest::Flush => {}
+            Rest::Large(bytes) => self.io.write_bytes(bytes).await.map_err(|_| Stop::Quiet)?,
+            Rest::Stream(mut body, framing) => self.stream_body(&mut body, framing).await?,
+        }
+        if self.io.queued() >= FLUSH_AT {
+            self.io.flush().await.map_err(|_| Stop::Quiet)?;
+        }
+        Ok(())
     }
 
     /// Waits for the service's next body chunk. Only the connection's life
@@ -127,13 +153,9 @@ impl<S: Service> Dispatch<S> {
     /// client still sends for a moment, so it reads the answer instead of a
     /// connection reset.
     pub(super) async fn answer_error(&mut self, status: StatusCode, message: &str) {
-        let answer = plain(status, message);
-        if self
-            .respond(answer, false, Version::HTTP_11, false)
-            .await
-            .is_err()
-            || self.io.flush().await.is_err()
-        {
+        let answer = Ok(plain(status, message));
+        let (_, rest) = self.queue_response(answer, false, Version::HTTP_11, false);
+        if self.finish(rest).await.is_err() || self.io.flush().await.is_err() {
             return;
         }
         self.io.linger().await;

@@ -15,7 +15,7 @@ use http::{HeaderMap, Method, Request, Response};
 
 use super::recv::{edge_whitespace, request_body};
 use crate::codec::DateCache;
-use crate::conn::panic::{CatchPanic, panic_response};
+use crate::conn::panic::{CatchPanic, make_guarded, panic_response};
 use crate::conn::wait::Wait;
 use crate::semantics::status_has_no_body;
 use crate::shared::Worker;
@@ -88,8 +88,19 @@ impl<S: Service> Stream<S> {
         let declared = parts.headers.get(header::CONTENT_LENGTH);
         let body = request_body(recv, declared, &self.env);
         let req = Request::from_parts(parts, body);
-        let call = CatchPanic::new(|| self.service.call(req, self.conn.clone()), None);
-        let response = match call.await {
+        let mut req = Some(req);
+        let made = make_guarded(
+            || {
+                self.service
+                    .call(req.take().expect("taken once"), self.conn.clone())
+            },
+            None,
+        );
+        let answered = match made {
+            Ok(fut) => CatchPanic::new(fut, None).await,
+            Err(panic) => Err(panic),
+        };
+        let response = match answered {
             Ok(r) => r,
             Err(panic) => panic_response(self.conn.remote(), &*panic),
         };
