@@ -302,7 +302,7 @@ mod main_attribute {
             }
         };
         assert!(
-            printed.contains("GET  /hello       hello (tests/bin/macro_main.rs:13)"),
+            printed.contains("GET  /hello       hello (tests/bin/macro_main.rs:14)"),
             "{printed}"
         );
         assert!(printed.contains("/users/{id}"), "{printed}");
@@ -334,15 +334,14 @@ mod main_attribute {
             .stderr(Stdio::null())
             .spawn()
             .expect("fixture starts");
-        // The route table is printed once the routes are checked, just
-        // before the workers start (and hang in the factory).
+        // The fixture says when a worker's factory starts to hang.
         let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
         let mut line = String::new();
-        while !line.starts_with("routes:") {
+        while !line.starts_with("worker stuck") {
             line.clear();
             if stdout.read_line(&mut line).expect("read stdout") == 0 {
                 let _ = child.kill();
-                panic!("exited before printing the routes");
+                panic!("exited before a worker started");
             }
         }
         std::thread::sleep(Duration::from_millis(300));
@@ -380,19 +379,27 @@ mod main_attribute {
     }
 
     #[test]
-    fn a_duplicate_route_names_both_handlers_and_exits_1() {
+    fn every_route_error_is_reported_and_the_exit_is_1() {
         let out = run_to_end(fixture().env("FIXTURE_DUPLICATE", "1"));
         assert_eq!(out.status.code(), Some(1));
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        let lines: Vec<&str> = stderr.lines().collect();
+        assert_eq!(lines.len(), 3, "{stderr}");
+        assert_eq!(lines[0], "error: 2 route errors:");
         assert!(
-            stderr.starts_with("error: duplicate route `GET /hello`"),
+            lines[1].starts_with("  duplicate route `GET /hello`"),
             "{stderr}"
         );
         assert!(
-            stderr.contains("`hello` at tests/bin/macro_main.rs:13"),
+            lines[1].contains("`hello` at tests/bin/macro_main.rs:14"),
             "{stderr}"
         );
+        assert!(lines[2].contains("conflicts with route"), "{stderr}");
+        assert!(
+            lines[2].contains("`user` at tests/bin/macro_main.rs:19"),
+            "{stderr}"
+        );
+        assert!(out.stdout.is_empty(), "nothing is printed before the error");
     }
 
     #[test]
@@ -406,5 +413,12 @@ mod main_attribute {
         assert!(stderr.starts_with("error: "), "{stderr}");
         assert!(stderr.contains(&addr), "{stderr}");
         assert!(!stderr.contains("panicked"), "{stderr}");
+        // The route table is printed once the address is bound, so a
+        // failure to bind is not preceded by it.
+        assert!(
+            out.stdout.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
     }
 }

@@ -23,7 +23,7 @@ pub use handler::Handler;
 pub use request::Request;
 pub use response::{Html, IntoResponse, Redirect, Response};
 pub use routing::registry::registered_routes;
-pub use routing::{Route, RouteError, RouteTable, Site};
+pub use routing::{Route, RouteError, RouteErrors, RouteTable, Site};
 pub use run::{
     StartError, run, run_with_config, serve, serve_until_signal, serve_with_config,
     serve_with_shutdown, start, start_with_config,

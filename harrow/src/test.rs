@@ -37,7 +37,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::app::{App, AppService};
-use crate::routing::RouteError;
+use crate::routing::RouteErrors;
 use crate::run::{StartError, start_with_config};
 
 /// Sends requests to an [`App`] in-process, without a socket.
@@ -55,8 +55,8 @@ impl TestClient {
         }
     }
 
-    /// A client for `app`, or the error that stops its routes from building.
-    pub fn try_new(app: App) -> Result<Self, RouteError> {
+    /// A client for `app`, or the errors that stop its routes from building.
+    pub fn try_new(app: App) -> Result<Self, RouteErrors> {
         Ok(TestClient {
             service: app.into_service()?,
         })

@@ -12,7 +12,7 @@ use http::Method;
 use crate::handler::{BoxEndpoint, Handler, endpoint};
 use crate::middleware::{Middleware, SharedMiddleware, wrap};
 use crate::routing::router::Router;
-use crate::routing::{Route, RouteError, RouteInfo, RouteTable};
+use crate::routing::{Route, RouteError, RouteErrors, RouteInfo, RouteTable};
 use context::{DEFAULT_BODY_LIMIT, Registration, StateMap};
 use scope::{ScopedRoute, method_shortcuts, mount};
 
@@ -26,7 +26,7 @@ pub use service::AppService;
 /// `RefCell` are fine inside. Nothing is checked while building; routes are
 /// validated when the app becomes a service ([`App::into_service`]), which
 /// `harrow::run`, `start`, `serve` and the test client do before serving,
-/// returning a [`RouteError`] that names the handlers at fault.
+/// returning every [`RouteError`] found, each naming the handlers at fault.
 ///
 /// ```
 /// use std::rc::Rc;
@@ -150,12 +150,10 @@ impl App {
     ///
     /// Fails on a duplicate method and path (naming both handlers and
     /// their sites), on templates that match the same requests, and on
-    /// malformed paths or prefixes. Call it on the thread that will serve:
-    /// the service is not `Send`.
-    pub fn into_service(self) -> Result<AppService, RouteError> {
-        if let Some(error) = self.errors.into_iter().next() {
-            return Err(error);
-        }
+    /// malformed paths or prefixes, reporting every such error at once.
+    /// Call it on the thread that will serve: the service is not `Send`.
+    pub fn into_service(self) -> Result<AppService, RouteErrors> {
+        let mut errors = self.errors;
         let routes = self
             .routes
             .into_iter()
@@ -165,7 +163,10 @@ impl App {
                 route
             })
             .collect();
-        let router: BoxEndpoint = Rc::new(Router::build(routes, self.fallback)?);
+        let router: BoxEndpoint = Rc::new(Router::build(routes, self.fallback, &mut errors));
+        if let Some(errors) = RouteErrors::new(errors) {
+            return Err(errors);
+        }
         let chain = wrap(router, &self.layers);
         let registration = Registration::new(self.states, self.body_limit);
         Ok(AppService::new(chain, registration, self.catch_panics))

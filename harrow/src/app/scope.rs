@@ -123,25 +123,33 @@ impl Scope {
 /// Prefixes a scope's routes and puts its middleware around them.
 pub(crate) fn mount(prefix: &str, scope: Scope) -> (Vec<ScopedRoute>, Vec<RouteError>) {
     let mut errors = scope.errors;
-    if !prefix.starts_with('/') {
-        errors.push(RouteError::InvalidPrefix {
-            prefix: prefix.to_owned(),
-            reason: "a prefix must start with `/`".into(),
-        });
-    }
+    // A prefix without its `/` is reported once, here; the routes are
+    // joined as if it had one, so they are not reported again for it.
+    let prefix = match prefix.strip_prefix('/') {
+        Some(_) => prefix.to_owned(),
+        None => {
+            errors.push(RouteError::InvalidPrefix {
+                prefix: prefix.to_owned(),
+                reason: "a prefix must start with `/`".into(),
+            });
+            format!("/{prefix}")
+        }
+    };
     let prefix = prefix.trim_end_matches('/');
     let mut routes = Vec::with_capacity(scope.routes.len());
     for mut scoped in scope.routes {
-        let path = &scoped.route.path;
+        let mut path = scoped.route.path.clone();
         if !path.starts_with('/') {
             errors.push(RouteError::InvalidPath {
                 path: path.clone(),
                 reason: "a path must start with `/`".into(),
                 origin: Box::new(scoped.route.origin()),
             });
+            // Reported once: joined as if it had its `/`.
+            path.insert(0, '/');
         }
         scoped.route.path = match (prefix, path.as_str()) {
-            ("", _) => path.clone(),
+            ("", _) => path,
             (prefix, "/") => prefix.to_owned(),
             (prefix, path) => format!("{prefix}{path}"),
         };

@@ -7,6 +7,6 @@ mod route;
 pub(crate) mod router;
 mod table;
 
-pub use conflict::RouteError;
+pub use conflict::{RouteError, RouteErrors};
 pub use route::{Origin, Route, Site};
 pub use table::{RouteInfo, RouteTable};
