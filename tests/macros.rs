@@ -302,19 +302,28 @@ mod main_attribute {
             }
         };
         assert!(
-            printed.contains("GET  /hello       hello (tests/bin/macro_main.rs:14)"),
+            printed.contains("GET  /hello        hello (tests/bin/macro_main.rs:14)"),
             "{printed}"
         );
         assert!(printed.contains("/users/{id}"), "{printed}");
 
-        let mut stream = TcpStream::connect(&addr).expect("connect");
-        stream
-            .write_all(b"GET /users/12 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-            .expect("send");
-        let mut response = String::new();
-        stream.read_to_string(&mut response).expect("read");
+        let ask = |path: &str| {
+            let mut stream = TcpStream::connect(&addr).expect("connect");
+            let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            stream.write_all(request.as_bytes()).expect("send");
+            let mut response = String::new();
+            stream.read_to_string(&mut response).expect("read");
+            response
+        };
+        let response = ask("/users/12");
         assert!(response.starts_with("HTTP/1.1 200 OK\r\n"), "{response}");
         assert!(response.ends_with("\r\n\r\nuser 12"), "{response}");
+        // Issue 12: the handler of the guarded scope is served there only.
+        assert!(printed.contains("/admin/stats"), "{printed}");
+        let response = ask("/admin/stats");
+        assert!(response.starts_with("HTTP/1.1 401 "), "{response}");
+        let response = ask("/stats");
+        assert!(response.starts_with("HTTP/1.1 404 "), "{response}");
 
         let killed = Command::new("kill")
             .args(["-TERM", &child.id().to_string()])

@@ -31,13 +31,21 @@ pub trait HandlerRoute {
     fn route() -> Route;
 }
 
-/// The route a route attribute describes, with its site.
-pub fn route<H, T>(methods: &[Method], path: &'static str, handler: H, site: Site) -> Route
+/// The route a route attribute describes, with its site and module.
+pub fn route<H, T>(
+    methods: &[Method],
+    path: &'static str,
+    handler: H,
+    site: Site,
+    module: &'static str,
+) -> Route
 where
     H: crate::Handler<T>,
     T: 'static,
 {
-    Route::with_methods(methods.iter().cloned(), path, handler).with_site(site)
+    Route::with_methods(methods.iter().cloned(), path, handler)
+        .with_site(site)
+        .in_module(module)
 }
 
 /// Splits a request into its head and body.
@@ -207,8 +215,9 @@ impl MainArgs {
     }
 }
 
-/// What `#[harrow::main]` calls: `harrow::run_with_config` with every
-/// registered route added to the app each worker builds, the attribute's
+/// What `#[harrow::main]` calls: `harrow::run_with_config` with the
+/// automatic route table ([`App::auto_routes`](crate::App::auto_routes))
+/// added to the app each worker builds, the attribute's
 /// settings and the `HARROW_*` overrides. It prints the route table and the
 /// bound address, serves until SIGINT or SIGTERM, then drains. Any failure to
 /// start is printed as one `error: …` line and the process exits with
@@ -240,7 +249,7 @@ impl FactoryOutput for crate::App {
 
 fn launch<A: FactoryOutput + 'static>(app: fn() -> A, args: &MainArgs) -> Result<(), String> {
     let (addr, config) = args.resolve(|key| std::env::var(key).ok())?;
-    let make_app = move || app().into_app().routes(crate::registered_routes());
+    let make_app = move || app().into_app().auto_routes();
     crate::run_with_config(make_app, addr.as_str(), config).map_err(|e| e.to_string())
 }
 

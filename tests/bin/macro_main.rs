@@ -25,6 +25,28 @@ async fn other() -> &'static str {
     "other"
 }
 
+/// Served under `/admin` behind a token check, and nowhere else.
+mod admin {
+    use harrow::middleware::{Next, from_fn};
+    use harrow::prelude::*;
+
+    #[get("/stats")]
+    async fn stats() -> &'static str {
+        "secret stats"
+    }
+
+    async fn require_token(req: Request, next: Next) -> Response {
+        match req.headers().get("x-token") {
+            Some(token) if token == "s3cret" => next.run(req).await,
+            _ => StatusCode::UNAUTHORIZED.into_response(),
+        }
+    }
+
+    pub(crate) fn scope() -> Scope {
+        Scope::module(module_path!()).layer(from_fn(require_token))
+    }
+}
+
 #[harrow::main(addr = "127.0.0.1:0", workers = 2, drain_timeout = "5s")]
 fn main() -> App {
     let on_worker = std::thread::current()
@@ -34,7 +56,7 @@ fn main() -> App {
         println!("worker stuck");
         std::thread::sleep(std::time::Duration::from_secs(60));
     }
-    let app = App::new();
+    let app = App::new().nest("/admin", admin::scope());
     if std::env::var_os("FIXTURE_DUPLICATE").is_some() {
         app.get("/hello", other).get("/users/{name}", other)
     } else {

@@ -45,6 +45,7 @@ pub(crate) fn expand(parsed: &Parsed, plan: &Plan) -> TokenStream {
                             ::core::file!(),
                             ::core::line!(),
                         ),
+                        ::core::module_path!(),
                     )
                 }
             }

@@ -2,6 +2,7 @@
 //! and turns into the per-worker [`AppService`].
 
 pub(crate) mod context;
+mod placement;
 mod scope;
 mod service;
 
@@ -55,6 +56,7 @@ pub struct App {
     fallback: Option<BoxEndpoint>,
     body_limit: usize,
     catch_panics: bool,
+    auto_routes: bool,
 }
 
 impl Default for App {
@@ -74,15 +76,13 @@ impl App {
             fallback: None,
             body_limit: DEFAULT_BODY_LIMIT,
             catch_panics: true,
+            auto_routes: false,
         }
     }
 
     /// Adds a route.
     pub fn route(mut self, route: Route) -> Self {
-        self.routes.push(ScopedRoute {
-            route,
-            layers: Vec::new(),
-        });
+        self.routes.push(ScopedRoute::bare(route));
         self
     }
 
@@ -94,6 +94,39 @@ impl App {
         let (routes, errors) = mount(prefix, scope);
         self.routes.extend(routes);
         self.errors.extend(errors);
+        self
+    }
+
+    /// Also serves every annotated handler linked into the program that this
+    /// app does not place itself (with `routes![...]`, [`Scope::module`] or
+    /// [`registered_routes`](crate::registered_routes)), at the path its
+    /// attribute names. This is the automatic route table that
+    /// `#[harrow::main]` adds; a hand-written `main` asks for it here.
+    ///
+    /// The table is completed when the app is checked, so the order of the
+    /// calls does not matter: a handler mounted in a scope (behind that
+    /// scope's middleware) is never also served at its bare path.
+    ///
+    /// ```standalone_crate
+    /// use harrow::prelude::*;
+    /// use harrow::test::TestClient;
+    ///
+    /// #[get("/stats")]
+    /// async fn stats() -> &'static str { "3 books" }
+    ///
+    /// #[get("/hello")]
+    /// async fn hello() -> &'static str { "hi" }
+    ///
+    /// let app = App::new()
+    ///     .auto_routes()
+    ///     .nest("/admin", Scope::new().routes(routes![stats]));
+    /// let client = TestClient::new(app);
+    /// assert_eq!(client.get("/hello").send().text(), "hi");
+    /// assert_eq!(client.get("/admin/stats").send().text(), "3 books");
+    /// assert_eq!(client.get("/stats").send().status(), 404);
+    /// ```
+    pub fn auto_routes(mut self) -> Self {
+        self.auto_routes = true;
         self
     }
 
@@ -136,26 +169,37 @@ impl App {
         self
     }
 
-    /// The routes added so far, sorted by path, for listing.
+    /// The routes added so far, sorted by path, for listing; with
+    /// [`App::auto_routes`], the automatic table's too.
     pub fn route_table(&self) -> RouteTable {
-        RouteTable::new(
-            self.routes
-                .iter()
-                .map(|r| RouteInfo::of(&r.route))
-                .collect(),
-        )
+        let auto = self.auto_added();
+        let routes = self.routes.iter().map(|r| &r.route).chain(&auto);
+        RouteTable::new(routes.map(RouteInfo::of).collect())
+    }
+
+    /// The automatic table's routes, when asked for: the registered ones
+    /// this app does not place.
+    fn auto_added(&self) -> Vec<Route> {
+        if self.auto_routes {
+            placement::unplaced(&self.routes)
+        } else {
+            Vec::new()
+        }
     }
 
     /// Validates the routes and builds the service that answers requests.
     ///
     /// Fails on a duplicate method and path (naming both handlers and
-    /// their sites), on templates that match the same requests, and on
-    /// malformed paths or prefixes, reporting every such error at once.
+    /// their sites), on templates that match the same requests, on an
+    /// annotated handler placed twice, and on malformed paths or prefixes,
+    /// reporting every such error at once.
     /// Call it on the thread that will serve: the service is not `Send`.
     pub fn into_service(self) -> Result<AppService, RouteErrors> {
+        let auto = self.auto_added();
         let mut errors = self.errors;
-        let routes = self
-            .routes
+        let mut placed = self.routes;
+        placed.extend(auto.into_iter().map(ScopedRoute::bare));
+        let routes = placement::once_each(placed, &mut errors)
             .into_iter()
             .map(|scoped| {
                 let mut route = scoped.route;

@@ -72,6 +72,26 @@ pub enum RouteError {
         /// What is wrong with it.
         reason: String,
     },
+    /// An annotated handler was placed twice: listed in two `routes![...]`,
+    /// taken by two [`Scope::module`](crate::Scope::module) calls, or
+    /// placed by hand and added again with
+    /// [`registered_routes`](crate::registered_routes). Each annotated
+    /// handler has one place, so that a scope's middleware cannot be
+    /// bypassed through another.
+    PlacedTwice {
+        /// The handler.
+        handler: Box<Origin>,
+        /// The full path (prefixes included) it was placed at first.
+        first: String,
+        /// The full path it was placed at again.
+        second: String,
+    },
+    /// [`Scope::module`](crate::Scope::module) found no annotated handler in
+    /// the module or below it.
+    EmptyModule {
+        /// The module path given.
+        module: String,
+    },
 }
 
 impl fmt::Display for RouteError {
@@ -107,6 +127,20 @@ impl fmt::Display for RouteError {
             RouteError::InvalidPrefix { prefix, reason } => {
                 write!(f, "invalid scope prefix `{prefix}`: {reason}")
             }
+            RouteError::PlacedTwice {
+                handler,
+                first,
+                second,
+            } => write!(
+                f,
+                "handler {handler} is placed twice, at `{first}` and again at `{second}`: \
+                 an annotated handler serves one place"
+            ),
+            RouteError::EmptyModule { module } => write!(
+                f,
+                "`Scope::module(\"{module}\")` found no annotated handler in that module \
+                 or below it: pass `module_path!()` from inside the module"
+            ),
         }
     }
 }

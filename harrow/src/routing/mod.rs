@@ -8,5 +8,6 @@ pub(crate) mod router;
 mod table;
 
 pub use conflict::{RouteError, RouteErrors};
+pub(crate) use route::HandlerKey;
 pub use route::{Origin, Route, Site};
 pub use table::{RouteInfo, RouteTable};

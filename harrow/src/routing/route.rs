@@ -82,7 +82,14 @@ pub struct Route {
     pub(crate) endpoint: BoxEndpoint,
     pub(crate) handler_name: &'static str,
     pub(crate) site: Option<Site>,
+    /// The module of an annotated handler, as `module_path!()` gives it:
+    /// with the site's name, what makes it the same handler wherever it is
+    /// placed.
+    pub(crate) module: Option<&'static str>,
 }
+
+/// Which annotated handler a route serves: its module and name.
+pub(crate) type HandlerKey = (&'static str, &'static str);
 
 impl Route {
     /// A route answering one method.
@@ -119,7 +126,19 @@ impl Route {
             endpoint: endpoint(handler),
             handler_name: std::any::type_name::<H>(),
             site: None,
+            module: None,
         }
+    }
+
+    /// Marks the route as an annotated handler's, defined in `module`.
+    pub(crate) fn in_module(mut self, module: &'static str) -> Self {
+        self.module = Some(module);
+        self
+    }
+
+    /// The annotated handler this route serves, if it is one.
+    pub(crate) fn key(&self) -> Option<HandlerKey> {
+        Some((self.module?, self.site?.name))
     }
 
     /// Records where the handler is defined, for errors and the route table.
