@@ -299,6 +299,20 @@ fn every_route_error_is_reported_at_once() {
     assert_eq!(text.lines().count(), 4, "{text}");
 }
 
+/// Issue 12: Rocket's and axum 0.7's parameter syntax is refused with the
+/// spelling to use, not served as literal text that no request matches.
+#[test]
+fn other_frameworks_parameter_syntax_is_an_error_naming_the_fix() {
+    let errors = App::new()
+        .get("/hello/<name>", hello)
+        .get("/users/:id", user)
+        .into_service()
+        .unwrap_err();
+    let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    assert!(text[0].ends_with("write `{name}`"), "{text:?}");
+    assert!(text[1].ends_with("write `{id}`"), "{text:?}");
+}
+
 #[test]
 fn a_route_without_methods_is_an_error() {
     let route = Route::with_methods([], "/x", hello).with_site(Site::new("hello", "src/a.rs", 4));

@@ -6,6 +6,7 @@ pub(crate) mod registry;
 mod route;
 pub(crate) mod router;
 mod table;
+mod template;
 
 pub use conflict::{RouteError, RouteErrors};
 pub(crate) use route::HandlerKey;

@@ -14,6 +14,7 @@ use http::{Method, StatusCode};
 
 use super::conflict::RouteError;
 use super::route::{Origin, Route};
+use super::template;
 use crate::extract::PathParams;
 use crate::handler::{BoxEndpoint, BoxFuture, Endpoint};
 use crate::request::Request;
@@ -60,6 +61,14 @@ impl Router {
                 errors.push(RouteError::InvalidPath {
                     path: route.path,
                     reason: "a path must start with `/`".into(),
+                    origin: Box::new(origin),
+                });
+                continue;
+            }
+            if let Some(reason) = template::foreign_param(&route.path) {
+                errors.push(RouteError::InvalidPath {
+                    path: route.path,
+                    reason,
                     origin: Box::new(origin),
                 });
                 continue;
