@@ -84,10 +84,7 @@ fn path_shape_that_does_not_fit_the_route_is_500() {
     let c = client(App::new().get("/x/{a}", two));
     let res = c.get("/x/1").send();
     assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
-    assert_eq!(
-        res.text(),
-        "the route matched 1 path parameter(s) but the extractor expects 2"
-    );
+    assert_eq!(res.text(), "internal server error");
 }
 
 #[test]
@@ -405,10 +402,7 @@ fn extension_from_a_middleware_and_when_missing() {
     assert_eq!(with.get("/me").send().text(), "ann over HTTP/1.1");
     let res = client(App::new().get("/me", me)).get("/me").send();
     assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
-    assert_eq!(
-        res.text(),
-        "no request extension of type `User`: is the middleware that inserts it installed?"
-    );
+    assert_eq!(res.text(), "internal server error");
 }
 
 #[test]

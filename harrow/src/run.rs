@@ -77,13 +77,13 @@ fn validate<F: Fn() -> App>(make_app: &F) -> Result<RouteTable, RouteErrors> {
 
 /// The per-worker factory given to the server. Routes were validated first;
 /// should a factory still produce an invalid app on a worker, that worker
-/// answers every request with a 500 naming the problem instead of panicking.
+/// logs why and answers every request with a plain 500 instead of panicking.
 fn worker_service<F: Fn() -> App>(make_app: &F) -> AppService {
     match make_app().into_service() {
         Ok(service) => service,
         Err(e) => {
             tracing::error!("invalid routes on this worker: {e}");
-            AppService::failing(e.to_string())
+            AppService::failing()
         }
     }
 }
