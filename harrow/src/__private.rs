@@ -5,6 +5,7 @@
 //! thiserror's `private` modules) means the macro crate can change without
 //! touching user code, and user names never collide with generated ones.
 
+use std::marker::PhantomData;
 use std::str::FromStr;
 
 pub use http::Method;
@@ -12,6 +13,7 @@ pub use http::request::Parts;
 pub use inventory;
 pub use std::time::Duration;
 
+pub use crate::extract::RequiredState;
 pub use crate::routing::registry::Registered;
 pub use crate::{Request, Response, Route, Site};
 
@@ -31,13 +33,15 @@ pub trait HandlerRoute {
     fn route() -> Route;
 }
 
-/// The route a route attribute describes, with its site and module.
+/// The route a route attribute describes, with its site, its module and
+/// the state types its arguments take.
 pub fn route<H, T>(
     methods: &[Method],
     path: &'static str,
     handler: H,
     site: Site,
     module: &'static str,
+    state: fn(&mut RequiredState),
 ) -> Route
 where
     H: crate::Handler<T>,
@@ -46,6 +50,61 @@ where
     Route::with_methods(methods.iter().cloned(), path, handler)
         .with_site(site)
         .in_module(module)
+        .requiring(state)
+}
+
+/// A handler argument's type, asked which state types it takes. The
+/// generated code calls `(&&&Probe::<T>::new()).required_state(..)`: method
+/// lookup tries [`StateViaParts`] first, then [`StateViaRequest`], then
+/// [`StateOfNothing`], so a type that is no extractor at all adds nothing
+/// here and is reported once, where it is extracted.
+pub struct Probe<T>(PhantomData<fn() -> T>);
+
+impl<T> Probe<T> {
+    /// The probe for `T`.
+    pub fn new() -> Self {
+        Probe(PhantomData)
+    }
+}
+
+impl<T> Default for Probe<T> {
+    fn default() -> Self {
+        Probe::new()
+    }
+}
+
+/// The state a head extractor takes.
+pub trait StateViaParts {
+    /// Adds it.
+    fn required_state(&self, required: &mut RequiredState);
+}
+
+impl<T: FromRequestParts> StateViaParts for &&Probe<T> {
+    fn required_state(&self, required: &mut RequiredState) {
+        T::required_state(required);
+    }
+}
+
+/// The state a body extractor takes.
+pub trait StateViaRequest {
+    /// Adds it.
+    fn required_state(&self, required: &mut RequiredState);
+}
+
+impl<T: FromRequest> StateViaRequest for &Probe<T> {
+    fn required_state(&self, required: &mut RequiredState) {
+        <T as FromRequest>::required_state(required);
+    }
+}
+
+/// Nothing, for a type that is no extractor (already an error elsewhere).
+pub trait StateOfNothing {
+    /// Adds nothing.
+    fn required_state(&self, required: &mut RequiredState);
+}
+
+impl<T> StateOfNothing for Probe<T> {
+    fn required_state(&self, _required: &mut RequiredState) {}
 }
 
 /// Splits a request into its head and body.

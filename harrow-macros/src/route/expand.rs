@@ -26,6 +26,7 @@ pub(crate) fn expand(parsed: &Parsed, plan: &Plan) -> TokenStream {
     let methods = &plan.methods;
     let method_consts = methods.iter().map(|m| format_ident!("{}", m));
     let handler = handler(parsed, plan);
+    let state = state(parsed, plan);
     quote! {
         #func
 
@@ -46,11 +47,14 @@ pub(crate) fn expand(parsed: &Parsed, plan: &Plan) -> TokenStream {
                             ::core::line!(),
                         ),
                         ::core::module_path!(),
+                        __harrow_state,
                     )
                 }
             }
 
             #handler
+
+            #state
 
             ::harrow::__private::inventory::submit! {
                 ::harrow::__private::Registered {
@@ -64,6 +68,36 @@ pub(crate) fn expand(parsed: &Parsed, plan: &Plan) -> TokenStream {
                 }
             }
         };
+    }
+}
+
+/// `fn __harrow_state(&mut RequiredState)`: the state types the handler's
+/// extractors take, checked when the app starts. Each argument's type is
+/// probed by method lookup (see `harrow::__private::Probe`), so a type that
+/// is no extractor adds nothing here and is reported once, where the
+/// handler wrapper extracts it.
+fn state(parsed: &Parsed, plan: &Plan) -> TokenStream {
+    let probes = parsed
+        .params
+        .iter()
+        .zip(&plan.bindings)
+        .filter(|(_, binding)| !matches!(binding, Binding::PathParam(_)))
+        .map(|(arg, _)| {
+            let ty = &arg.ty;
+            quote! {
+                (&&&::harrow::__private::Probe::<#ty>::new())
+                    .required_state(__harrow_required);
+            }
+        });
+    quote! {
+        #[allow(unused_variables)]
+        fn __harrow_state(__harrow_required: &mut ::harrow::__private::RequiredState) {
+            #[allow(unused_imports)]
+            use ::harrow::__private::{
+                StateOfNothing as _, StateViaParts as _, StateViaRequest as _,
+            };
+            #(#probes)*
+        }
     }
 }
 
@@ -174,7 +208,7 @@ mod tests {
             let pat = format!("{word} ");
             for (i, _) in out.match_indices(&pat) {
                 let next = out[i + pat.len()..].split(' ').next().unwrap_or("");
-                let user_items = ["user", "route", "(mut", "mut"];
+                let user_items = ["user", "route", "(mut", "mut", "::"];
                 assert!(
                     next.starts_with("__harrow_") || user_items.contains(&next),
                     "generated `{word} {next}`"

@@ -31,6 +31,11 @@ impl StateMap {
         self.values.get(&TypeId::of::<T>())?.downcast_ref()
     }
 
+    /// Whether a value of the type with this id is held.
+    pub(crate) fn contains(&self, id: TypeId) -> bool {
+        self.values.contains_key(&id)
+    }
+
     fn is_empty(&self) -> bool {
         self.values.is_empty()
     }

@@ -10,10 +10,11 @@ use std::rc::Rc;
 
 use http::Method;
 
+use crate::extract::RequiredState;
 use crate::handler::{BoxEndpoint, Handler, endpoint};
 use crate::middleware::{Middleware, SharedMiddleware, wrap};
 use crate::routing::router::Router;
-use crate::routing::{Route, RouteError, RouteErrors, RouteInfo, RouteTable};
+use crate::routing::{Origin, Route, RouteError, RouteErrors, RouteInfo, RouteTable};
 use context::{DEFAULT_BODY_LIMIT, Registration, StateMap};
 use scope::{ScopedRoute, method_shortcuts, mount};
 
@@ -53,10 +54,17 @@ pub struct App {
     errors: Vec<RouteError>,
     states: StateMap,
     layers: Vec<SharedMiddleware>,
-    fallback: Option<BoxEndpoint>,
+    fallback: Option<Fallback>,
     body_limit: usize,
     catch_panics: bool,
     auto_routes: bool,
+}
+
+/// The fallback handler, with what the start-up check needs to know of it.
+struct Fallback {
+    endpoint: BoxEndpoint,
+    name: &'static str,
+    required: RequiredState,
 }
 
 impl Default for App {
@@ -147,7 +155,13 @@ impl App {
 
     /// Answers requests whose path matches no route (instead of a plain 404).
     pub fn fallback<H: Handler<T>, T: 'static>(mut self, handler: H) -> Self {
-        self.fallback = Some(endpoint(handler));
+        let mut required = RequiredState::default();
+        H::required_state(&mut required);
+        self.fallback = Some(Fallback {
+            endpoint: endpoint(handler),
+            name: std::any::type_name::<H>(),
+            required,
+        });
         self
     }
 
@@ -191,15 +205,36 @@ impl App {
     ///
     /// Fails on a duplicate method and path (naming both handlers and
     /// their sites), on templates that match the same requests, on an
-    /// annotated handler placed twice, and on malformed paths or prefixes,
-    /// reporting every such error at once.
+    /// annotated handler placed twice, on a handler taking a `State<T>`
+    /// whose type was never given to [`App::state`], and on malformed paths
+    /// or prefixes, reporting every such error at once.
     /// Call it on the thread that will serve: the service is not `Send`.
     pub fn into_service(self) -> Result<AppService, RouteErrors> {
         let auto = self.auto_added();
         let mut errors = self.errors;
         let mut placed = self.routes;
         placed.extend(auto.into_iter().map(ScopedRoute::bare));
-        let routes = placement::once_each(placed, &mut errors)
+        let placed = placement::once_each(placed, &mut errors);
+        let mut needs: Vec<(Origin, &RequiredState)> = placed
+            .iter()
+            .map(|scoped| (scoped.route.origin(), &scoped.route.required))
+            .collect();
+        if let Some(fallback) = &self.fallback {
+            let origin = Origin {
+                handler: fallback.name.to_owned(),
+                site: None,
+            };
+            needs.push((origin, &fallback.required));
+        }
+        for (origin, required) in needs {
+            for type_name in required.missing(|id| self.states.contains(id)) {
+                errors.push(RouteError::MissingState {
+                    type_name,
+                    origin: Box::new(origin.clone()),
+                });
+            }
+        }
+        let routes = placed
             .into_iter()
             .map(|scoped| {
                 let mut route = scoped.route;
@@ -207,7 +242,8 @@ impl App {
                 route
             })
             .collect();
-        let router: BoxEndpoint = Rc::new(Router::build(routes, self.fallback, &mut errors));
+        let fallback = self.fallback.map(|f| f.endpoint);
+        let router: BoxEndpoint = Rc::new(Router::build(routes, fallback, &mut errors));
         if let Some(errors) = RouteErrors::new(errors) {
             return Err(errors);
         }

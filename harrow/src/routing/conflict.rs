@@ -92,6 +92,14 @@ pub enum RouteError {
         /// The module path given.
         module: String,
     },
+    /// A handler takes state (a [`State<T>`](crate::State)) of a type never
+    /// given to [`App::state`](crate::App::state).
+    MissingState {
+        /// The state's type, without module paths.
+        type_name: String,
+        /// The handler that takes it.
+        origin: Box<Origin>,
+    },
 }
 
 impl fmt::Display for RouteError {
@@ -135,6 +143,11 @@ impl fmt::Display for RouteError {
                 f,
                 "handler {handler} is placed twice, at `{first}` and again at `{second}`: \
                  an annotated handler serves one place"
+            ),
+            RouteError::MissingState { type_name, origin } => write!(
+                f,
+                "handler {origin} takes state of type `{type_name}`, which `App::state` \
+                 was never given"
             ),
             RouteError::EmptyModule { module } => write!(
                 f,

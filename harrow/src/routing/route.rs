@@ -4,6 +4,7 @@ use std::fmt;
 
 use http::Method;
 
+use crate::extract::RequiredState;
 use crate::handler::{BoxEndpoint, Handler, endpoint};
 
 /// Where a handler is defined, for error messages and the route table.
@@ -86,6 +87,8 @@ pub struct Route {
     /// with the site's name, what makes it the same handler wherever it is
     /// placed.
     pub(crate) module: Option<&'static str>,
+    /// The state types the handler takes, checked when the app starts.
+    pub(crate) required: RequiredState,
 }
 
 /// Which annotated handler a route serves: its module and name.
@@ -120,6 +123,8 @@ impl Route {
                 list.push(m);
             }
         }
+        let mut required = RequiredState::default();
+        H::required_state(&mut required);
         Route {
             methods: list,
             path: path.into(),
@@ -127,12 +132,25 @@ impl Route {
             handler_name: std::any::type_name::<H>(),
             site: None,
             module: None,
+            required,
         }
     }
 
     /// Marks the route as an annotated handler's, defined in `module`.
     pub(crate) fn in_module(mut self, module: &'static str) -> Self {
         self.module = Some(module);
+        self
+    }
+
+    /// The state types the handler takes from `App::state`.
+    pub fn required_state(&self) -> &RequiredState {
+        &self.required
+    }
+
+    /// Adds to the state types the handler takes: what a route attribute
+    /// does for the arguments its handler wrapper extracts.
+    pub(crate) fn requiring(mut self, add: impl FnOnce(&mut RequiredState)) -> Self {
+        add(&mut self.required);
         self
     }
 

@@ -82,7 +82,11 @@ pub fn path_param<T: FromStr>(parts: &Parts, name: &str) -> Result<T, PathReject
 
 /// `alloc::string::String` → `String`, `core::option::Option<u8>` → `Option<u8>`.
 pub(crate) fn short_type_name<T: ?Sized>() -> String {
-    let full = std::any::type_name::<T>();
+    shorten_type_name(std::any::type_name::<T>())
+}
+
+/// A type name as `std::any::type_name` gives it, without module paths.
+pub(crate) fn shorten_type_name(full: &str) -> String {
     let mut out = String::with_capacity(full.len());
     let mut segment = String::new();
     for c in full.chars() {
