@@ -15,7 +15,7 @@ use crate::handler::{BoxEndpoint, Handler, endpoint};
 use crate::middleware::{Middleware, SharedMiddleware, wrap};
 use crate::routing::router::Router;
 use crate::routing::{Origin, Route, RouteError, RouteErrors, RouteInfo, RouteTable};
-use context::{DEFAULT_BODY_LIMIT, Registration, StateMap};
+use context::{Registration, StateMap};
 use scope::{ScopedRoute, method_shortcuts, mount};
 
 pub use scope::Scope;
@@ -55,7 +55,6 @@ pub struct App {
     states: StateMap,
     layers: Vec<SharedMiddleware>,
     fallback: Option<Fallback>,
-    body_limit: usize,
     catch_panics: bool,
     auto_routes: bool,
 }
@@ -82,7 +81,6 @@ impl App {
             states: StateMap::default(),
             layers: Vec::new(),
             fallback: None,
-            body_limit: DEFAULT_BODY_LIMIT,
             catch_panics: true,
             auto_routes: false,
         }
@@ -165,16 +163,6 @@ impl App {
         self
     }
 
-    /// The largest request body the body extractors read, in bytes
-    /// (default 2 MiB); a larger body is refused with 413, before reading
-    /// it when its Content-Length already says so. The server's own
-    /// [`Config::max_body_size`](crate::Config::max_body_size) (also 2 MiB
-    /// by default) applies first: raise both to accept larger bodies.
-    pub fn body_limit(mut self, bytes: usize) -> Self {
-        self.body_limit = bytes;
-        self
-    }
-
     /// Whether a panicking handler or middleware becomes a 500 (the default)
     /// rather than unwinding into the server. See
     /// [`CatchPanic`](crate::middleware::CatchPanic).
@@ -248,7 +236,7 @@ impl App {
             return Err(errors);
         }
         let chain = wrap(router, &self.layers);
-        let registration = Registration::new(self.states, self.body_limit);
+        let registration = Registration::new(self.states);
         Ok(AppService::new(chain, registration, self.catch_panics))
     }
 }
@@ -258,7 +246,6 @@ impl std::fmt::Debug for App {
         f.debug_struct("App")
             .field("routes", &self.route_table())
             .field("layers", &self.layers.len())
-            .field("body_limit", &self.body_limit)
             .finish_non_exhaustive()
     }
 }

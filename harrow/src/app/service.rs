@@ -7,7 +7,7 @@ use harrow_server::Service;
 
 use http::StatusCode;
 
-use super::context::{DEFAULT_BODY_LIMIT, Registration, StateMap};
+use super::context::{Registration, StateMap};
 use crate::handler::{BoxEndpoint, endpoint};
 use crate::middleware::CatchUnwind;
 use crate::request::Request;
@@ -43,7 +43,7 @@ impl AppService {
     /// logged when that happens, never sent).
     pub(crate) fn failing() -> Self {
         let handler = || async { (StatusCode::INTERNAL_SERVER_ERROR, "internal server error") };
-        let registration = Registration::new(StateMap::default(), DEFAULT_BODY_LIMIT);
+        let registration = Registration::new(StateMap::default());
         AppService::new(endpoint(handler), registration, true)
     }
 

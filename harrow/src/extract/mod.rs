@@ -42,7 +42,6 @@ use http::request::Parts;
 use crate::request::Request;
 use crate::response::IntoResponse;
 
-pub use body::body_limit;
 pub use extension::Extension;
 pub use form::Form;
 pub use header::{ContentLength, ContentType, Header, Host, TypedHeader, UserAgent};

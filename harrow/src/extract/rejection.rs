@@ -156,10 +156,11 @@ impl fmt::Display for QueryRejection {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum BytesRejection {
-    /// 413: the body is larger than the application's limit.
+    /// 413: the body is larger than the server's
+    /// [`Config::max_body_size`](crate::Config::max_body_size).
     TooLarge {
         /// The limit in bytes.
-        limit: usize,
+        limit: u64,
     },
     /// 408: the body did not arrive within the server's body timeout.
     TimedOut,
