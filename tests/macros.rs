@@ -251,6 +251,7 @@ mod main_attribute {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_macro-main"));
         cmd.env_remove("HARROW_ADDR")
             .env_remove("HARROW_WORKERS")
+            .env_remove("HARROW_MAX_BODY_SIZE")
             .env_remove("FIXTURE_DUPLICATE")
             .env_remove("FIXTURE_STUCK");
         cmd
@@ -376,15 +377,38 @@ mod main_attribute {
         assert!(started.elapsed() < Duration::from_secs(3));
     }
 
+    /// Issue 12: a bad variable is one line naming it and its value.
     #[test]
-    fn a_bad_worker_count_is_one_line_and_status_1() {
-        let out = run_to_end(fixture().env("HARROW_WORKERS", "zero"));
-        assert_eq!(out.status.code(), Some(1));
-        assert_eq!(
-            String::from_utf8_lossy(&out.stderr),
-            "error: HARROW_WORKERS must be a whole number above zero, got `zero`\n"
-        );
-        assert!(out.stdout.is_empty());
+    fn a_bad_variable_is_one_line_naming_it_and_status_1() {
+        let cases = [
+            (
+                "HARROW_WORKERS",
+                "zero",
+                "error: HARROW_WORKERS=zero: `workers` is a whole number or \"auto\", not `zero`\n",
+            ),
+            (
+                "HARROW_WORKERS",
+                "5000",
+                "error: HARROW_WORKERS=5000: `workers` must be at most 1024\n",
+            ),
+            (
+                "HARROW_ADDR",
+                "3002",
+                "error: HARROW_ADDR=3002: not an address: write host:port, as in 127.0.0.1:3000\n",
+            ),
+            (
+                "HARROW_MAX_BODY_SIZE",
+                "8MB",
+                "error: HARROW_MAX_BODY_SIZE=8MB: `max_body_size` is a number of bytes or a \
+                 number with a unit, as in \"512B\", \"16KiB\", \"2MiB\", \"1GiB\"; `8MB` is not\n",
+            ),
+        ];
+        for (var, value, message) in cases {
+            let out = run_to_end(fixture().env(var, value));
+            assert_eq!(out.status.code(), Some(1), "{var}={value}");
+            assert_eq!(String::from_utf8_lossy(&out.stderr), message);
+            assert!(out.stdout.is_empty());
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod app;
 mod error;
 pub mod extract;
 mod handler;
+mod launch;
 pub mod middleware;
 mod request;
 pub mod response;

@@ -34,6 +34,29 @@ pub(crate) fn expand(parsed: &Parsed, settings: &Settings) -> TokenStream {
             ));
         }
     }
+    if let Some(size) = settings.max_body_size {
+        fields.push(quote!(max_body_size: ::core::option::Option::Some(#size)));
+    }
+    if let Some(variant) = settings.driver {
+        let variant = syn::Ident::new(variant, proc_macro2::Span::call_site());
+        fields.push(quote!(
+            driver: ::core::option::Option::Some(::harrow::__private::Driver::#variant)
+        ));
+    }
+    if let Some(variant) = settings.protocols {
+        if variant == "Http2Only" {
+            checks.push(quote!(
+                const _: () = ::core::assert!(
+                    ::harrow::__private::HTTP2,
+                    "`protocols = \"http2\"` needs the `http2` cargo feature of `harrow`"
+                );
+            ));
+        }
+        let variant = syn::Ident::new(variant, proc_macro2::Span::call_site());
+        fields.push(quote!(
+            protocols: ::core::option::Option::Some(::harrow::__private::Protocols::#variant)
+        ));
+    }
     if let Some(m) = settings.max_connections {
         fields.push(quote!(max_connections: ::core::option::Option::Some(#m)));
     }

@@ -18,7 +18,22 @@ pub(crate) const TIMEOUTS: [&str; 5] = [
 ];
 
 const KEYS: &str = "addr, workers, http2, max_connections, drain_timeout, header_read_timeout, \
-                    body_read_timeout, connection_timeout, keep_alive_timeout, write_timeout";
+                    body_read_timeout, connection_timeout, keep_alive_timeout, write_timeout, \
+                    max_body_size, driver, protocols";
+
+/// `driver = "…"` values and the `Driver` variant each names.
+const DRIVERS: [(&str, &str); 3] = [
+    ("auto", "Auto"),
+    ("io_uring", "IoUring"),
+    ("epoll", "Epoll"),
+];
+
+/// `protocols = "…"` values and the `Protocols` variant each names.
+const PROTOCOLS: [(&str, &str); 3] = [
+    ("auto", "Auto"),
+    ("http1", "Http1Only"),
+    ("http2", "Http2Only"),
+];
 
 /// A timeout's value: a duration, or `"off"` for none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +51,11 @@ pub(crate) struct Settings {
     pub(crate) max_connections: Option<usize>,
     pub(crate) drain_timeout: Option<u64>,
     pub(crate) timeouts: Vec<(&'static str, Timeout)>,
+    pub(crate) max_body_size: Option<u64>,
+    /// The `Driver` variant.
+    pub(crate) driver: Option<&'static str>,
+    /// The `Protocols` variant.
+    pub(crate) protocols: Option<&'static str>,
 }
 
 /// Checks every key and the signature, recording each mistake.
@@ -62,6 +82,9 @@ pub(crate) fn validate(parsed: &Parsed, diag: &mut Diag) -> Settings {
                 settings.max_connections = positive(value, "max_connections", diag)
             }
             "http2" => settings.http2 = boolean(value, diag),
+            "max_body_size" => settings.max_body_size = size(value, diag),
+            "driver" => settings.driver = choice(value, "driver", &DRIVERS, diag),
+            "protocols" => settings.protocols = choice(value, "protocols", &PROTOCOLS, diag),
             "drain_timeout" => match duration(value, false, diag) {
                 Some(Timeout::After { millis }) => settings.drain_timeout = Some(millis),
                 Some(Timeout::Off) | None => {}
@@ -164,6 +187,59 @@ fn boolean(value: &Expr, diag: &mut Diag) -> Option<bool> {
     }
 }
 
+/// One of the strings of `choices`, as the variant it names.
+fn choice(
+    value: &Expr,
+    key: &str,
+    choices: &[(&str, &'static str)],
+    diag: &mut Diag,
+) -> Option<&'static str> {
+    let listed: Vec<String> = choices.iter().map(|(s, _)| format!("\"{s}\"")).collect();
+    let hint = format!("`{key}` is one of {}", listed.join(", "));
+    let Some(Lit::Str(s)) = lit(value) else {
+        diag.error(value, hint);
+        return None;
+    };
+    let found = choices.iter().find(|(text, _)| *text == s.value());
+    if found.is_none() {
+        diag.error(s, format!("{hint}, not `{}`", s.value()));
+    }
+    found.map(|(_, variant)| *variant)
+}
+
+/// A size: a number of bytes, or a string with a unit, as in `"8MiB"`.
+fn size(value: &Expr, diag: &mut Diag) -> Option<u64> {
+    let parsed = match lit(value) {
+        Some(Lit::Int(i)) => i.base10_parse::<u64>().ok(),
+        Some(Lit::Str(s)) => parse_size(&s.value()),
+        _ => None,
+    };
+    if parsed.is_none() {
+        diag.error(
+            value,
+            r#"a size is a number of bytes or a string with a unit, as in "512B", "16KiB", "8MiB", "1GiB""#,
+        );
+    }
+    parsed
+}
+
+/// `"<digits><unit>"` with unit `B`, `KiB`, `MiB` or `GiB` (a space
+/// between allowed), or digits alone, in bytes; as the server reads
+/// `HARROW_MAX_BODY_SIZE`.
+pub(crate) fn parse_size(s: &str) -> Option<u64> {
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (digits, unit) = s.split_at(split);
+    let n: u64 = digits.parse().ok()?;
+    let scale: u64 = match unit.trim_start() {
+        "" | "B" => 1,
+        "KiB" => 1 << 10,
+        "MiB" => 1 << 20,
+        "GiB" => 1 << 30,
+        _ => return None,
+    };
+    n.checked_mul(scale)
+}
+
 /// Parses `5` (seconds), `"5s"`, `"500ms"`, `"2m"`, `"1h"`, or `"off"`.
 fn duration(value: &Expr, may_be_off: bool, diag: &mut Diag) -> Option<Timeout> {
     let off_hint = if may_be_off { r#", or "off""# } else { "" };
@@ -244,6 +320,19 @@ mod tests {
     }
 
     #[test]
+    fn sizes_read_as_written() {
+        assert_eq!(parse_size("1024"), Some(1024));
+        assert_eq!(parse_size("512B"), Some(512));
+        assert_eq!(parse_size("16KiB"), Some(16 << 10));
+        assert_eq!(parse_size("8MiB"), Some(8 << 20));
+        assert_eq!(parse_size("8 MiB"), Some(8 << 20));
+        assert_eq!(parse_size("1GiB"), Some(1 << 30));
+        for bad in ["", "MiB", "8MB", "8mib", "1.5MiB"] {
+            assert_eq!(parse_size(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
     fn accepts_every_key() {
         let s = check(
             quote!(
@@ -253,7 +342,10 @@ mod tests {
                 max_connections = 100,
                 drain_timeout = 10,
                 header_read_timeout = "2s",
-                write_timeout = "off"
+                write_timeout = "off",
+                max_body_size = "8MiB",
+                driver = "io_uring",
+                protocols = "http1"
             ),
             quote!(
                 fn main() -> App {
@@ -267,6 +359,9 @@ mod tests {
         assert_eq!(s.http2, Some(true));
         assert_eq!(s.max_connections, Some(100));
         assert_eq!(s.drain_timeout, Some(10_000));
+        assert_eq!(s.max_body_size, Some(8 << 20));
+        assert_eq!(s.driver, Some("IoUring"));
+        assert_eq!(s.protocols, Some("Http1Only"));
         assert_eq!(
             s.timeouts,
             [
@@ -306,6 +401,14 @@ mod tests {
             ),
             (quote!(header_read_timeout = 0), main.clone(), "above zero"),
             (quote!(drain_timeout = "off"), main.clone(), "a duration is"),
+            (quote!(max_body_size = "8MB"), main.clone(), "a size is"),
+            (quote!(max_body_size = 1.5), main.clone(), "a size is"),
+            (
+                quote!(driver = "uring"),
+                main.clone(),
+                r#"`driver` is one of "auto", "io_uring", "epoll", not `uring`"#,
+            ),
+            (quote!(protocols = 2), main.clone(), "`protocols` is one of"),
             (
                 quote!(),
                 quote!(
