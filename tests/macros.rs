@@ -272,6 +272,15 @@ mod main_attribute {
         }
     }
 
+    /// What the fixture printed on stdout after its setup's line.
+    fn only_setup(out: &Output) -> String {
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        match stdout.strip_prefix("setup ran\n") {
+            Some(rest) => rest.to_owned(),
+            None => panic!("setup did not run first: {stdout}"),
+        }
+    }
+
     fn run_to_end(cmd: &mut Command) -> Output {
         let child = cmd
             .stdout(Stdio::piped())
@@ -306,6 +315,9 @@ mod main_attribute {
             printed.contains("GET  /hello        hello (tests/bin/macro_main.rs:14)"),
             "{printed}"
         );
+        // Issue 12: `setup` ran once, first, with two workers.
+        assert!(printed.starts_with("setup ran\nroutes:\n"), "{printed}");
+        assert_eq!(printed.matches("setup ran").count(), 1, "{printed}");
         assert!(printed.contains("/users/{id}"), "{printed}");
 
         let ask = |path: &str| {
@@ -407,7 +419,7 @@ mod main_attribute {
             let out = run_to_end(fixture().env(var, value));
             assert_eq!(out.status.code(), Some(1), "{var}={value}");
             assert_eq!(String::from_utf8_lossy(&out.stderr), message);
-            assert!(out.stdout.is_empty());
+            assert_eq!(only_setup(&out), "", "{var}={value}");
         }
     }
 
@@ -432,7 +444,11 @@ mod main_attribute {
             lines[2].contains("`user` at tests/bin/macro_main.rs:19"),
             "{stderr}"
         );
-        assert!(out.stdout.is_empty(), "nothing is printed before the error");
+        assert_eq!(
+            only_setup(&out),
+            "",
+            "nothing but setup prints before the error"
+        );
     }
 
     #[test]
@@ -448,10 +464,6 @@ mod main_attribute {
         assert!(!stderr.contains("panicked"), "{stderr}");
         // The route table is printed once the address is bound, so a
         // failure to bind is not preceded by it.
-        assert!(
-            out.stdout.is_empty(),
-            "{}",
-            String::from_utf8_lossy(&out.stdout)
-        );
+        assert_eq!(only_setup(&out), "");
     }
 }

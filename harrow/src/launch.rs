@@ -58,6 +58,9 @@ pub struct MainArgs {
     pub driver: Option<Driver>,
     /// `protocols = "auto" | "http1" | "http2"`.
     pub protocols: Option<Protocols>,
+    /// `setup = init_logging`: run once, on the main thread, before
+    /// anything else.
+    pub setup: Option<fn()>,
 }
 
 impl MainArgs {
@@ -132,9 +135,10 @@ fn check_addr(addr: &str) -> Result<String, String> {
     }
 }
 
-/// What `#[harrow::main]` calls: `harrow::run_with_config` with the
-/// automatic route table ([`App::auto_routes`]) added to the app each worker
-/// builds, the attribute's settings and the `HARROW_*` overrides. Once the
+/// What `#[harrow::main]` calls: first the `setup` function, once, on this
+/// thread; then `harrow::run_with_config` with the automatic route table
+/// ([`App::auto_routes`]) added to the app each worker builds, the
+/// attribute's settings and the `HARROW_*` overrides. Once the
 /// address is bound, it prints the route table and the address, serves
 /// until SIGINT or SIGTERM, then drains. Any failure to start is printed as
 /// `error: …` (one line per error) and the process exits with status 1 (no
@@ -165,6 +169,9 @@ impl FactoryOutput for App {
 }
 
 fn launch<A: FactoryOutput + 'static>(app: fn() -> A, args: &MainArgs) -> Result<(), String> {
+    if let Some(setup) = args.setup {
+        setup();
+    }
     let (addr, config) = args.resolve(|key| std::env::var(key).ok())?;
     let make_app = move || app().into_app().auto_routes();
     crate::run_with_config(make_app, addr.as_str(), config).map_err(|e| e.to_string())

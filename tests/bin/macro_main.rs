@@ -47,7 +47,16 @@ mod admin {
     }
 }
 
-#[harrow::main(addr = "127.0.0.1:0", workers = 2, drain_timeout = "5s")]
+/// One-time setup: it installs a `tracing` subscriber, which panics when
+/// done twice, and prints `setup ran`.
+fn setup() {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .init();
+    println!("setup ran");
+}
+
+#[harrow::main(addr = "127.0.0.1:0", workers = 2, drain_timeout = "5s", setup = setup)]
 fn main() -> App {
     let on_worker = std::thread::current()
         .name()

@@ -1,7 +1,7 @@
 //! Expand `#[harrow::main]` into a plain call a user could write by hand.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use super::parse::Parsed;
@@ -83,10 +83,19 @@ pub(crate) fn expand(parsed: &Parsed, settings: &Settings) -> TokenStream {
         syn::ReturnType::Type(_, ty) => syn::Ident::new("__harrow_app", ty.span()),
         syn::ReturnType::Default => syn::Ident::new("__harrow_app", func.sig.ident.span()),
     };
+    // Typed here, at the user's token, so a function of another shape is
+    // reported there.
+    let setup = settings.setup.as_ref().map(|expr| {
+        fields.push(quote!(setup: ::core::option::Option::Some(__harrow_setup)));
+        quote_spanned! {expr.span()=>
+            let __harrow_setup: fn() = #expr;
+        }
+    });
     quote! {
         #(#attrs)*
         #vis fn main() {
             #(#checks)*
+            #setup
             fn __harrow_app() #output #block
             ::harrow::__private::main(
                 #app,

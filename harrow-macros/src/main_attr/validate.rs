@@ -19,7 +19,7 @@ pub(crate) const TIMEOUTS: [&str; 5] = [
 
 const KEYS: &str = "addr, workers, http2, max_connections, drain_timeout, header_read_timeout, \
                     body_read_timeout, connection_timeout, keep_alive_timeout, write_timeout, \
-                    max_body_size, driver, protocols";
+                    max_body_size, driver, protocols, setup";
 
 /// `driver = "…"` values and the `Driver` variant each names.
 const DRIVERS: [(&str, &str); 3] = [
@@ -56,6 +56,8 @@ pub(crate) struct Settings {
     pub(crate) driver: Option<&'static str>,
     /// The `Protocols` variant.
     pub(crate) protocols: Option<&'static str>,
+    /// The one-time setup function (a path or a closure).
+    pub(crate) setup: Option<Expr>,
 }
 
 /// Checks every key and the signature, recording each mistake.
@@ -85,6 +87,7 @@ pub(crate) fn validate(parsed: &Parsed, diag: &mut Diag) -> Settings {
             "max_body_size" => settings.max_body_size = size(value, diag),
             "driver" => settings.driver = choice(value, "driver", &DRIVERS, diag),
             "protocols" => settings.protocols = choice(value, "protocols", &PROTOCOLS, diag),
+            "setup" => settings.setup = setup(value, diag),
             "drain_timeout" => match duration(value, false, diag) {
                 Some(Timeout::After { millis }) => settings.drain_timeout = Some(millis),
                 Some(Timeout::Off) | None => {}
@@ -182,6 +185,22 @@ fn boolean(value: &Expr, diag: &mut Diag) -> Option<bool> {
         Some(Lit::Bool(b)) => Some(b.value),
         _ => {
             diag.error(value, "`http2` is `true` or `false`");
+            None
+        }
+    }
+}
+
+/// `setup = init_logging` (a function's path) or a closure; its type, `fn()`,
+/// is checked by rustc at this token.
+fn setup(value: &Expr, diag: &mut Diag) -> Option<Expr> {
+    match value {
+        Expr::Path(_) | Expr::Closure(_) => Some(value.clone()),
+        _ => {
+            diag.error(
+                value,
+                "`setup` names a function to run once before the workers start, \
+                 as in `setup = init_logging`",
+            );
             None
         }
     }
@@ -345,7 +364,8 @@ mod tests {
                 write_timeout = "off",
                 max_body_size = "8MiB",
                 driver = "io_uring",
-                protocols = "http1"
+                protocols = "http1",
+                setup = init_logging
             ),
             quote!(
                 fn main() -> App {
@@ -362,6 +382,7 @@ mod tests {
         assert_eq!(s.max_body_size, Some(8 << 20));
         assert_eq!(s.driver, Some("IoUring"));
         assert_eq!(s.protocols, Some("Http1Only"));
+        assert!(s.setup.is_some());
         assert_eq!(
             s.timeouts,
             [
@@ -409,6 +430,11 @@ mod tests {
                 r#"`driver` is one of "auto", "io_uring", "epoll", not `uring`"#,
             ),
             (quote!(protocols = 2), main.clone(), "`protocols` is one of"),
+            (
+                quote!(setup = "init"),
+                main.clone(),
+                "`setup` names a function",
+            ),
             (
                 quote!(),
                 quote!(
