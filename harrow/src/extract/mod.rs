@@ -34,6 +34,7 @@ mod path;
 mod query;
 pub mod rejection;
 mod state;
+mod urlencoded;
 
 use std::future::Future;
 
