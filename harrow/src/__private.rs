@@ -5,22 +5,21 @@
 //! thiserror's `private` modules) means the macro crate can change without
 //! touching user code, and user names never collide with generated ones.
 
+use std::future::Future;
 use std::marker::PhantomData;
-use std::str::FromStr;
 
 pub use http::Method;
 pub use http::request::Parts;
 pub use inventory;
 pub use std::time::Duration;
 
-pub use crate::extract::RequiredState;
-pub use crate::launch::{DEFAULT_ADDR, FactoryOutput, MainArgs, main};
+pub use crate::extract::{FromRequest, FromRequestParts, PathParam, RequiredState};
+pub use crate::launch::{DEFAULT_ADDR, MainArgs, main};
+pub use crate::response::IntoResponse;
 pub use crate::routing::registry::Registered;
-pub use crate::{Driver, Protocols, Request, Response, Route, Site};
+pub use crate::{App, Driver, Protocols, Request, Response, Route, Site};
 
-use crate::Body;
-use crate::extract::{FromRequest, FromRequestParts};
-use crate::response::IntoResponse;
+use crate::StatusCode;
 
 /// Implemented by the struct a route attribute declares under the
 /// handler's name, so `routes![handler]` can ask it for its route.
@@ -52,6 +51,53 @@ where
         .with_site(site)
         .in_module(module)
         .requiring(state)
+}
+
+/// A head extractor of type `T`, for the generated handler wrapper:
+/// `(&&Extract::<T>::new()).extract(&mut parts).await`. Method lookup takes
+/// [`ExtractParts`] when `T` is one, else [`ExtractNothing`], so this
+/// compiles for any type: a type that is no extractor is reported once,
+/// where the generated code names `FromRequestParts` at its type.
+pub struct Extract<T>(PhantomData<fn() -> T>);
+
+impl<T> Extract<T> {
+    /// The extraction of a `T`.
+    pub fn new() -> Self {
+        Extract(PhantomData)
+    }
+}
+
+impl<T> Default for Extract<T> {
+    fn default() -> Self {
+        Extract::new()
+    }
+}
+
+/// The extraction of a head extractor.
+pub trait ExtractParts<T> {
+    /// Runs it; its rejection becomes the response.
+    fn extract(&self, parts: &mut Parts) -> impl Future<Output = Result<T, Response>>;
+}
+
+impl<T: FromRequestParts> ExtractParts<T> for &Extract<T> {
+    async fn extract(&self, parts: &mut Parts) -> Result<T, Response> {
+        T::from_request_parts(parts)
+            .await
+            .map_err(IntoResponse::into_response)
+    }
+}
+
+/// What stands in for a type that is no extractor, in code that does not
+/// compile anyway (the type is reported where it is checked).
+pub trait ExtractNothing<T> {
+    /// A plain 500.
+    fn extract(&self, parts: &mut Parts) -> impl Future<Output = Result<T, Response>>;
+}
+
+impl<T> ExtractNothing<T> for Extract<T> {
+    async fn extract(&self, _parts: &mut Parts) -> Result<T, Response> {
+        Err(StatusCode::INTERNAL_SERVER_ERROR.into_response())
+    }
 }
 
 /// A handler argument's type, asked which state types it takes. The
@@ -108,51 +154,6 @@ impl<T> StateOfNothing for Probe<T> {
     fn required_state(&self, _required: &mut RequiredState) {}
 }
 
-/// Splits a request into its head and body.
-pub fn split(req: Request) -> (Parts, Body) {
-    req.into_parts()
-}
-
-/// A path parameter's type: anything parsed with `FromStr`. This trait
-/// exists for its error message.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot be a path parameter",
-    label = "no `FromStr` impl to parse it from the path",
-    note = "a handler argument named like a `{{param}}` of the path is parsed with `FromStr` (`u64`, `String`, …); to take something else, rename the argument or use the `Path<T>` extractor"
-)]
-pub trait PathParam: FromStr {}
-
-impl<T: FromStr> PathParam for T {}
-
-/// The named path parameter, parsed; a 400 naming it otherwise.
-// The error is the response itself, returned at once by the generated code.
-#[allow(clippy::result_large_err)]
-pub fn path_param<T: PathParam>(parts: &Parts, name: &'static str) -> Result<T, Response> {
-    crate::extract::path_param::<T>(parts, name).map_err(IntoResponse::into_response)
-}
-
-/// Runs a head extractor; its rejection becomes the response.
-pub async fn from_parts<T: FromRequestParts>(parts: &mut Parts) -> Result<T, Response> {
-    T::from_request_parts(parts)
-        .await
-        .map_err(IntoResponse::into_response)
-}
-
-/// Runs the last extractor on the reassembled request.
-pub async fn from_request<T, M>(parts: Parts, body: Body) -> Result<T, Response>
-where
-    T: FromRequest<M>,
-{
-    T::from_request(Request::from_parts(parts, body))
-        .await
-        .map_err(IntoResponse::into_response)
-}
-
-/// Turns the handler's output into the response.
-pub fn respond<R: IntoResponse>(out: R) -> Response {
-    out.into_response()
-}
-
 /// Lists annotated handlers' routes: `routes![hello, users::show]`.
 ///
 /// Each name is a function annotated with a route attribute (which declares
@@ -188,7 +189,3 @@ macro_rules! routes {
         ])
     };
 }
-
-/// Whether this build of harrow serves HTTP/2 (its `http2` feature);
-/// `#[harrow::main(http2 = true)]` checks it at compile time.
-pub const HTTP2: bool = cfg!(feature = "http2");

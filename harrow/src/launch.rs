@@ -143,37 +143,19 @@ fn check_addr(addr: &str) -> Result<String, String> {
 /// until SIGINT or SIGTERM, then drains. Any failure to start is printed as
 /// `error: …` (one line per error) and the process exits with status 1 (no
 /// panic, no backtrace).
-pub fn main<A: FactoryOutput + 'static>(app: fn() -> A, args: MainArgs) {
+pub fn main(app: fn() -> App, args: MainArgs) {
     if let Err(message) = launch(app, &args) {
         eprintln!("error: {message}");
         std::process::exit(1);
     }
 }
 
-/// What the function under `#[harrow::main]` may return. This trait exists
-/// for its error message.
-#[diagnostic::on_unimplemented(
-    message = "`#[harrow::main]` goes on a function returning `harrow::App`, not `{Self}`",
-    label = "the app factory must return `App`",
-    note = "write `fn main() -> App {{ App::new() }}`: it runs once per worker"
-)]
-pub trait FactoryOutput {
-    /// The app.
-    fn into_app(self) -> App;
-}
-
-impl FactoryOutput for App {
-    fn into_app(self) -> App {
-        self
-    }
-}
-
-fn launch<A: FactoryOutput + 'static>(app: fn() -> A, args: &MainArgs) -> Result<(), String> {
+fn launch(app: fn() -> App, args: &MainArgs) -> Result<(), String> {
     if let Some(setup) = args.setup {
         setup();
     }
     let (addr, config) = args.resolve(|key| std::env::var(key).ok())?;
-    let make_app = move || app().into_app().auto_routes();
+    let make_app = move || app().auto_routes();
     crate::run_with_config(make_app, addr.as_str(), config).map_err(|e| e.to_string())
 }
 

@@ -7,6 +7,7 @@ use syn::{Expr, ExprLit, Lit, LitStr};
 
 use super::parse::Parsed;
 use crate::diag::Diag;
+use crate::suggest;
 
 /// The timeout keys; each maps to the `Config` field of the same name.
 pub(crate) const TIMEOUTS: [&str; 5] = [
@@ -17,9 +18,22 @@ pub(crate) const TIMEOUTS: [&str; 5] = [
     "write_timeout",
 ];
 
-const KEYS: &str = "addr, workers, http2, max_connections, drain_timeout, header_read_timeout, \
-                    body_read_timeout, connection_timeout, keep_alive_timeout, write_timeout, \
-                    max_body_size, driver, protocols, setup";
+const KEYS: [&str; 14] = [
+    "addr",
+    "workers",
+    "http2",
+    "max_connections",
+    "drain_timeout",
+    "header_read_timeout",
+    "body_read_timeout",
+    "connection_timeout",
+    "keep_alive_timeout",
+    "write_timeout",
+    "max_body_size",
+    "driver",
+    "protocols",
+    "setup",
+];
 
 /// `driver = "…"` values and the `Driver` variant each names.
 const DRIVERS: [(&str, &str); 3] = [
@@ -60,14 +74,24 @@ pub(crate) struct Settings {
     pub(crate) setup: Option<Expr>,
 }
 
+/// Why HTTP/2 settings are refused by a build without HTTP/2.
+const NO_HTTP2: &str = "needs the `http2` cargo feature of `harrow`, which this build leaves out: \
+                        add `features = [\"http2\"]` to the `harrow` dependency";
+
 /// Checks every key and the signature, recording each mistake.
-pub(crate) fn validate(parsed: &Parsed, diag: &mut Diag) -> Settings {
+/// `http2_built` says whether harrow was built with its `http2` feature
+/// (which turns on this crate's): `http2 = true` and `protocols = "http2"`
+/// are refused here otherwise, with the other mistakes.
+pub(crate) fn validate(parsed: &Parsed, http2_built: bool, diag: &mut Diag) -> Settings {
     signature(parsed, diag);
     let mut settings = Settings::default();
     let mut seen: Vec<String> = Vec::new();
     for pair in &parsed.pairs {
         let Some(key) = pair.path.get_ident() else {
-            diag.error(&pair.path, format!("unknown key: expected one of {KEYS}"));
+            diag.error(
+                &pair.path,
+                format!("unknown key: expected one of {}", KEYS.join(", ")),
+            );
             continue;
         };
         let key_str = key.to_string();
@@ -83,10 +107,20 @@ pub(crate) fn validate(parsed: &Parsed, diag: &mut Diag) -> Settings {
             "max_connections" => {
                 settings.max_connections = positive(value, "max_connections", diag)
             }
-            "http2" => settings.http2 = boolean(value, diag),
+            "http2" => {
+                settings.http2 = boolean(value, diag);
+                if settings.http2 == Some(true) && !http2_built {
+                    diag.error(value, format!("`http2 = true` {NO_HTTP2}"));
+                }
+            }
             "max_body_size" => settings.max_body_size = size(value, diag),
             "driver" => settings.driver = choice(value, "driver", &DRIVERS, diag),
-            "protocols" => settings.protocols = choice(value, "protocols", &PROTOCOLS, diag),
+            "protocols" => {
+                settings.protocols = choice(value, "protocols", &PROTOCOLS, diag);
+                if settings.protocols == Some("Http2Only") && !http2_built {
+                    diag.error(value, format!("`protocols = \"http2\"` {NO_HTTP2}"));
+                }
+            }
             "setup" => settings.setup = setup(value, diag),
             "drain_timeout" => match duration(value, false, diag) {
                 Some(Timeout::After { millis }) => settings.drain_timeout = Some(millis),
@@ -98,11 +132,19 @@ pub(crate) fn validate(parsed: &Parsed, diag: &mut Diag) -> Settings {
                         settings.timeouts.push((field, t));
                     }
                 }
-                None => diag.error(key, format!("unknown key `{key}`: expected one of {KEYS}")),
+                None => diag.error(key, unknown_key(&key_str)),
             },
         }
     }
     settings
+}
+
+/// "did you mean" the closest key, or else the list of keys.
+fn unknown_key(key: &str) -> String {
+    match suggest::closest(key, KEYS) {
+        Some(near) => format!("unknown key `{key}`: did you mean `{near}`?"),
+        None => format!("unknown key `{key}`: expected one of {}", KEYS.join(", ")),
+    }
 }
 
 fn signature(parsed: &Parsed, diag: &mut Diag) {
@@ -293,14 +335,16 @@ fn duration(value: &Expr, may_be_off: bool, diag: &mut Diag) -> Option<Timeout> 
     }
 }
 
-/// `"<digits><unit>"` with unit `ms`, `s`, `m` or `h`, in milliseconds.
+/// `"<digits><unit>"` with unit `ms`, `s`, `m` or `h` (a space between
+/// allowed), or digits alone for seconds, in milliseconds; as the server
+/// reads `HARROW_*_TIMEOUT`.
 pub(crate) fn parse_duration(s: &str) -> Option<u64> {
-    let split = s.find(|c: char| !c.is_ascii_digit())?;
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
     let (digits, unit) = s.split_at(split);
     let n: u64 = digits.parse().ok()?;
-    let scale = match unit {
+    let scale = match unit.trim_start() {
         "ms" => 1,
-        "s" => 1000,
+        "" | "s" => 1000,
         "m" => 60_000,
         "h" => 3_600_000,
         _ => return None,
@@ -320,7 +364,7 @@ mod tests {
     ) -> Result<Settings, Vec<String>> {
         let parsed = parse(attr, item).map_err(|e| vec![e.to_string()])?;
         let mut diag = Diag::default();
-        let s = validate(&parsed, &mut diag);
+        let s = validate(&parsed, true, &mut diag);
         diag.finish()
             .map(|()| s)
             .map_err(|e| e.into_iter().map(|e| e.to_string()).collect())
@@ -332,10 +376,11 @@ mod tests {
         assert_eq!(parse_duration("5s"), Some(5_000));
         assert_eq!(parse_duration("2m"), Some(120_000));
         assert_eq!(parse_duration("1h"), Some(3_600_000));
-        assert_eq!(parse_duration("5"), None);
+        assert_eq!(parse_duration("5"), Some(5_000));
+        assert_eq!(parse_duration("5 s"), Some(5_000));
         assert_eq!(parse_duration("s"), None);
-        assert_eq!(parse_duration("5 s"), None);
         assert_eq!(parse_duration("1.5s"), None);
+        assert_eq!(parse_duration("5 seconds"), None);
     }
 
     #[test]
@@ -400,7 +445,16 @@ mod tests {
             }
         );
         let cases = [
-            (quote!(port = 3), main.clone(), "unknown key `port`"),
+            (
+                quote!(port = 3),
+                main.clone(),
+                "unknown key `port`: expected one of addr,",
+            ),
+            (
+                quote!(worker = 3),
+                main.clone(),
+                "unknown key `worker`: did you mean `workers`?",
+            ),
             (
                 quote!(workers = 1, workers = 2),
                 main.clone(),

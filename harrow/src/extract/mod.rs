@@ -48,7 +48,7 @@ pub use form::Form;
 pub use header::{ContentLength, ContentType, Header, Host, TypedHeader, UserAgent};
 #[cfg(feature = "json")]
 pub use json::Json;
-pub use path::{Path, PathParams, path_param};
+pub use path::{Path, PathParam, PathParams, path_param};
 pub use query::Query;
 pub use state::{RequiredState, State};
 
