@@ -10,7 +10,9 @@
 //!   module would otherwise be reported as a private *struct*;
 //! * inside `const _: () = { … };`: the `HandlerRoute` impl, a wrapper
 //!   `__harrow_handler(Request) -> Response` that extracts each argument,
-//!   and an `inventory` entry that puts the route in the program's table.
+//!   `__harrow_state`, which lists the state types the arguments take (and
+//!   checks the head extractors), and an `inventory` entry that puts the
+//!   route in the program's table.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
