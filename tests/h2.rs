@@ -607,14 +607,17 @@ mod framework {
             .get("/users/{id}", user)
             .get("/peer", peer)
             .post("/echo", echo)
-            .body_limit(64)
             .layer(SetRequestId::new())
     }
 
     #[test]
     fn the_same_handlers_extractors_and_middleware_serve_http2() {
         each_driver(|config| {
-            let server = harrow::start_with_config(app, "127.0.0.1:0", h2_config(config)).unwrap();
+            let config = Config {
+                max_body_size: 64,
+                ..h2_config(config)
+            };
+            let server = harrow::start_with_config(app, "127.0.0.1:0", config).unwrap();
             let results = h2_client(server.local_addr(), async |mut send| {
                 let user = fetch(&mut send, get("/users/7"), Bytes::new()).await;
                 let peer = fetch(&mut send, get("/peer"), Bytes::new()).await;
@@ -660,7 +663,7 @@ mod framework {
             assert_eq!(
                 big.0,
                 StatusCode::PAYLOAD_TOO_LARGE,
-                "the app's body limit applies to a streamed body"
+                "the body limit applies to a streamed body"
             );
             assert_eq!(wrong.0, StatusCode::METHOD_NOT_ALLOWED);
             assert!(wrong.1["allow"].to_str().unwrap().contains("POST"));

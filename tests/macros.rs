@@ -251,6 +251,7 @@ mod main_attribute {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_macro-main"));
         cmd.env_remove("HARROW_ADDR")
             .env_remove("HARROW_WORKERS")
+            .env_remove("HARROW_MAX_BODY_SIZE")
             .env_remove("FIXTURE_DUPLICATE")
             .env_remove("FIXTURE_STUCK");
         cmd
@@ -268,6 +269,15 @@ mod main_attribute {
                 panic!("the server did not exit within {limit:?}");
             }
             std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// What the fixture printed on stdout after its setup's line.
+    fn only_setup(out: &Output) -> String {
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        match stdout.strip_prefix("setup ran\n") {
+            Some(rest) => rest.to_owned(),
+            None => panic!("setup did not run first: {stdout}"),
         }
     }
 
@@ -304,19 +314,31 @@ mod main_attribute {
             }
         };
         assert!(
-            printed.contains("GET  /hello       hello (tests/bin/macro_main.rs:13)"),
+            printed.contains("GET  /hello        hello (tests/bin/macro_main.rs:14)"),
             "{printed}"
         );
+        // Issue 12: `setup` ran once, first, with two workers.
+        assert!(printed.starts_with("setup ran\nroutes:\n"), "{printed}");
+        assert_eq!(printed.matches("setup ran").count(), 1, "{printed}");
         assert!(printed.contains("/users/{id}"), "{printed}");
 
-        let mut stream = TcpStream::connect(&addr).expect("connect");
-        stream
-            .write_all(b"GET /users/12 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-            .expect("send");
-        let mut response = String::new();
-        stream.read_to_string(&mut response).expect("read");
+        let ask = |path: &str| {
+            let mut stream = TcpStream::connect(&addr).expect("connect");
+            let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+            stream.write_all(request.as_bytes()).expect("send");
+            let mut response = String::new();
+            stream.read_to_string(&mut response).expect("read");
+            response
+        };
+        let response = ask("/users/12");
         assert!(response.starts_with("HTTP/1.1 200 OK\r\n"), "{response}");
         assert!(response.ends_with("\r\n\r\nuser 12"), "{response}");
+        // Issue 12: the handler of the guarded scope is served there only.
+        assert!(printed.contains("/admin/stats"), "{printed}");
+        let response = ask("/admin/stats");
+        assert!(response.starts_with("HTTP/1.1 401 "), "{response}");
+        let response = ask("/stats");
+        assert!(response.starts_with("HTTP/1.1 404 "), "{response}");
 
         let killed = Command::new("kill")
             .args(["-TERM", &child.id().to_string()])
@@ -336,15 +358,14 @@ mod main_attribute {
             .stderr(Stdio::null())
             .spawn()
             .expect("fixture starts");
-        // The route table is printed once the routes are checked, just
-        // before the workers start (and hang in the factory).
+        // The fixture says when a worker's factory starts to hang.
         let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
         let mut line = String::new();
-        while !line.starts_with("routes:") {
+        while !line.starts_with("worker stuck") {
             line.clear();
             if stdout.read_line(&mut line).expect("read stdout") == 0 {
                 let _ = child.kill();
-                panic!("exited before printing the routes");
+                panic!("exited before a worker started");
             }
         }
         std::thread::sleep(Duration::from_millis(300));
@@ -370,30 +391,65 @@ mod main_attribute {
         assert!(started.elapsed() < Duration::from_secs(3));
     }
 
+    /// Issue 12: a bad variable is one line naming it and its value.
     #[test]
-    fn a_bad_worker_count_is_one_line_and_status_1() {
-        let out = run_to_end(fixture().env("HARROW_WORKERS", "zero"));
-        assert_eq!(out.status.code(), Some(1));
-        assert_eq!(
-            String::from_utf8_lossy(&out.stderr),
-            "error: HARROW_WORKERS must be a whole number above zero, got `zero`\n"
-        );
-        assert!(out.stdout.is_empty());
+    fn a_bad_variable_is_one_line_naming_it_and_status_1() {
+        let cases = [
+            (
+                "HARROW_WORKERS",
+                "zero",
+                "error: HARROW_WORKERS=zero: `workers` is a whole number or \"auto\", not `zero`\n",
+            ),
+            (
+                "HARROW_WORKERS",
+                "5000",
+                "error: HARROW_WORKERS=5000: `workers` must be at most 1024\n",
+            ),
+            (
+                "HARROW_ADDR",
+                "3002",
+                "error: HARROW_ADDR=3002: not an address: write host:port, as in 127.0.0.1:3000\n",
+            ),
+            (
+                "HARROW_MAX_BODY_SIZE",
+                "8MB",
+                "error: HARROW_MAX_BODY_SIZE=8MB: `max_body_size` is a number of bytes or a \
+                 number with a unit, as in \"512B\", \"16KiB\", \"2MiB\", \"1GiB\"; `8MB` is not\n",
+            ),
+        ];
+        for (var, value, message) in cases {
+            let out = run_to_end(fixture().env(var, value));
+            assert_eq!(out.status.code(), Some(1), "{var}={value}");
+            assert_eq!(String::from_utf8_lossy(&out.stderr), message);
+            assert_eq!(only_setup(&out), "", "{var}={value}");
+        }
     }
 
     #[test]
-    fn a_duplicate_route_names_both_handlers_and_exits_1() {
+    fn every_route_error_is_reported_and_the_exit_is_1() {
         let out = run_to_end(fixture().env("FIXTURE_DUPLICATE", "1"));
         assert_eq!(out.status.code(), Some(1));
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        let lines: Vec<&str> = stderr.lines().collect();
+        assert_eq!(lines.len(), 3, "{stderr}");
+        assert_eq!(lines[0], "error: 2 route errors:");
         assert!(
-            stderr.starts_with("error: duplicate route `GET /hello`"),
+            lines[1].starts_with("  duplicate route `GET /hello`"),
             "{stderr}"
         );
         assert!(
-            stderr.contains("`hello` at tests/bin/macro_main.rs:13"),
+            lines[1].contains("`hello` at tests/bin/macro_main.rs:14"),
             "{stderr}"
+        );
+        assert!(lines[2].contains("conflicts with route"), "{stderr}");
+        assert!(
+            lines[2].contains("`user` at tests/bin/macro_main.rs:19"),
+            "{stderr}"
+        );
+        assert_eq!(
+            only_setup(&out),
+            "",
+            "nothing but setup prints before the error"
         );
     }
 
@@ -408,5 +464,8 @@ mod main_attribute {
         assert!(stderr.starts_with("error: "), "{stderr}");
         assert!(stderr.contains(&addr), "{stderr}");
         assert!(!stderr.contains("panicked"), "{stderr}");
+        // The route table is printed once the address is bound, so a
+        // failure to bind is not preceded by it.
+        assert_eq!(only_setup(&out), "");
     }
 }

@@ -185,7 +185,7 @@ fn duplicate_route_names_both_handlers_and_sites() {
         err.to_string(),
         "duplicate route `GET /x`: handled by `hello` at src/a.rs:10 and again by `other` at src/b.rs:20"
     );
-    match err {
+    match err.first() {
         RouteError::Duplicate { first, second, .. } => {
             assert_eq!(first.site.map(|s| s.line), Some(10));
             assert_eq!(second.site.map(|s| s.line), Some(20));
@@ -233,7 +233,10 @@ fn templates_that_match_the_same_requests_conflict() {
         .post("/users/{name}", other)
         .into_service()
         .unwrap_err();
-    assert!(matches!(err, RouteError::Conflict { .. }), "{err:?}");
+    assert!(
+        matches!(err.first(), RouteError::Conflict { .. }),
+        "{err:?}"
+    );
     let text = err.to_string();
     assert!(
         text.contains("/users/{name}") && text.contains("/users/{id}"),
@@ -248,7 +251,7 @@ fn templates_that_match_the_same_requests_conflict() {
 #[test]
 fn malformed_paths_and_prefixes_are_errors() {
     let err = App::new().get("users", hello).into_service().unwrap_err();
-    assert!(matches!(err, RouteError::InvalidPath { .. }));
+    assert!(matches!(err.first(), RouteError::InvalidPath { .. }));
     assert!(
         err.to_string().contains("a path must start with `/`"),
         "{err}"
@@ -257,7 +260,10 @@ fn malformed_paths_and_prefixes_are_errors() {
         .get("/a/{*rest}/b", hello)
         .into_service()
         .unwrap_err();
-    assert!(matches!(err, RouteError::InvalidPath { .. }), "{err:?}");
+    assert!(
+        matches!(err.first(), RouteError::InvalidPath { .. }),
+        "{err:?}"
+    );
     let err = App::new()
         .nest("api", Scope::new().get("/x", hello))
         .into_service()
@@ -269,10 +275,49 @@ fn malformed_paths_and_prefixes_are_errors() {
 }
 
 #[test]
+fn every_route_error_is_reported_at_once() {
+    let errors = App::new()
+        .get("/x", hello)
+        .get("/x", other)
+        .get("/users/{id}", user)
+        .get("/users/{name}", other)
+        .nest("api", Scope::new().get("/y", hello))
+        .into_service()
+        .unwrap_err();
+    let kinds: Vec<&str> = errors
+        .iter()
+        .map(|e| match e {
+            RouteError::InvalidPrefix { .. } => "prefix",
+            RouteError::Duplicate { .. } => "duplicate",
+            RouteError::Conflict { .. } => "conflict",
+            _ => "other",
+        })
+        .collect();
+    assert_eq!(kinds, ["prefix", "duplicate", "conflict"]);
+    let text = errors.to_string();
+    assert!(text.starts_with("3 route errors:\n  "), "{text}");
+    assert_eq!(text.lines().count(), 4, "{text}");
+}
+
+/// Issue 12: Rocket's and axum 0.7's parameter syntax is refused with the
+/// spelling to use, not served as literal text that no request matches.
+#[test]
+fn other_frameworks_parameter_syntax_is_an_error_naming_the_fix() {
+    let errors = App::new()
+        .get("/hello/<name>", hello)
+        .get("/users/:id", user)
+        .into_service()
+        .unwrap_err();
+    let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    assert!(text[0].ends_with("write `{name}`"), "{text:?}");
+    assert!(text[1].ends_with("write `{id}`"), "{text:?}");
+}
+
+#[test]
 fn a_route_without_methods_is_an_error() {
     let route = Route::with_methods([], "/x", hello).with_site(Site::new("hello", "src/a.rs", 4));
     let err = App::new().route(route).into_service().unwrap_err();
-    assert!(matches!(err, RouteError::NoMethods { .. }));
+    assert!(matches!(err.first(), RouteError::NoMethods { .. }));
     assert_eq!(
         err.to_string(),
         "route `/x` of `hello` at src/a.rs:4 answers no method"

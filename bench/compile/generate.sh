@@ -23,7 +23,7 @@ publish = false
 [workspace]
 
 [dependencies]
-harrow = { path = "../../../harrow" }
+harrow = { path = "../../../harrow", package = "harrow-web" }
 EOF
 {
     echo "$NOTE"

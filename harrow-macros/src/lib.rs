@@ -9,6 +9,7 @@ mod diag;
 mod lit_span;
 mod main_attr;
 mod route;
+mod suggest;
 
 use proc_macro::TokenStream;
 use route::Kind;

@@ -2,7 +2,7 @@
 //!
 //! One mistake per file, named for the mistake; the expected compiler output
 //! sits beside it in a `.stderr` file. After an intended change of message,
-//! re-bless with `TRYBUILD=overwrite cargo test -p harrow-macros --test ui`
+//! re-bless with `TRYBUILD=overwrite cargo test -p harrow-web-macros --test ui`
 //! and review the diff. The `.stderr` files were blessed with rustc 1.95;
 //! another rustc may word type errors differently, so CI runs them on one
 //! pinned toolchain.

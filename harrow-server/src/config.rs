@@ -1,5 +1,10 @@
 //! Server configuration: every knob with a documented default.
 
+#[cfg(feature = "config-serde")]
+mod deserialize;
+mod text;
+
+use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
 
@@ -42,7 +47,12 @@ pub enum Protocols {
     Http2Only,
 }
 
-/// The server's settings. Build it with [`Config::default`] and change fields.
+/// The server's settings. Build it with [`Config::default`] and change
+/// fields, set one from its text form with [`Config::set`], or, with the
+/// `config-serde` feature, deserialize it from a file (any serde format):
+/// each field in its text form (`"5s"`, `"off"`, `"2MiB"`, `"epoll"`) or as
+/// a number or boolean, the fields left out keeping their defaults, an
+/// unknown field refused, and the whole checked with [`Config::validate`].
 ///
 /// ```
 /// use std::time::Duration;
@@ -142,21 +152,26 @@ impl Default for Config {
 /// A setting that cannot work, with the field's name and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
-    field: &'static str,
+    field: Cow<'static, str>,
     reason: String,
 }
 
 impl ConfigError {
-    pub(crate) fn new(field: &'static str, reason: impl Into<String>) -> Self {
+    pub(crate) fn new(field: impl Into<Cow<'static, str>>, reason: impl Into<String>) -> Self {
         ConfigError {
-            field,
+            field: field.into(),
             reason: reason.into(),
         }
     }
 
     /// The name of the offending field.
-    pub fn field(&self) -> &'static str {
-        self.field
+    pub fn field(&self) -> &str {
+        &self.field
+    }
+
+    /// What is wrong with it, as in `must be at most 1024`.
+    pub fn reason(&self) -> &str {
+        &self.reason
     }
 }
 

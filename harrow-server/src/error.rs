@@ -111,12 +111,18 @@ impl fmt::Display for Error {
     }
 }
 
+/// `{:?}` is the readable message, so `fn main() -> Result<(), Error>`
+/// prints one line; `{:#?}` shows the structure.
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Error")
-            .field("kind", &self.kind)
-            .field("source", &self.source)
-            .finish()
+        if f.alternate() {
+            f.debug_struct("Error")
+                .field("kind", &self.kind)
+                .field("source", &self.source)
+                .finish()
+        } else {
+            fmt::Display::fmt(self, f)
+        }
     }
 }
 
@@ -125,5 +131,19 @@ impl std::error::Error for Error {
         self.source
             .as_deref()
             .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_is_the_message_and_alternate_debug_the_structure() {
+        let err = Error::from(ConfigError::new("workers", "must be at most 1024"));
+        let message = "invalid server configuration: `workers` must be at most 1024";
+        assert_eq!(err.to_string(), message);
+        assert_eq!(format!("{err:?}"), message);
+        assert!(format!("{err:#?}").contains("kind: Config"), "{err:#?}");
     }
 }

@@ -6,7 +6,7 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use std::rc::Rc;
 
-use crate::extract::{FromRequest, FromRequestParts};
+use crate::extract::{FromRequest, FromRequestParts, RequiredState};
 use crate::request::Request;
 use crate::response::{IntoResponse, Response};
 
@@ -39,6 +39,12 @@ pub(crate) type BoxFuture = Pin<Box<dyn Future<Output = Response>>>;
     note = "a handler is an async fn taking up to 16 extractors (the last may read the body) and returning a type that implements `IntoResponse`"
 )]
 pub trait Handler<T>: Clone + 'static {
+    /// Adds the state types the handler's extractors take, checked when the
+    /// app starts (see [`RequiredState`]); none unless overridden.
+    fn required_state(required: &mut RequiredState) {
+        let _ = required;
+    }
+
     /// Runs the handler on one request.
     fn call(self, req: Request) -> impl Future<Output = Response> + 'static;
 }
@@ -94,6 +100,11 @@ macro_rules! impl_handler {
             $($ty: FromRequestParts + 'static,)*
             $last: FromRequest<M> + 'static,
         {
+            fn required_state(required: &mut RequiredState) {
+                $(<$ty as FromRequestParts>::required_state(required);)*
+                <$last as FromRequest<M>>::required_state(required);
+            }
+
             #[allow(non_snake_case)]
             fn call(self, req: Request) -> impl Future<Output = Response> + 'static {
                 async move {

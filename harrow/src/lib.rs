@@ -7,6 +7,7 @@ mod app;
 mod error;
 pub mod extract;
 mod handler;
+mod launch;
 pub mod middleware;
 mod request;
 pub mod response;
@@ -23,7 +24,7 @@ pub use handler::Handler;
 pub use request::Request;
 pub use response::{Html, IntoResponse, Redirect, Response};
 pub use routing::registry::registered_routes;
-pub use routing::{Route, RouteError, RouteTable, Site};
+pub use routing::{Route, RouteError, RouteErrors, RouteTable, Site};
 pub use run::{
     StartError, run, run_with_config, serve, serve_until_signal, serve_with_config,
     serve_with_shutdown, start, start_with_config,

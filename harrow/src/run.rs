@@ -10,14 +10,18 @@ use std::net::ToSocketAddrs;
 use harrow_server::{Config, ServerHandle};
 
 use crate::app::{App, AppService};
-use crate::routing::{RouteError, RouteTable};
+use crate::routing::{RouteErrors, RouteTable};
 
 /// Why an application could not start.
-#[derive(Debug)]
+///
+/// Its `Debug` is its readable message, so `fn main() -> Result<(),
+/// StartError>` ends with one `Error: …` line (or one per route error);
+/// `{:#?}` shows the structure.
 #[non_exhaustive]
 pub enum StartError {
-    /// The routes are invalid (a duplicate, a conflict, a bad template).
-    Routes(RouteError),
+    /// The routes are invalid (a duplicate, a conflict, a bad template):
+    /// every error found.
+    Routes(RouteErrors),
     /// The server could not start (bad configuration, address in use, no
     /// signal handling), or a worker failed.
     Server(harrow_server::Error),
@@ -32,6 +36,16 @@ impl fmt::Display for StartError {
     }
 }
 
+impl fmt::Debug for StartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StartError::Routes(e) if f.alternate() => f.debug_tuple("Routes").field(e).finish(),
+            StartError::Server(e) if f.alternate() => f.debug_tuple("Server").field(e).finish(),
+            _ => fmt::Display::fmt(self, f),
+        }
+    }
+}
+
 impl std::error::Error for StartError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
@@ -41,8 +55,8 @@ impl std::error::Error for StartError {
     }
 }
 
-impl From<RouteError> for StartError {
-    fn from(e: RouteError) -> Self {
+impl From<RouteErrors> for StartError {
+    fn from(e: RouteErrors) -> Self {
         StartError::Routes(e)
     }
 }
@@ -54,7 +68,7 @@ impl From<harrow_server::Error> for StartError {
 }
 
 /// Builds one app on this thread to check its routes; returns its table.
-fn validate<F: Fn() -> App>(make_app: &F) -> Result<RouteTable, RouteError> {
+fn validate<F: Fn() -> App>(make_app: &F) -> Result<RouteTable, RouteErrors> {
     let app = make_app();
     let table = app.route_table();
     app.into_service()?;
@@ -63,20 +77,21 @@ fn validate<F: Fn() -> App>(make_app: &F) -> Result<RouteTable, RouteError> {
 
 /// The per-worker factory given to the server. Routes were validated first;
 /// should a factory still produce an invalid app on a worker, that worker
-/// answers every request with a 500 naming the problem instead of panicking.
+/// logs why and answers every request with a plain 500 instead of panicking.
 fn worker_service<F: Fn() -> App>(make_app: &F) -> AppService {
     match make_app().into_service() {
         Ok(service) => service,
         Err(e) => {
             tracing::error!("invalid routes on this worker: {e}");
-            AppService::failing(e.to_string())
+            AppService::failing()
         }
     }
 }
 
 /// Serves the app built by `make_app` (called once per worker thread) on
 /// `addr` with the default [`Config`], until SIGINT or SIGTERM; then drains.
-/// Prints the route table and the bound address to stdout first.
+/// Once the address is bound, prints the route table and the address to
+/// stdout.
 ///
 /// ```no_run
 /// use harrow::App;
@@ -104,8 +119,8 @@ where
     F: Fn() -> App + Send + Sync + 'static,
 {
     let table = validate(&make_app)?;
-    println!("routes:\n{table}");
-    serve_until_signal(make_app, addr, config, |server| {
+    serve_until_signal(make_app, addr, config, move |server| {
+        println!("routes:\n{table}");
         let workers = server.worker_count();
         let plural = if workers == 1 { "" } else { "s" };
         println!(
@@ -169,12 +184,12 @@ where
     Ok(handle)
 }
 
-fn invalid_routes(e: RouteError) -> io::Error {
+fn invalid_routes(e: RouteErrors) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidInput, e.to_string())
 }
 
 /// Serves `app` on the current runtime (one worker) until the process ends.
-/// Invalid routes are an `InvalidInput` error carrying the route error's text.
+/// Invalid routes are an `InvalidInput` error carrying the route errors' text.
 pub async fn serve(app: App, addr: impl ToSocketAddrs) -> io::Result<()> {
     let service = app.into_service().map_err(invalid_routes)?;
     harrow_server::serve(service, addr).await
@@ -204,6 +219,7 @@ pub async fn serve_with_config(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::RouteError;
 
     async fn a() {}
     async fn b() {}
@@ -213,13 +229,36 @@ mod tests {
         let Err(err) = start(|| App::new().get("/x", a).get("/x", b), "127.0.0.1:0") else {
             panic!("a duplicate route must stop the start");
         };
-        assert!(matches!(
-            err,
-            StartError::Routes(RouteError::Duplicate { .. })
-        ));
+        let StartError::Routes(errors) = &err else {
+            panic!("a route error, not {err:#?}");
+        };
+        assert!(matches!(errors.first(), RouteError::Duplicate { .. }));
         assert!(
             err.to_string().contains("duplicate route `GET /x`"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn debug_is_the_readable_message() {
+        let make = || App::new().get("/x", a).get("no-slash", b).get("/x", b);
+        let Err(err) = start(make, "127.0.0.1:0") else {
+            panic!("invalid routes must stop the start");
+        };
+        assert_eq!(format!("{err:?}"), err.to_string());
+        assert!(err.to_string().starts_with("2 route errors:\n"), "{err}");
+        assert!(format!("{err:#?}").starts_with("Routes("), "{err:#?}");
+
+        let config = Config {
+            workers: Some(5000),
+            ..Config::default()
+        };
+        let Err(err) = start_with_config(App::new, "127.0.0.1:0", config) else {
+            panic!("5000 workers must be refused");
+        };
+        assert_eq!(
+            format!("{err:?}"),
+            "invalid server configuration: `workers` must be at most 1024"
         );
     }
 

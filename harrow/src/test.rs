@@ -27,9 +27,12 @@
 
 use std::fmt;
 use std::net::SocketAddr;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use harrow_server::{Body, Config, ServerHandle, rt};
+use futures_core::Stream;
+use harrow_server::{Body, BoxError, CollectError, Config, ServerHandle, rt};
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue};
 use http::{HeaderMap, Method, StatusCode};
 use serde::Serialize;
@@ -38,28 +41,62 @@ use serde::de::DeserializeOwned;
 
 use crate::app::{App, AppService};
 use crate::extract::RemoteAddr;
-use crate::routing::RouteError;
+use crate::routing::RouteErrors;
 use crate::run::{StartError, start_with_config};
 
 /// Sends requests to an [`App`] in-process, without a socket.
+///
+/// It applies the server's request body limit as the server does: a body
+/// larger than [`Config::max_body_size`] (2 MiB by default, or what
+/// [`TestClient::with_config`] was given) fails once read past the limit,
+/// so the body extractors answer the same 413.
 pub struct TestClient {
     service: AppService,
+    max_body_size: u64,
 }
 
 impl TestClient {
     /// A client for `app`. Panics with the route error when the routes are
     /// invalid; use [`TestClient::try_new`] to test that error instead.
     pub fn new(app: App) -> Self {
-        match Self::try_new(app) {
+        Self::with_config(app, Config::default())
+    }
+
+    /// A client for `app` with the settings of `config` that apply to one
+    /// request in process (the request body limit, `max_body_size`).
+    /// Panics with the route error when the routes are invalid.
+    ///
+    /// ```
+    /// use harrow::test::TestClient;
+    /// use harrow::{App, Bytes, Config};
+    ///
+    /// async fn len(body: Bytes) -> String { body.len().to_string() }
+    ///
+    /// let config = Config { max_body_size: 4, ..Config::default() };
+    /// let client = TestClient::with_config(App::new().post("/len", len), config);
+    /// assert_eq!(client.post("/len").body("1234").send().text(), "4");
+    /// let res = client.post("/len").body("12345").send();
+    /// assert_eq!(res.status(), 413);
+    /// assert_eq!(res.text(), "request body is larger than the limit of 4 bytes");
+    /// ```
+    pub fn with_config(app: App, config: Config) -> Self {
+        match Self::try_with_config(app, config) {
             Ok(client) => client,
             Err(e) => panic!("the app's routes are invalid: {e}"),
         }
     }
 
-    /// A client for `app`, or the error that stops its routes from building.
-    pub fn try_new(app: App) -> Result<Self, RouteError> {
+    /// A client for `app`, or the errors that stop its routes from building.
+    pub fn try_new(app: App) -> Result<Self, RouteErrors> {
+        Self::try_with_config(app, Config::default())
+    }
+
+    /// [`TestClient::with_config`], returning the route errors instead of
+    /// panicking.
+    pub fn try_with_config(app: App, config: Config) -> Result<Self, RouteErrors> {
         Ok(TestClient {
             service: app.into_service()?,
+            max_body_size: config.max_body_size,
         })
     }
 
@@ -200,10 +237,16 @@ impl TestRequest<'_> {
         if let Some(error) = self.error {
             panic!("cannot build the test request: {error}");
         }
+        let declared = self
+            .headers
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        let body = limited(self.body, declared, self.client.max_body_size);
         let mut req = match http::Request::builder()
             .method(self.method.clone())
             .uri(self.uri.as_str())
-            .body(self.body)
+            .body(body)
         {
             Ok(req) => req,
             Err(e) => panic!("cannot build the test request for {:?}: {e}", self.uri),
@@ -238,6 +281,62 @@ impl TestRequest<'_> {
             headers,
             body,
         }
+    }
+}
+
+/// The request body as the server hands it to the service: past `limit`
+/// bytes it fails with [`CollectError::TooLarge`], at once when its length,
+/// or the Content-Length `declared`, is over.
+fn limited(body: Body, declared: Option<u64>, limit: u64) -> Body {
+    let over = |n: Option<u64>| n.is_some_and(|n| n > limit);
+    if over(declared) || over(body.exact_len()) {
+        return Body::from_stream(Limited {
+            body,
+            limit,
+            seen: u64::MAX,
+            failed: false,
+        });
+    }
+    if body.exact_len().is_some() {
+        return body;
+    }
+    Body::from_stream(Limited {
+        body,
+        limit,
+        seen: 0,
+        failed: false,
+    })
+}
+
+/// A body that fails once more than `limit` bytes have come through it.
+struct Limited {
+    body: Body,
+    limit: u64,
+    seen: u64,
+    failed: bool,
+}
+
+impl Stream for Limited {
+    type Item = Result<Bytes, BoxError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        if this.failed {
+            return Poll::Ready(None);
+        }
+        if this.seen <= this.limit {
+            let chunk = match this.body.poll_chunk(cx) {
+                Poll::Ready(Some(Ok(chunk))) => chunk,
+                other => return other,
+            };
+            this.seen += chunk.len() as u64;
+            if this.seen <= this.limit {
+                return Poll::Ready(Some(Ok(chunk)));
+            }
+        }
+        this.failed = true;
+        let limit = usize::try_from(this.limit).unwrap_or(usize::MAX);
+        Poll::Ready(Some(Err(Box::new(CollectError::TooLarge { limit }))))
     }
 }
 
@@ -355,4 +454,47 @@ where
 {
     let handle = start_with_config(make_app, "127.0.0.1:0", config)?;
     Ok(TestServer { handle })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collect(body: Body) -> Result<Bytes, String> {
+        rt::block_on(body.collect(usize::MAX)).map_err(|e| match e {
+            CollectError::Stream(e) => e.to_string(),
+            other => format!("not from the stream: {other}"),
+        })
+    }
+
+    struct Chunks(Vec<&'static str>);
+
+    impl Stream for Chunks {
+        type Item = Result<&'static str, std::io::Error>;
+
+        fn poll_next(mut self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+            Poll::Ready((!self.0.is_empty()).then(|| Ok(self.0.remove(0))))
+        }
+    }
+
+    #[test]
+    fn bodies_fail_past_the_limit_as_the_server_hands_them_over() {
+        let too_large = "body is larger than 4 bytes".to_owned();
+        assert_eq!(
+            collect(limited(Body::from("1234"), None, 4)).unwrap(),
+            "1234"
+        );
+        assert_eq!(
+            collect(limited(Body::from("12345"), None, 4)),
+            Err(too_large.clone())
+        );
+        assert_eq!(
+            collect(limited(Body::from("12"), Some(1000), 4)),
+            Err(too_large.clone()),
+            "a declared length over the limit fails before any byte"
+        );
+        let stream = || Body::from_stream(Chunks(vec!["12", "34", "5"]));
+        assert_eq!(collect(limited(stream(), None, 5)).unwrap(), "12345");
+        assert_eq!(collect(limited(stream(), None, 4)), Err(too_large));
+    }
 }

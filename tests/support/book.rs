@@ -27,6 +27,7 @@ chapters! {
     Errors => "errors.md",
     Testing => "testing.md",
     ServerConfiguration => "server-configuration.md",
+    Logging => "logging.md",
     Http2 => "http2.md",
     GracefulShutdown => "graceful-shutdown.md",
     Deployment => "deployment.md",

@@ -1,7 +1,7 @@
 //! Expand `#[harrow::main]` into a plain call a user could write by hand.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use super::parse::Parsed;
@@ -21,18 +21,23 @@ pub(crate) fn expand(parsed: &Parsed, settings: &Settings) -> TokenStream {
     if let Some(w) = settings.workers {
         fields.push(quote!(workers: ::core::option::Option::Some(#w)));
     }
-    let mut checks = Vec::new();
     if let Some(h) = settings.http2 {
         fields.push(quote!(http2: ::core::option::Option::Some(#h)));
-        if h {
-            // A build without HTTP/2 would refuse this at start; say so now.
-            checks.push(quote!(
-                const _: () = ::core::assert!(
-                    ::harrow::__private::HTTP2,
-                    "`http2 = true` needs the `http2` cargo feature of `harrow`"
-                );
-            ));
-        }
+    }
+    if let Some(size) = settings.max_body_size {
+        fields.push(quote!(max_body_size: ::core::option::Option::Some(#size)));
+    }
+    if let Some(variant) = settings.driver {
+        let variant = syn::Ident::new(variant, proc_macro2::Span::call_site());
+        fields.push(quote!(
+            driver: ::core::option::Option::Some(::harrow::__private::Driver::#variant)
+        ));
+    }
+    if let Some(variant) = settings.protocols {
+        let variant = syn::Ident::new(variant, proc_macro2::Span::call_site());
+        fields.push(quote!(
+            protocols: ::core::option::Option::Some(::harrow::__private::Protocols::#variant)
+        ));
     }
     if let Some(m) = settings.max_connections {
         fields.push(quote!(max_connections: ::core::option::Option::Some(#m)));
@@ -55,18 +60,28 @@ pub(crate) fn expand(parsed: &Parsed, settings: &Settings) -> TokenStream {
         fields.push(quote!(#field: ::core::option::Option::Some(#value)));
     }
     // Spanned at the return type, so a factory returning something else than
-    // `App` is reported there.
-    let app = match output {
-        syn::ReturnType::Type(_, ty) => syn::Ident::new("__harrow_app", ty.span()),
-        syn::ReturnType::Default => syn::Ident::new("__harrow_app", func.sig.ident.span()),
+    // `App` is one plain type mismatch there.
+    let ret_span = match output {
+        syn::ReturnType::Type(_, ty) => ty.span(),
+        syn::ReturnType::Default => func.sig.ident.span(),
     };
+    let call = quote_spanned! {ret_span=> __harrow_app()};
+    // Typed here, at the user's token, so a function of another shape is
+    // reported there.
+    let setup = settings.setup.as_ref().map(|expr| {
+        fields.push(quote!(setup: ::core::option::Option::Some(__harrow_setup)));
+        quote_spanned! {expr.span()=>
+            let __harrow_setup: fn() = #expr;
+        }
+    });
     quote! {
         #(#attrs)*
         #vis fn main() {
-            #(#checks)*
+            #setup
             fn __harrow_app() #output #block
+            let __harrow_factory: fn() -> ::harrow::__private::App = || #call;
             ::harrow::__private::main(
-                #app,
+                __harrow_factory,
                 ::harrow::__private::MainArgs {
                     #(#fields,)*
                     ..::harrow::__private::MainArgs::default()

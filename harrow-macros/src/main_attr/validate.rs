@@ -7,6 +7,7 @@ use syn::{Expr, ExprLit, Lit, LitStr};
 
 use super::parse::Parsed;
 use crate::diag::Diag;
+use crate::suggest;
 
 /// The timeout keys; each maps to the `Config` field of the same name.
 pub(crate) const TIMEOUTS: [&str; 5] = [
@@ -17,8 +18,36 @@ pub(crate) const TIMEOUTS: [&str; 5] = [
     "write_timeout",
 ];
 
-const KEYS: &str = "addr, workers, http2, max_connections, drain_timeout, header_read_timeout, \
-                    body_read_timeout, connection_timeout, keep_alive_timeout, write_timeout";
+const KEYS: [&str; 14] = [
+    "addr",
+    "workers",
+    "http2",
+    "max_connections",
+    "drain_timeout",
+    "header_read_timeout",
+    "body_read_timeout",
+    "connection_timeout",
+    "keep_alive_timeout",
+    "write_timeout",
+    "max_body_size",
+    "driver",
+    "protocols",
+    "setup",
+];
+
+/// `driver = "…"` values and the `Driver` variant each names.
+const DRIVERS: [(&str, &str); 3] = [
+    ("auto", "Auto"),
+    ("io_uring", "IoUring"),
+    ("epoll", "Epoll"),
+];
+
+/// `protocols = "…"` values and the `Protocols` variant each names.
+const PROTOCOLS: [(&str, &str); 3] = [
+    ("auto", "Auto"),
+    ("http1", "Http1Only"),
+    ("http2", "Http2Only"),
+];
 
 /// A timeout's value: a duration, or `"off"` for none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,16 +65,33 @@ pub(crate) struct Settings {
     pub(crate) max_connections: Option<usize>,
     pub(crate) drain_timeout: Option<u64>,
     pub(crate) timeouts: Vec<(&'static str, Timeout)>,
+    pub(crate) max_body_size: Option<u64>,
+    /// The `Driver` variant.
+    pub(crate) driver: Option<&'static str>,
+    /// The `Protocols` variant.
+    pub(crate) protocols: Option<&'static str>,
+    /// The one-time setup function (a path or a closure).
+    pub(crate) setup: Option<Expr>,
 }
 
+/// Why HTTP/2 settings are refused by a build without HTTP/2.
+const NO_HTTP2: &str = "needs the `http2` cargo feature of `harrow`, which this build leaves out: \
+                        add `features = [\"http2\"]` to the `harrow` dependency";
+
 /// Checks every key and the signature, recording each mistake.
-pub(crate) fn validate(parsed: &Parsed, diag: &mut Diag) -> Settings {
+/// `http2_built` says whether harrow was built with its `http2` feature
+/// (which turns on this crate's): `http2 = true` and `protocols = "http2"`
+/// are refused here otherwise, with the other mistakes.
+pub(crate) fn validate(parsed: &Parsed, http2_built: bool, diag: &mut Diag) -> Settings {
     signature(parsed, diag);
     let mut settings = Settings::default();
     let mut seen: Vec<String> = Vec::new();
     for pair in &parsed.pairs {
         let Some(key) = pair.path.get_ident() else {
-            diag.error(&pair.path, format!("unknown key: expected one of {KEYS}"));
+            diag.error(
+                &pair.path,
+                format!("unknown key: expected one of {}", KEYS.join(", ")),
+            );
             continue;
         };
         let key_str = key.to_string();
@@ -61,7 +107,21 @@ pub(crate) fn validate(parsed: &Parsed, diag: &mut Diag) -> Settings {
             "max_connections" => {
                 settings.max_connections = positive(value, "max_connections", diag)
             }
-            "http2" => settings.http2 = boolean(value, diag),
+            "http2" => {
+                settings.http2 = boolean(value, diag);
+                if settings.http2 == Some(true) && !http2_built {
+                    diag.error(value, format!("`http2 = true` {NO_HTTP2}"));
+                }
+            }
+            "max_body_size" => settings.max_body_size = size(value, diag),
+            "driver" => settings.driver = choice(value, "driver", &DRIVERS, diag),
+            "protocols" => {
+                settings.protocols = choice(value, "protocols", &PROTOCOLS, diag);
+                if settings.protocols == Some("Http2Only") && !http2_built {
+                    diag.error(value, format!("`protocols = \"http2\"` {NO_HTTP2}"));
+                }
+            }
+            "setup" => settings.setup = setup(value, diag),
             "drain_timeout" => match duration(value, false, diag) {
                 Some(Timeout::After { millis }) => settings.drain_timeout = Some(millis),
                 Some(Timeout::Off) | None => {}
@@ -72,11 +132,19 @@ pub(crate) fn validate(parsed: &Parsed, diag: &mut Diag) -> Settings {
                         settings.timeouts.push((field, t));
                     }
                 }
-                None => diag.error(key, format!("unknown key `{key}`: expected one of {KEYS}")),
+                None => diag.error(key, unknown_key(&key_str)),
             },
         }
     }
     settings
+}
+
+/// "did you mean" the closest key, or else the list of keys.
+fn unknown_key(key: &str) -> String {
+    match suggest::closest(key, KEYS) {
+        Some(near) => format!("unknown key `{key}`: did you mean `{near}`?"),
+        None => format!("unknown key `{key}`: expected one of {}", KEYS.join(", ")),
+    }
 }
 
 fn signature(parsed: &Parsed, diag: &mut Diag) {
@@ -164,6 +232,75 @@ fn boolean(value: &Expr, diag: &mut Diag) -> Option<bool> {
     }
 }
 
+/// `setup = init_logging` (a function's path) or a closure; its type, `fn()`,
+/// is checked by rustc at this token.
+fn setup(value: &Expr, diag: &mut Diag) -> Option<Expr> {
+    match value {
+        Expr::Path(_) | Expr::Closure(_) => Some(value.clone()),
+        _ => {
+            diag.error(
+                value,
+                "`setup` names a function to run once before the workers start, \
+                 as in `setup = init_logging`",
+            );
+            None
+        }
+    }
+}
+
+/// One of the strings of `choices`, as the variant it names.
+fn choice(
+    value: &Expr,
+    key: &str,
+    choices: &[(&str, &'static str)],
+    diag: &mut Diag,
+) -> Option<&'static str> {
+    let listed: Vec<String> = choices.iter().map(|(s, _)| format!("\"{s}\"")).collect();
+    let hint = format!("`{key}` is one of {}", listed.join(", "));
+    let Some(Lit::Str(s)) = lit(value) else {
+        diag.error(value, hint);
+        return None;
+    };
+    let found = choices.iter().find(|(text, _)| *text == s.value());
+    if found.is_none() {
+        diag.error(s, format!("{hint}, not `{}`", s.value()));
+    }
+    found.map(|(_, variant)| *variant)
+}
+
+/// A size: a number of bytes, or a string with a unit, as in `"8MiB"`.
+fn size(value: &Expr, diag: &mut Diag) -> Option<u64> {
+    let parsed = match lit(value) {
+        Some(Lit::Int(i)) => i.base10_parse::<u64>().ok(),
+        Some(Lit::Str(s)) => parse_size(&s.value()),
+        _ => None,
+    };
+    if parsed.is_none() {
+        diag.error(
+            value,
+            r#"a size is a number of bytes or a string with a unit, as in "512B", "16KiB", "8MiB", "1GiB""#,
+        );
+    }
+    parsed
+}
+
+/// `"<digits><unit>"` with unit `B`, `KiB`, `MiB` or `GiB` (a space
+/// between allowed), or digits alone, in bytes; as the server reads
+/// `HARROW_MAX_BODY_SIZE`.
+pub(crate) fn parse_size(s: &str) -> Option<u64> {
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (digits, unit) = s.split_at(split);
+    let n: u64 = digits.parse().ok()?;
+    let scale: u64 = match unit.trim_start() {
+        "" | "B" => 1,
+        "KiB" => 1 << 10,
+        "MiB" => 1 << 20,
+        "GiB" => 1 << 30,
+        _ => return None,
+    };
+    n.checked_mul(scale)
+}
+
 /// Parses `5` (seconds), `"5s"`, `"500ms"`, `"2m"`, `"1h"`, or `"off"`.
 fn duration(value: &Expr, may_be_off: bool, diag: &mut Diag) -> Option<Timeout> {
     let off_hint = if may_be_off { r#", or "off""# } else { "" };
@@ -198,14 +335,16 @@ fn duration(value: &Expr, may_be_off: bool, diag: &mut Diag) -> Option<Timeout> 
     }
 }
 
-/// `"<digits><unit>"` with unit `ms`, `s`, `m` or `h`, in milliseconds.
+/// `"<digits><unit>"` with unit `ms`, `s`, `m` or `h` (a space between
+/// allowed), or digits alone for seconds, in milliseconds; as the server
+/// reads `HARROW_*_TIMEOUT`.
 pub(crate) fn parse_duration(s: &str) -> Option<u64> {
-    let split = s.find(|c: char| !c.is_ascii_digit())?;
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
     let (digits, unit) = s.split_at(split);
     let n: u64 = digits.parse().ok()?;
-    let scale = match unit {
+    let scale = match unit.trim_start() {
         "ms" => 1,
-        "s" => 1000,
+        "" | "s" => 1000,
         "m" => 60_000,
         "h" => 3_600_000,
         _ => return None,
@@ -225,7 +364,7 @@ mod tests {
     ) -> Result<Settings, Vec<String>> {
         let parsed = parse(attr, item).map_err(|e| vec![e.to_string()])?;
         let mut diag = Diag::default();
-        let s = validate(&parsed, &mut diag);
+        let s = validate(&parsed, true, &mut diag);
         diag.finish()
             .map(|()| s)
             .map_err(|e| e.into_iter().map(|e| e.to_string()).collect())
@@ -237,10 +376,24 @@ mod tests {
         assert_eq!(parse_duration("5s"), Some(5_000));
         assert_eq!(parse_duration("2m"), Some(120_000));
         assert_eq!(parse_duration("1h"), Some(3_600_000));
-        assert_eq!(parse_duration("5"), None);
+        assert_eq!(parse_duration("5"), Some(5_000));
+        assert_eq!(parse_duration("5 s"), Some(5_000));
         assert_eq!(parse_duration("s"), None);
-        assert_eq!(parse_duration("5 s"), None);
         assert_eq!(parse_duration("1.5s"), None);
+        assert_eq!(parse_duration("5 seconds"), None);
+    }
+
+    #[test]
+    fn sizes_read_as_written() {
+        assert_eq!(parse_size("1024"), Some(1024));
+        assert_eq!(parse_size("512B"), Some(512));
+        assert_eq!(parse_size("16KiB"), Some(16 << 10));
+        assert_eq!(parse_size("8MiB"), Some(8 << 20));
+        assert_eq!(parse_size("8 MiB"), Some(8 << 20));
+        assert_eq!(parse_size("1GiB"), Some(1 << 30));
+        for bad in ["", "MiB", "8MB", "8mib", "1.5MiB"] {
+            assert_eq!(parse_size(bad), None, "{bad}");
+        }
     }
 
     #[test]
@@ -253,7 +406,11 @@ mod tests {
                 max_connections = 100,
                 drain_timeout = 10,
                 header_read_timeout = "2s",
-                write_timeout = "off"
+                write_timeout = "off",
+                max_body_size = "8MiB",
+                driver = "io_uring",
+                protocols = "http1",
+                setup = init_logging
             ),
             quote!(
                 fn main() -> App {
@@ -267,6 +424,10 @@ mod tests {
         assert_eq!(s.http2, Some(true));
         assert_eq!(s.max_connections, Some(100));
         assert_eq!(s.drain_timeout, Some(10_000));
+        assert_eq!(s.max_body_size, Some(8 << 20));
+        assert_eq!(s.driver, Some("IoUring"));
+        assert_eq!(s.protocols, Some("Http1Only"));
+        assert!(s.setup.is_some());
         assert_eq!(
             s.timeouts,
             [
@@ -284,7 +445,16 @@ mod tests {
             }
         );
         let cases = [
-            (quote!(port = 3), main.clone(), "unknown key `port`"),
+            (
+                quote!(port = 3),
+                main.clone(),
+                "unknown key `port`: expected one of addr,",
+            ),
+            (
+                quote!(worker = 3),
+                main.clone(),
+                "unknown key `worker`: did you mean `workers`?",
+            ),
             (
                 quote!(workers = 1, workers = 2),
                 main.clone(),
@@ -306,6 +476,19 @@ mod tests {
             ),
             (quote!(header_read_timeout = 0), main.clone(), "above zero"),
             (quote!(drain_timeout = "off"), main.clone(), "a duration is"),
+            (quote!(max_body_size = "8MB"), main.clone(), "a size is"),
+            (quote!(max_body_size = 1.5), main.clone(), "a size is"),
+            (
+                quote!(driver = "uring"),
+                main.clone(),
+                r#"`driver` is one of "auto", "io_uring", "epoll", not `uring`"#,
+            ),
+            (quote!(protocols = 2), main.clone(), "`protocols` is one of"),
+            (
+                quote!(setup = "init"),
+                main.clone(),
+                "`setup` names a function",
+            ),
             (
                 quote!(),
                 quote!(

@@ -3,11 +3,16 @@
 //! For `#[get("/users/{id}")] async fn user(id: u64) -> String` this emits:
 //!
 //! * the function, untouched;
-//! * `struct user {}`: the fn's name in the type namespace (Rocket's trick),
-//!   so `routes![user]` can ask it for its `Route`;
+//! * `pub struct user {}`: the fn's name in the type namespace (Rocket's
+//!   trick), so `routes![user]` can ask it for its `Route`. It is `pub`
+//!   whatever the function's visibility: every annotated handler is in the
+//!   program-wide table anyway, and a private one listed from its parent
+//!   module would otherwise be reported as a private *struct*;
 //! * inside `const _: () = { … };`: the `HandlerRoute` impl, a wrapper
 //!   `__harrow_handler(Request) -> Response` that extracts each argument,
-//!   and an `inventory` entry that puts the route in the program's table.
+//!   `__harrow_state`, which lists the state types the arguments take (and
+//!   checks the head extractors), and an `inventory` entry that puts the
+//!   route in the program's table.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
@@ -19,19 +24,19 @@ use super::validate::{Binding, Plan};
 /// The tokens replacing the annotated function.
 pub(crate) fn expand(parsed: &Parsed, plan: &Plan) -> TokenStream {
     let func = &parsed.func;
-    let vis = &func.vis;
     let name = &func.sig.ident;
     let name_str = name.to_string();
     let path = &plan.path;
     let methods = &plan.methods;
     let method_consts = methods.iter().map(|m| format_ident!("{}", m));
     let handler = handler(parsed, plan);
+    let state = state(parsed, plan);
     quote! {
         #func
 
         #[doc(hidden)]
-        #[allow(non_camel_case_types, dead_code)]
-        #vis struct #name {}
+        #[allow(non_camel_case_types, dead_code, unreachable_pub)]
+        pub struct #name {}
 
         const _: () = {
             impl ::harrow::__private::HandlerRoute for #name {
@@ -45,11 +50,15 @@ pub(crate) fn expand(parsed: &Parsed, plan: &Plan) -> TokenStream {
                             ::core::file!(),
                             ::core::line!(),
                         ),
+                        ::core::module_path!(),
+                        __harrow_state,
                     )
                 }
             }
 
             #handler
+
+            #state
 
             ::harrow::__private::inventory::submit! {
                 ::harrow::__private::Registered {
@@ -63,6 +72,44 @@ pub(crate) fn expand(parsed: &Parsed, plan: &Plan) -> TokenStream {
                 }
             }
         };
+    }
+}
+
+/// `fn __harrow_state(&mut RequiredState)`: the state types the handler's
+/// extractors take, checked when the app starts. It also checks that each
+/// head extractor is one, by naming its trait at the argument's type: one
+/// error there for a type that is not. The last argument's type is probed
+/// by method lookup (see `harrow::__private::Probe`) instead, since its
+/// extraction reports it already.
+fn state(parsed: &Parsed, plan: &Plan) -> TokenStream {
+    let lines = parsed
+        .params
+        .iter()
+        .zip(&plan.bindings)
+        .filter_map(|(arg, binding)| {
+            let ty = &arg.ty;
+            match binding {
+                Binding::PathParam(_) => None,
+                Binding::Parts => Some(quote_spanned! {ty.span()=>
+                    <#ty as ::harrow::__private::FromRequestParts>::required_state(
+                        __harrow_required,
+                    );
+                }),
+                Binding::Request => Some(quote! {
+                    (&&&::harrow::__private::Probe::<#ty>::new())
+                        .required_state(__harrow_required);
+                }),
+            }
+        });
+    quote! {
+        #[allow(unused_variables)]
+        fn __harrow_state(__harrow_required: &mut ::harrow::__private::RequiredState) {
+            #[allow(unused_imports)]
+            use ::harrow::__private::{
+                StateOfNothing as _, StateViaParts as _, StateViaRequest as _,
+            };
+            #(#lines)*
+        }
     }
 }
 
@@ -89,21 +136,34 @@ fn handler(parsed: &Parsed, plan: &Plan) -> TokenStream {
     args.sort_by_key(|((_, binding), _)| stage(binding));
     let steps = args.into_iter().map(|((arg, binding), var)| {
         let ty = &arg.ty;
+        // Each extraction names the trait itself, so an argument that is no
+        // extractor is one error at its type, whose notes name public items.
+        // The head extractors are checked in `__harrow_state` instead: the
+        // `.await` of a failed trait call would report it a second time.
         let get = match binding {
             Binding::PathParam(p) => quote_spanned! {ty.span()=>
-                ::harrow::__private::path_param::<#ty>(&__harrow_parts, #p)
+                <#ty as ::harrow::__private::PathParam>::from_path(&__harrow_parts, #p)
             },
+            // Checked in `__harrow_state`; extracted here through a probe
+            // that compiles for any type, so a type that is no extractor is
+            // reported there only.
             Binding::Parts => quote_spanned! {ty.span()=>
-                ::harrow::__private::from_parts::<#ty>(&mut __harrow_parts).await
+                (&&::harrow::__private::Extract::<#ty>::new())
+                    .extract(&mut __harrow_parts)
+                    .await
             },
             Binding::Request => quote_spanned! {ty.span()=>
-                ::harrow::__private::from_request::<#ty, _>(__harrow_parts, __harrow_body).await
+                <#ty as ::harrow::__private::FromRequest<_>>::from_request(
+                    ::harrow::__private::Request::from_parts(__harrow_parts, __harrow_body),
+                ).await
             },
         };
         quote! {
             let #var: #ty = match #get {
                 ::core::result::Result::Ok(__harrow_value) => __harrow_value,
-                ::core::result::Result::Err(__harrow_rejection) => return __harrow_rejection,
+                ::core::result::Result::Err(__harrow_rejection) => {
+                    return ::harrow::__private::IntoResponse::into_response(__harrow_rejection);
+                }
             };
         }
     });
@@ -121,14 +181,15 @@ fn handler(parsed: &Parsed, plan: &Plan) -> TokenStream {
         syn::ReturnType::Type(_, ty) => ty.span(),
     };
     let respond = quote_spanned! {ret_span=>
-        ::harrow::__private::respond(__harrow_out)
+        ::harrow::__private::IntoResponse::into_response(__harrow_out)
     };
     quote! {
-        #[allow(unused_mut)]
+        #[allow(unused_mut, unused_imports)]
         async fn __harrow_handler(
             __harrow_req: ::harrow::__private::Request,
         ) -> ::harrow::__private::Response {
-            let (mut __harrow_parts, #body) = ::harrow::__private::split(__harrow_req);
+            use ::harrow::__private::{ExtractNothing as _, ExtractParts as _};
+            let (mut __harrow_parts, #body) = __harrow_req.into_parts();
             #(#steps)*
             let __harrow_out = #name(#(#vars),*).await;
             #respond
@@ -173,7 +234,7 @@ mod tests {
             let pat = format!("{word} ");
             for (i, _) in out.match_indices(&pat) {
                 let next = out[i + pat.len()..].split(' ').next().unwrap_or("");
-                let user_items = ["user", "route", "(mut", "mut"];
+                let user_items = ["user", "route", "(mut", "mut", "::", ","];
                 assert!(
                     next.starts_with("__harrow_") || user_items.contains(&next),
                     "generated `{word} {next}`"
@@ -183,7 +244,7 @@ mod tests {
         assert!(out.contains("const _ : () ="), "{out}");
         assert!(out.contains("pub struct user { }"), "{out}");
         assert!(
-            out.contains("path_param :: < u64 > (& __harrow_parts , \"id\")"),
+            out.contains("< u64 as :: harrow :: __private :: PathParam > :: from_path"),
             "{out}"
         );
     }

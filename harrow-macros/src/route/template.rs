@@ -41,6 +41,7 @@ pub(crate) fn check(path: &str) -> (Vec<Param>, Vec<TemplateError>) {
             0..path.len().min(1),
         ));
     }
+    foreign_params(path, &mut errors);
     let params = scan(path, &mut errors);
     check_duplicates(&params, &mut errors);
     if errors.is_empty()
@@ -49,6 +50,58 @@ pub(crate) fn check(path: &str) -> (Vec<Param>, Vec<TemplateError>) {
         errors.push(map_matchit_error(path, &params, &e));
     }
     (params, errors)
+}
+
+/// Path parameters written the way other frameworks write them: Rocket's
+/// `<name>` and `<name..>`, and the `:name` and `*rest` segments of axum
+/// 0.7, Express or Rails. matchit takes them as literal text, so the route
+/// would silently never match; each is an error suggesting the `{name}`
+/// spelling.
+fn foreign_params(path: &str, errors: &mut Vec<TemplateError>) {
+    let mut start = 0;
+    for segment in path.split('/') {
+        let at = |range: Range<usize>| start + range.start..start + range.end;
+        if let Some(open) = segment.find('<')
+            && let Some(len) = segment[open..].find('>')
+        {
+            let inner = &segment[open + 1..open + len];
+            let (name, rest) = match inner.strip_suffix("..") {
+                Some(name) => (name, true),
+                None => (inner, false),
+            };
+            let fix = match (is_ident(name), rest) {
+                (true, false) => format!("write `{{{name}}}`"),
+                (true, true) => format!("write `{{*{name}}}` for the rest of the path"),
+                (false, _) => "write `{name}`".to_owned(),
+            };
+            errors.push(TemplateError::new(
+                format!(
+                    "`<{inner}>` is Rocket's syntax for a path parameter; Harrow's is \
+                         braces: {fix}"
+                ),
+                at(open..open + len + 1),
+            ));
+        }
+        for (sigil, braces) in [(':', ""), ('*', "*")] {
+            let Some(name) = segment.strip_prefix(sigil) else {
+                continue;
+            };
+            let len = name
+                .find(|c: char| !(c == '_' || c.is_ascii_alphanumeric()))
+                .unwrap_or(name.len());
+            if is_ident(&name[..len]) {
+                let name = &name[..len];
+                errors.push(TemplateError::new(
+                    format!(
+                        "`{sigil}{name}` is not a path parameter in Harrow, whose parameters \
+                         are in braces: write `{{{braces}{name}}}`"
+                    ),
+                    at(0..len + 1),
+                ));
+            }
+        }
+        start += segment.len() + 1;
+    }
 }
 
 /// Splits out `{…}` groups; `{{` and `}}` are escaped braces.
@@ -205,12 +258,34 @@ mod tests {
                 "{x}-{y}",
             ),
             ("/a/{*rest}/b", "catch-all", "{*rest}"),
+            (
+                "/hello/<name>",
+                "Rocket's syntax for a path parameter; Harrow's is braces: write `{name}`",
+                "<name>",
+            ),
+            (
+                "/files/<path..>",
+                "write `{*path}` for the rest of the path",
+                "<path..>",
+            ),
+            ("/a/<1x>/b", "write `{name}`", "<1x>"),
+            ("/hello/:name", "write `{name}`", ":name"),
+            ("/hello/:name.txt", "write `{name}`", ":name"),
+            ("/files/*rest", "write `{*rest}`", "*rest"),
         ];
         for (path, message, text) in cases {
             let (m, t) = error(path);
             assert!(m.contains(message), "{path}: {m}");
             assert_eq!(t, text, "{path}");
         }
+    }
+
+    #[test]
+    fn colons_and_stars_inside_a_segment_are_text() {
+        assert_eq!(names("/v1/items:batchGet"), vec![]);
+        assert_eq!(names("/time/12:30"), vec![]);
+        assert_eq!(names("/a/b*"), vec![]);
+        assert_eq!(names("/a/:"), vec![]);
     }
 
     #[test]

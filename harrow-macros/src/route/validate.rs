@@ -7,6 +7,7 @@ use super::parse::{AttrArg, Kind, Parsed};
 use super::template;
 use crate::diag::Diag;
 use crate::lit_span;
+use crate::suggest;
 
 /// The methods `#[route]` accepts, spelled as in HTTP.
 const METHODS: [&str; 9] = [
@@ -74,7 +75,10 @@ fn attribute(parsed: &Parsed, diag: &mut Diag) -> (Option<LitStr>, Vec<&'static 
             AttrArg::KeyValue { key, .. } => {
                 let expected = match parsed.kind {
                     Kind::Shorthand(_) => format!("{name} takes only a path"),
-                    Kind::Route => "the only key is `method`".to_owned(),
+                    Kind::Route => match suggest::closest(&key.to_string(), ["method"]) {
+                        Some(near) => format!("did you mean `{near}`?"),
+                        None => "the only key is `method`".to_owned(),
+                    },
                 };
                 diag.error(key, format!("unknown key `{key}`: {expected}"));
             }
@@ -112,14 +116,16 @@ fn method(value: &Expr, diag: &mut Diag) -> Option<&'static str> {
     };
     let found = METHODS.iter().find(|m| **m == s.value()).copied();
     if found.is_none() {
-        diag.error(
-            s,
-            format!(
+        let upper = s.value().to_ascii_uppercase();
+        let message = match suggest::closest(&upper, METHODS) {
+            Some(near) => format!("unknown method `{}`: did you mean `{near}`?", s.value()),
+            None => format!(
                 "unknown method `{}`: expected one of {}",
                 s.value(),
                 METHODS.join(", ")
             ),
-        );
+        };
+        diag.error(s, message);
     }
     found
 }
@@ -206,13 +212,20 @@ fn bindings(parsed: &Parsed, path: &LitStr, diag: &mut Diag) -> Vec<Binding> {
             let bound = bindings.contains(&Binding::PathParam(p.name.clone()));
             if !bound {
                 unbound += 1;
-                diag.error_at(
-                    lit_span::subspan(path, p.range.start, p.range.end),
-                    format!(
-                        "no argument named `{0}`: add `{0}: T` to `{1}`'s parameters \
-                         (or take the parameters with a `Path<T>` extractor)",
+                let fix = match likely_meant(parsed, &bindings, &p.name) {
+                    Some(arg) => format!(
+                        "did you mean `{arg}`? Spell the path parameter and the argument \
+                         the same way"
+                    ),
+                    None => format!(
+                        "add `{}: T` to `{}`'s parameters (or take the parameters with a \
+                         `Path<T>` extractor)",
                         p.name, parsed.func.sig.ident
                     ),
+                };
+                diag.error_at(
+                    lit_span::subspan(path, p.range.start, p.range.end),
+                    format!("no argument named `{}`: {fix}", p.name),
                 );
             }
         }
@@ -223,6 +236,32 @@ fn bindings(parsed: &Parsed, path: &LitStr, diag: &mut Diag) -> Vec<Binding> {
         non_extractors(parsed, &bindings, path, diag);
     }
     bindings
+}
+
+/// The argument a `{name}` with no argument of its name was most likely
+/// meant for: a free argument (not bound to the path) whose name is close,
+/// or else the only free argument that cannot be an extractor (a number,
+/// `bool` or `char`).
+fn likely_meant(parsed: &Parsed, bindings: &[Binding], name: &str) -> Option<String> {
+    let free: Vec<(String, &Type)> = parsed
+        .params
+        .iter()
+        .zip(bindings)
+        .filter(|(_, b)| !matches!(b, Binding::PathParam(_)))
+        .filter_map(|(arg, _)| Some((arg.ident.as_ref()?.to_string(), &*arg.ty)))
+        .collect();
+    if let Some(near) = suggest::closest(name, free.iter().map(|(n, _)| n.as_str())) {
+        return Some(near.to_owned());
+    }
+    match free
+        .iter()
+        .filter(|(_, ty)| is_primitive(ty))
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        [(only, _)] => Some(only.clone()),
+        _ => None,
+    }
 }
 
 /// Arguments that are neither path parameters nor possibly extractors: a
@@ -363,9 +402,25 @@ mod tests {
                 GET,
                 quote!("/u/{idd}"),
                 quote!(
-                    async fn h(id: u64) {}
+                    async fn h(id: u64, q: Query<Q>) {}
                 ),
-                &["no argument named `idd`"],
+                &["no argument named `idd`: did you mean `id`?"],
+            ),
+            (
+                GET,
+                quote!("/u/{user_id}"),
+                quote!(
+                    async fn h(id: u64, q: Query<Q>) {}
+                ),
+                &["no argument named `user_id`: did you mean `id`?"],
+            ),
+            (
+                GET,
+                quote!("/u/{user_id}"),
+                quote!(
+                    async fn h(q: Query<Q>) {}
+                ),
+                &["no argument named `user_id`: add `user_id: T` to `h`'s parameters"],
             ),
             (
                 GET,
@@ -453,7 +508,7 @@ mod tests {
                 quote!(
                     async fn h() {}
                 ),
-                &["unknown method `GTE`"],
+                &["unknown method `GTE`: did you mean `GET`?"],
             ),
             (
                 Kind::Route,
@@ -469,7 +524,10 @@ mod tests {
                 quote!(
                     async fn h() {}
                 ),
-                &["unknown key `methods`", "needs at least one method"],
+                &[
+                    "unknown key `methods`: did you mean `method`?",
+                    "needs at least one method",
+                ],
             ),
             (
                 GET,

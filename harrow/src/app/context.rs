@@ -13,9 +13,6 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// The default request body limit: 2 MiB.
-pub(crate) const DEFAULT_BODY_LIMIT: usize = 2 * 1024 * 1024;
-
 /// Typed state values, one per type.
 #[derive(Default)]
 pub(crate) struct StateMap {
@@ -31,6 +28,11 @@ impl StateMap {
         self.values.get(&TypeId::of::<T>())?.downcast_ref()
     }
 
+    /// Whether a value of the type with this id is held.
+    pub(crate) fn contains(&self, id: TypeId) -> bool {
+        self.values.contains_key(&id)
+    }
+
     fn is_empty(&self) -> bool {
         self.values.is_empty()
     }
@@ -42,11 +44,10 @@ thread_local! {
 
 static NEXT_KEY: AtomicU64 = AtomicU64::new(1);
 
-/// What the requests of an application with state or a body limit carry in their extensions.
+/// What the requests of an application with state carry in their extensions.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct AppContext {
     key: u64,
-    pub(crate) body_limit: usize,
 }
 
 impl AppContext {
@@ -59,18 +60,18 @@ impl AppContext {
 /// Keeps an application's state registered on this thread while it lives.
 pub(crate) struct Registration {
     context: AppContext,
-    /// Whether requests need the context: an app with no state and the
-    /// default body limit skips inserting it (one allocation less per request).
+    /// Whether requests need the context: an app with no state skips
+    /// inserting it (one allocation less per request).
     needed: bool,
 }
 
 impl Registration {
-    pub(crate) fn new(states: StateMap, body_limit: usize) -> Self {
-        let needed = !states.is_empty() || body_limit != DEFAULT_BODY_LIMIT;
+    pub(crate) fn new(states: StateMap) -> Self {
+        let needed = !states.is_empty();
         let key = NEXT_KEY.fetch_add(1, Ordering::Relaxed);
         REGISTRY.with(|r| r.borrow_mut().insert(key, Rc::new(states)));
         Registration {
-            context: AppContext { key, body_limit },
+            context: AppContext { key },
             needed,
         }
     }
@@ -96,7 +97,7 @@ mod tests {
     fn state_is_found_while_registered_and_gone_after() {
         let mut states = StateMap::default();
         states.insert(Rc::new(5u32));
-        let reg = Registration::new(states, 10);
+        let reg = Registration::new(states);
         let ctx = reg.context().expect("an app with state needs its context");
         assert_eq!(ctx.state::<Rc<u32>>().as_deref(), Some(&5));
         assert_eq!(ctx.state::<String>(), None);
@@ -105,10 +106,8 @@ mod tests {
     }
 
     #[test]
-    fn an_app_without_state_or_limit_needs_no_context() {
-        let reg = Registration::new(StateMap::default(), DEFAULT_BODY_LIMIT);
+    fn an_app_without_state_needs_no_context() {
+        let reg = Registration::new(StateMap::default());
         assert!(reg.context().is_none());
-        let reg = Registration::new(StateMap::default(), 10);
-        assert_eq!(reg.context().map(|c| c.body_limit), Some(10));
     }
 }

@@ -2,6 +2,7 @@
 //! and turns into the per-worker [`AppService`].
 
 pub(crate) mod context;
+mod placement;
 mod scope;
 mod service;
 
@@ -9,11 +10,12 @@ use std::rc::Rc;
 
 use http::Method;
 
+use crate::extract::RequiredState;
 use crate::handler::{BoxEndpoint, Handler, endpoint};
 use crate::middleware::{Middleware, SharedMiddleware, wrap};
 use crate::routing::router::Router;
-use crate::routing::{Route, RouteError, RouteInfo, RouteTable};
-use context::{DEFAULT_BODY_LIMIT, Registration, StateMap};
+use crate::routing::{Origin, Route, RouteError, RouteErrors, RouteInfo, RouteTable};
+use context::{Registration, StateMap};
 use scope::{ScopedRoute, method_shortcuts, mount};
 
 pub use scope::Scope;
@@ -26,7 +28,7 @@ pub use service::AppService;
 /// `RefCell` are fine inside. Nothing is checked while building; routes are
 /// validated when the app becomes a service ([`App::into_service`]), which
 /// `harrow::run`, `start`, `serve` and the test client do before serving,
-/// returning a [`RouteError`] that names the handlers at fault.
+/// returning every [`RouteError`] found, each naming the handlers at fault.
 ///
 /// ```
 /// use std::rc::Rc;
@@ -52,9 +54,16 @@ pub struct App {
     errors: Vec<RouteError>,
     states: StateMap,
     layers: Vec<SharedMiddleware>,
-    fallback: Option<BoxEndpoint>,
-    body_limit: usize,
+    fallback: Option<Fallback>,
     catch_panics: bool,
+    auto_routes: bool,
+}
+
+/// The fallback handler, with what the start-up check needs to know of it.
+struct Fallback {
+    endpoint: BoxEndpoint,
+    name: &'static str,
+    required: RequiredState,
 }
 
 impl Default for App {
@@ -72,17 +81,14 @@ impl App {
             states: StateMap::default(),
             layers: Vec::new(),
             fallback: None,
-            body_limit: DEFAULT_BODY_LIMIT,
             catch_panics: true,
+            auto_routes: false,
         }
     }
 
     /// Adds a route.
     pub fn route(mut self, route: Route) -> Self {
-        self.routes.push(ScopedRoute {
-            route,
-            layers: Vec::new(),
-        });
+        self.routes.push(ScopedRoute::bare(route));
         self
     }
 
@@ -94,6 +100,39 @@ impl App {
         let (routes, errors) = mount(prefix, scope);
         self.routes.extend(routes);
         self.errors.extend(errors);
+        self
+    }
+
+    /// Also serves every annotated handler linked into the program that this
+    /// app does not place itself (with `routes![...]`, [`Scope::module`] or
+    /// [`registered_routes`](crate::registered_routes)), at the path its
+    /// attribute names. This is the automatic route table that
+    /// `#[harrow::main]` adds; a hand-written `main` asks for it here.
+    ///
+    /// The table is completed when the app is checked, so the order of the
+    /// calls does not matter: a handler mounted in a scope (behind that
+    /// scope's middleware) is never also served at its bare path.
+    ///
+    /// ```standalone_crate
+    /// use harrow::prelude::*;
+    /// use harrow::test::TestClient;
+    ///
+    /// #[get("/stats")]
+    /// async fn stats() -> &'static str { "3 books" }
+    ///
+    /// #[get("/hello")]
+    /// async fn hello() -> &'static str { "hi" }
+    ///
+    /// let app = App::new()
+    ///     .auto_routes()
+    ///     .nest("/admin", Scope::new().routes(routes![stats]));
+    /// let client = TestClient::new(app);
+    /// assert_eq!(client.get("/hello").send().text(), "hi");
+    /// assert_eq!(client.get("/admin/stats").send().text(), "3 books");
+    /// assert_eq!(client.get("/stats").send().status(), 404);
+    /// ```
+    pub fn auto_routes(mut self) -> Self {
+        self.auto_routes = true;
         self
     }
 
@@ -114,17 +153,13 @@ impl App {
 
     /// Answers requests whose path matches no route (instead of a plain 404).
     pub fn fallback<H: Handler<T>, T: 'static>(mut self, handler: H) -> Self {
-        self.fallback = Some(endpoint(handler));
-        self
-    }
-
-    /// The largest request body the body extractors read, in bytes
-    /// (default 2 MiB); a larger body is refused with 413, before reading
-    /// it when its Content-Length already says so. The server's own
-    /// [`Config::max_body_size`](crate::Config::max_body_size) (also 2 MiB
-    /// by default) applies first: raise both to accept larger bodies.
-    pub fn body_limit(mut self, bytes: usize) -> Self {
-        self.body_limit = bytes;
+        let mut required = RequiredState::default();
+        H::required_state(&mut required);
+        self.fallback = Some(Fallback {
+            endpoint: endpoint(handler),
+            name: std::any::type_name::<H>(),
+            required,
+        });
         self
     }
 
@@ -136,28 +171,58 @@ impl App {
         self
     }
 
-    /// The routes added so far, sorted by path, for listing.
+    /// The routes added so far, sorted by path, for listing; with
+    /// [`App::auto_routes`], the automatic table's too.
     pub fn route_table(&self) -> RouteTable {
-        RouteTable::new(
-            self.routes
-                .iter()
-                .map(|r| RouteInfo::of(&r.route))
-                .collect(),
-        )
+        let auto = self.auto_added();
+        let routes = self.routes.iter().map(|r| &r.route).chain(&auto);
+        RouteTable::new(routes.map(RouteInfo::of).collect())
+    }
+
+    /// The automatic table's routes, when asked for: the registered ones
+    /// this app does not place.
+    fn auto_added(&self) -> Vec<Route> {
+        if self.auto_routes {
+            placement::unplaced(&self.routes)
+        } else {
+            Vec::new()
+        }
     }
 
     /// Validates the routes and builds the service that answers requests.
     ///
     /// Fails on a duplicate method and path (naming both handlers and
-    /// their sites), on templates that match the same requests, and on
-    /// malformed paths or prefixes. Call it on the thread that will serve:
-    /// the service is not `Send`.
-    pub fn into_service(self) -> Result<AppService, RouteError> {
-        if let Some(error) = self.errors.into_iter().next() {
-            return Err(error);
+    /// their sites), on templates that match the same requests, on an
+    /// annotated handler placed twice, on a handler taking a `State<T>`
+    /// whose type was never given to [`App::state`], and on malformed paths
+    /// or prefixes, reporting every such error at once.
+    /// Call it on the thread that will serve: the service is not `Send`.
+    pub fn into_service(self) -> Result<AppService, RouteErrors> {
+        let auto = self.auto_added();
+        let mut errors = self.errors;
+        let mut placed = self.routes;
+        placed.extend(auto.into_iter().map(ScopedRoute::bare));
+        let placed = placement::once_each(placed, &mut errors);
+        let mut needs: Vec<(Origin, &RequiredState)> = placed
+            .iter()
+            .map(|scoped| (scoped.route.origin(), &scoped.route.required))
+            .collect();
+        if let Some(fallback) = &self.fallback {
+            let origin = Origin {
+                handler: fallback.name.to_owned(),
+                site: None,
+            };
+            needs.push((origin, &fallback.required));
         }
-        let routes = self
-            .routes
+        for (origin, required) in needs {
+            for type_name in required.missing(|id| self.states.contains(id)) {
+                errors.push(RouteError::MissingState {
+                    type_name,
+                    origin: Box::new(origin.clone()),
+                });
+            }
+        }
+        let routes = placed
             .into_iter()
             .map(|scoped| {
                 let mut route = scoped.route;
@@ -165,9 +230,13 @@ impl App {
                 route
             })
             .collect();
-        let router: BoxEndpoint = Rc::new(Router::build(routes, self.fallback)?);
+        let fallback = self.fallback.map(|f| f.endpoint);
+        let router: BoxEndpoint = Rc::new(Router::build(routes, fallback, &mut errors));
+        if let Some(errors) = RouteErrors::new(errors) {
+            return Err(errors);
+        }
         let chain = wrap(router, &self.layers);
-        let registration = Registration::new(self.states, self.body_limit);
+        let registration = Registration::new(self.states);
         Ok(AppService::new(chain, registration, self.catch_panics))
     }
 }
@@ -177,7 +246,6 @@ impl std::fmt::Debug for App {
         f.debug_struct("App")
             .field("routes", &self.route_table())
             .field("layers", &self.layers.len())
-            .field("body_limit", &self.body_limit)
             .finish_non_exhaustive()
     }
 }

@@ -2,6 +2,7 @@
 
 use http::Method;
 
+use super::placement;
 use crate::handler::Handler;
 use crate::middleware::{Middleware, SharedMiddleware};
 use crate::routing::{Route, RouteError};
@@ -10,6 +11,16 @@ use crate::routing::{Route, RouteError};
 pub(crate) struct ScopedRoute {
     pub(crate) route: Route,
     pub(crate) layers: Vec<SharedMiddleware>,
+}
+
+impl ScopedRoute {
+    /// A route with no scope middleware yet.
+    pub(crate) fn bare(route: Route) -> Self {
+        ScopedRoute {
+            route,
+            layers: Vec::new(),
+        }
+    }
 }
 
 /// Generates `get`, `post`, ... for a builder that has `route`.
@@ -93,12 +104,61 @@ impl Scope {
         Scope::default()
     }
 
+    /// Every annotated handler defined in `module` or in a module below it,
+    /// as a scope: mount it with a prefix and give it middleware, as any
+    /// other. Pass `module_path!()` from inside the module, as in
+    /// `Scope::module(module_path!())`. The handlers it takes are placed, so
+    /// [`App::auto_routes`](crate::App::auto_routes) and `#[harrow::main]`
+    /// do not serve them a second time at their bare paths.
+    ///
+    /// A module with no annotated handler is an error when the app starts
+    /// (most likely a misspelt path).
+    ///
+    /// ```standalone_crate
+    /// use harrow::prelude::*;
+    /// use harrow::test::TestClient;
+    ///
+    /// mod admin {
+    ///     use harrow::prelude::*;
+    ///     use harrow::middleware::{from_fn, Next};
+    ///
+    ///     #[get("/stats")]
+    ///     async fn stats() -> &'static str { "secret stats" }
+    ///
+    ///     async fn require_token(req: Request, next: Next) -> Response {
+    ///         match req.headers().get("x-token") {
+    ///             Some(token) if token == "s3cret" => next.run(req).await,
+    ///             _ => StatusCode::UNAUTHORIZED.into_response(),
+    ///         }
+    ///     }
+    ///
+    ///     /// Every handler of this module, behind the token check.
+    ///     pub fn scope() -> Scope {
+    ///         Scope::module(module_path!()).layer(from_fn(require_token))
+    ///     }
+    /// }
+    ///
+    /// let app = App::new().nest("/admin", admin::scope()).auto_routes();
+    /// let client = TestClient::new(app);
+    /// assert_eq!(client.get("/admin/stats").send().status(), 401);
+    /// let res = client.get("/admin/stats").header("x-token", "s3cret").send();
+    /// assert_eq!(res.text(), "secret stats");
+    /// assert_eq!(client.get("/stats").send().status(), 404);
+    /// ```
+    pub fn module(module: &str) -> Scope {
+        let routes = placement::in_module(module);
+        let mut scope = Scope::new();
+        if routes.is_empty() {
+            scope.errors.push(RouteError::EmptyModule {
+                module: module.to_owned(),
+            });
+        }
+        scope.routes(routes)
+    }
+
     /// Adds a route; its path is relative to the prefix the scope is mounted at.
     pub fn route(mut self, route: Route) -> Self {
-        self.routes.push(ScopedRoute {
-            route,
-            layers: Vec::new(),
-        });
+        self.routes.push(ScopedRoute::bare(route));
         self
     }
 
@@ -123,25 +183,33 @@ impl Scope {
 /// Prefixes a scope's routes and puts its middleware around them.
 pub(crate) fn mount(prefix: &str, scope: Scope) -> (Vec<ScopedRoute>, Vec<RouteError>) {
     let mut errors = scope.errors;
-    if !prefix.starts_with('/') {
-        errors.push(RouteError::InvalidPrefix {
-            prefix: prefix.to_owned(),
-            reason: "a prefix must start with `/`".into(),
-        });
-    }
+    // A prefix without its `/` is reported once, here; the routes are
+    // joined as if it had one, so they are not reported again for it.
+    let prefix = match prefix.strip_prefix('/') {
+        Some(_) => prefix.to_owned(),
+        None => {
+            errors.push(RouteError::InvalidPrefix {
+                prefix: prefix.to_owned(),
+                reason: "a prefix must start with `/`".into(),
+            });
+            format!("/{prefix}")
+        }
+    };
     let prefix = prefix.trim_end_matches('/');
     let mut routes = Vec::with_capacity(scope.routes.len());
     for mut scoped in scope.routes {
-        let path = &scoped.route.path;
+        let mut path = scoped.route.path.clone();
         if !path.starts_with('/') {
             errors.push(RouteError::InvalidPath {
                 path: path.clone(),
                 reason: "a path must start with `/`".into(),
                 origin: Box::new(scoped.route.origin()),
             });
+            // Reported once: joined as if it had its `/`.
+            path.insert(0, '/');
         }
         scoped.route.path = match (prefix, path.as_str()) {
-            ("", _) => path.clone(),
+            ("", _) => path,
             (prefix, "/") => prefix.to_owned(),
             (prefix, path) => format!("{prefix}{path}"),
         };

@@ -2,14 +2,14 @@
 
 use serde::de::DeserializeOwned;
 
-use crate::extract::FromRequest;
 use crate::extract::body::read_body;
 use crate::extract::rejection::FormRejection;
+use crate::extract::{FromRequest, urlencoded};
 use crate::request::Request;
 
 /// A url-encoded form body deserialized into `T` (the last handler
 /// argument). Another Content-Type is a 415, a body over the limit a 413,
-/// and a form that does not fit `T` a 422 naming the problem.
+/// and a form that does not fit `T` a 422 naming the field at fault.
 ///
 /// ```
 /// use harrow::{App, Form};
@@ -49,7 +49,7 @@ impl<T: DeserializeOwned> FromRequest for Form<T> {
             return Err(FormRejection::UnsupportedMediaType);
         }
         let bytes = read_body(req).await.map_err(FormRejection::Body)?;
-        serde_urlencoded::from_bytes(&bytes)
+        urlencoded::from_bytes(&bytes)
             .map(Form)
             .map_err(|e| FormRejection::Invalid {
                 message: e.to_string(),

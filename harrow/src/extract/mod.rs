@@ -15,7 +15,7 @@
 //! | [`Form<T>`] | the body, url-encoded form | 415, 413, 422 |
 //! | `Bytes`, `String` | the body | 413, 400 (not UTF-8) |
 //! | `HeaderMap`, [`TypedHeader<H>`] | the headers | 400 missing or bad header |
-//! | [`State<T>`] | the worker's state, from `App::state` | 500 when never registered |
+//! | [`State<T>`] | the worker's state, from `App::state` | none: a type never registered stops the start |
 //! | [`Extension<T>`] | a value a middleware inserted | 500 when absent |
 //! | `Method`, `Uri`, `Version`, `Extensions`, `RemoteAddr` | the request head | none |
 //! | `Request` | the whole request (last argument) | none |
@@ -34,6 +34,7 @@ mod path;
 mod query;
 pub mod rejection;
 mod state;
+mod urlencoded;
 
 use std::future::Future;
 
@@ -42,16 +43,15 @@ use http::request::Parts;
 use crate::request::Request;
 use crate::response::IntoResponse;
 
-pub use body::body_limit;
 pub use extension::Extension;
 pub use form::Form;
 pub use header::{ContentLength, ContentType, Header, Host, TypedHeader, UserAgent};
 #[cfg(feature = "json")]
 pub use json::Json;
 pub use parts::RemoteAddr;
-pub use path::{Path, PathParams, path_param};
+pub use path::{Path, PathParam, PathParams, path_param};
 pub use query::Query;
-pub use state::State;
+pub use state::{RequiredState, State};
 
 /// A value extracted from the request head (method, URI, headers,
 /// extensions), without the body. Any number of these may precede the last
@@ -84,6 +84,13 @@ pub use state::State;
 pub trait FromRequestParts: Sized {
     /// What is sent back when extraction fails.
     type Rejection: IntoResponse;
+
+    /// Adds the state types this extractor takes from
+    /// [`App::state`](crate::App::state), checked when the app starts; none
+    /// unless overridden. [`State<T>`] adds `T`.
+    fn required_state(required: &mut RequiredState) {
+        let _ = required;
+    }
 
     /// Extracts the value. The future need not be `Send`.
     fn from_request_parts(parts: &mut Parts)
@@ -129,12 +136,23 @@ pub trait FromRequest<M = marker::ViaRequest>: Sized {
     /// What is sent back when extraction fails.
     type Rejection: IntoResponse;
 
+    /// Adds the state types this extractor takes from
+    /// [`App::state`](crate::App::state), checked when the app starts; none
+    /// unless overridden.
+    fn required_state(required: &mut RequiredState) {
+        let _ = required;
+    }
+
     /// Extracts the value. The future need not be `Send`.
     fn from_request(req: Request) -> impl Future<Output = Result<Self, Self::Rejection>>;
 }
 
 impl<T: FromRequestParts> FromRequest<marker::ViaParts> for T {
     type Rejection = T::Rejection;
+
+    fn required_state(required: &mut RequiredState) {
+        T::required_state(required);
+    }
 
     async fn from_request(req: Request) -> Result<Self, Self::Rejection> {
         let (mut parts, _body) = req.into_parts();

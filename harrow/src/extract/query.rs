@@ -3,12 +3,14 @@
 use http::request::Parts;
 use serde::de::DeserializeOwned;
 
-use crate::extract::FromRequestParts;
 use crate::extract::rejection::QueryRejection;
+use crate::extract::{FromRequestParts, urlencoded};
 
-/// The query string deserialized into `T` (url-encoded, via
-/// `serde_urlencoded`). A missing query string reads as empty, so a struct
-/// of `Option` fields always succeeds. Anything that does not fit is a 400.
+/// The query string deserialized into `T` (url-encoded, read as
+/// `serde_urlencoded` reads it). A missing query string reads as empty, so a
+/// struct of `Option` fields always succeeds. Anything that does not fit is
+/// a 400 naming the field, as in
+/// ``invalid query string: field `limit`: invalid digit found in string``.
 ///
 /// ```
 /// use harrow::{App, Query};
@@ -31,7 +33,7 @@ impl<T: DeserializeOwned> FromRequestParts for Query<T> {
 
     async fn from_request_parts(parts: &mut Parts) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or("");
-        serde_urlencoded::from_str(query)
+        urlencoded::from_bytes(query.as_bytes())
             .map(Query)
             .map_err(|e| QueryRejection {
                 message: e.to_string(),

@@ -3,13 +3,19 @@
 //! [`IntoResponse`] so a handler can also return it.
 //!
 //! 5xx rejections (a program bug, such as a `State<T>` that was never
-//! registered) are logged with `tracing` at the error level when rendered.
+//! registered) are sent as a plain `internal server error`, and their
+//! detail is logged with `tracing` at the error level: it is for the
+//! program's author, not for the client. Their `Display` keeps the detail,
+//! for a handler that takes the rejection itself.
 
 use std::fmt;
 
 use http::StatusCode;
 
 use crate::response::{IntoResponse, Response, plain};
+
+/// What the client sees of a 5xx rejection.
+const INTERNAL: &str = "internal server error";
 
 macro_rules! rejection_response {
     ($($ty:ty),*) => {
@@ -21,6 +27,7 @@ macro_rules! rejection_response {
                     let status = self.status();
                     if status.is_server_error() {
                         tracing::error!("{self}");
+                        return plain(status, INTERNAL);
                     }
                     plain(status, self.to_string())
                 }
@@ -65,19 +72,20 @@ pub enum PathRejection {
         /// What it said.
         message: String,
     },
-    /// 500: the extractor wants a different number of values than the route has.
+    /// 500: the extractor wants a different number of values than the route
+    /// has (logged; the client sees `internal server error`).
     WrongCount {
         /// How many the extractor wants.
         expected: usize,
         /// How many the route matched.
         got: usize,
     },
-    /// 500: the route has no parameter of this name.
+    /// 500: the route has no parameter of this name (logged).
     Missing {
         /// The name asked for.
         name: String,
     },
-    /// 500: the target type has a shape path parameters cannot fill.
+    /// 500: the target type has a shape path parameters cannot fill (logged).
     Unsupported {
         /// What was asked for.
         what: String,
@@ -148,10 +156,11 @@ impl fmt::Display for QueryRejection {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum BytesRejection {
-    /// 413: the body is larger than the application's limit.
+    /// 413: the body is larger than the server's
+    /// [`Config::max_body_size`](crate::Config::max_body_size).
     TooLarge {
         /// The limit in bytes.
-        limit: usize,
+        limit: u64,
     },
     /// 408: the body did not arrive within the server's body timeout.
     TimedOut,
@@ -344,7 +353,9 @@ impl fmt::Display for HeaderRejection {
     }
 }
 
-/// 500: [`State<T>`](crate::State) asked for a type never given to `App::state`.
+/// 500: [`State<T>`](crate::State) asked for a type never given to
+/// `App::state`; logged with the type, while the client sees only
+/// `internal server error`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MissingState {
     pub(crate) type_name: String,
@@ -367,7 +378,9 @@ impl fmt::Display for MissingState {
     }
 }
 
-/// 500: [`Extension<T>`](crate::extract::Extension) found no value of its type.
+/// 500: [`Extension<T>`](crate::extract::Extension) found no value of its
+/// type; logged with the type, while the client sees only `internal server
+/// error`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MissingExtension {
     pub(crate) type_name: String,
@@ -391,7 +404,7 @@ impl fmt::Display for MissingExtension {
 }
 
 /// 500: the request carries no peer address (it did not come from the server
-/// or the test client).
+/// or the test client); logged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MissingRemoteAddr;
 
@@ -405,5 +418,42 @@ impl MissingRemoteAddr {
 impl fmt::Display for MissingRemoteAddr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("the request has no remote address")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(res: Response) -> String {
+        let bytes = harrow_server::rt::block_on(res.into_body().collect(1024));
+        String::from_utf8(bytes.expect("a full body").to_vec()).expect("UTF-8")
+    }
+
+    #[test]
+    fn server_errors_keep_their_detail_for_the_log_only() {
+        let missing = MissingState {
+            type_name: "Catalogue".into(),
+        };
+        assert!(missing.to_string().contains("`Catalogue`"));
+        let res = missing.into_response();
+        assert_eq!(res.status(), 500);
+        assert_eq!(body(res), "internal server error");
+
+        let shape = PathRejection::Missing { name: "b".into() };
+        assert_eq!(body(shape.into_response()), "internal server error");
+    }
+
+    #[test]
+    fn client_errors_say_what_was_wrong() {
+        let bad = PathRejection::InvalidParam {
+            name: "id".into(),
+            expected: "u32".into(),
+            got: "x".into(),
+        };
+        assert_eq!(
+            body(bad.into_response()),
+            "invalid path parameter `id`: expected u32, got \"x\""
+        );
     }
 }

@@ -6,7 +6,9 @@ pub(crate) mod registry;
 mod route;
 pub(crate) mod router;
 mod table;
+mod template;
 
-pub use conflict::RouteError;
+pub use conflict::{RouteError, RouteErrors};
+pub(crate) use route::HandlerKey;
 pub use route::{Origin, Route, Site};
 pub use table::{RouteInfo, RouteTable};

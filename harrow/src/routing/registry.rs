@@ -3,8 +3,9 @@
 //! Each `#[get("/path")]` (and friends) submits one [`Registered`] entry to a
 //! link-time registry (the `inventory` crate): every annotated handler linked
 //! into the program is listed, from any module or library crate, without
-//! anyone writing the list. `#[harrow::main]` serves them all; a hand-written
-//! `main` gets them with [`registered_routes`].
+//! anyone writing the list. `#[harrow::main]` serves those the app does not
+//! place itself ([`App::auto_routes`](crate::App::auto_routes)); a
+//! hand-written `main` asks for the same with `App::auto_routes`.
 //!
 //! A library crate's handlers are in the table when the program links that
 //! crate. Rust drops a dependency that the code never mentions, so a crate
@@ -46,10 +47,13 @@ pub(crate) fn registered() -> Vec<&'static Registered> {
 /// The routes of every annotated handler linked into the program, ordered
 /// by source file and line.
 ///
-/// `#[harrow::main]` adds them to the app for you; a hand-written `main`
-/// adds them with `App::new().routes(harrow::registered_routes())`. Two of
-/// them with the same method and path make the app fail to start with an
-/// error naming both handlers and their `file:line`.
+/// To serve them, prefer [`App::auto_routes`](crate::App::auto_routes)
+/// (what `#[harrow::main]` uses): it leaves out the handlers the app places
+/// itself, in a scope for instance. Adding this whole list instead places
+/// every handler, so one also listed in `routes![...]` is placed twice and
+/// the app refuses to start. Two of them with the same method and path make
+/// the app fail to start with an error naming both handlers and their
+/// `file:line`.
 ///
 /// ```
 /// use harrow::prelude::*;

@@ -4,6 +4,7 @@ use std::fmt;
 
 use http::Method;
 
+use crate::extract::RequiredState;
 use crate::handler::{BoxEndpoint, Handler, endpoint};
 
 /// Where a handler is defined, for error messages and the route table.
@@ -82,7 +83,16 @@ pub struct Route {
     pub(crate) endpoint: BoxEndpoint,
     pub(crate) handler_name: &'static str,
     pub(crate) site: Option<Site>,
+    /// The module of an annotated handler, as `module_path!()` gives it:
+    /// with the site's name, what makes it the same handler wherever it is
+    /// placed.
+    pub(crate) module: Option<&'static str>,
+    /// The state types the handler takes, checked when the app starts.
+    pub(crate) required: RequiredState,
 }
+
+/// Which annotated handler a route serves: its module and name.
+pub(crate) type HandlerKey = (&'static str, &'static str);
 
 impl Route {
     /// A route answering one method.
@@ -113,13 +123,40 @@ impl Route {
                 list.push(m);
             }
         }
+        let mut required = RequiredState::default();
+        H::required_state(&mut required);
         Route {
             methods: list,
             path: path.into(),
             endpoint: endpoint(handler),
             handler_name: std::any::type_name::<H>(),
             site: None,
+            module: None,
+            required,
         }
+    }
+
+    /// Marks the route as an annotated handler's, defined in `module`.
+    pub(crate) fn in_module(mut self, module: &'static str) -> Self {
+        self.module = Some(module);
+        self
+    }
+
+    /// The state types the handler takes from `App::state`.
+    pub fn required_state(&self) -> &RequiredState {
+        &self.required
+    }
+
+    /// Adds to the state types the handler takes: what a route attribute
+    /// does for the arguments its handler wrapper extracts.
+    pub(crate) fn requiring(mut self, add: impl FnOnce(&mut RequiredState)) -> Self {
+        add(&mut self.required);
+        self
+    }
+
+    /// The annotated handler this route serves, if it is one.
+    pub(crate) fn key(&self) -> Option<HandlerKey> {
+        Some((self.module?, self.site?.name))
     }
 
     /// Records where the handler is defined, for errors and the route table.

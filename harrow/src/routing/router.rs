@@ -14,6 +14,7 @@ use http::{Method, StatusCode};
 
 use super::conflict::RouteError;
 use super::route::{Origin, Route};
+use super::template;
 use crate::extract::PathParams;
 use crate::handler::{BoxEndpoint, BoxFuture, Endpoint};
 use crate::request::Request;
@@ -43,36 +44,49 @@ pub(crate) struct Router {
 }
 
 impl Router {
-    /// Builds the router; fails on a duplicate method+path, on two templates
-    /// that match the same requests, and on malformed templates.
+    /// Builds the router, adding to `errors` every duplicate method+path,
+    /// every pair of templates that match the same requests and every
+    /// malformed template; a route in error is left out and the rest checked.
     pub(crate) fn build(
         routes: Vec<Route>,
         fallback: Option<BoxEndpoint>,
-    ) -> Result<Router, RouteError> {
+        errors: &mut Vec<RouteError>,
+    ) -> Router {
         let mut by_template: HashMap<String, usize> = HashMap::new();
         let mut paths: Vec<PathEntry> = Vec::new();
         let mut tree = matchit::Router::new();
         for route in routes {
             let origin = route.origin();
             if !route.path.starts_with('/') {
-                return Err(RouteError::InvalidPath {
+                errors.push(RouteError::InvalidPath {
                     path: route.path,
                     reason: "a path must start with `/`".into(),
                     origin: Box::new(origin),
                 });
+                continue;
+            }
+            if let Some(reason) = template::foreign_param(&route.path) {
+                errors.push(RouteError::InvalidPath {
+                    path: route.path,
+                    reason,
+                    origin: Box::new(origin),
+                });
+                continue;
             }
             if route.methods.is_empty() {
-                return Err(RouteError::NoMethods {
+                errors.push(RouteError::NoMethods {
                     path: route.path,
                     origin: Box::new(origin),
                 });
+                continue;
             }
             let index = match by_template.get(&route.path) {
                 Some(&i) => i,
                 None => {
                     let i = paths.len();
                     if let Err(e) = tree.insert(route.path.clone(), i) {
-                        return Err(insert_error(e, &route.path, &paths, origin));
+                        errors.push(insert_error(e, &route.path, &paths, origin));
+                        continue;
                     }
                     by_template.insert(route.path.clone(), i);
                     paths.push(PathEntry {
@@ -86,12 +100,13 @@ impl Router {
             let entry = &mut paths[index];
             for method in route.methods {
                 if let Some((_, _, first)) = entry.methods.iter().find(|(m, _, _)| *m == method) {
-                    return Err(RouteError::Duplicate {
+                    errors.push(RouteError::Duplicate {
                         method,
-                        path: route.path,
+                        path: route.path.clone(),
                         first: Box::new(first.clone()),
-                        second: Box::new(origin),
+                        second: Box::new(origin.clone()),
                     });
+                    continue;
                 }
                 entry
                     .methods
@@ -101,11 +116,11 @@ impl Router {
         for entry in &mut paths {
             entry.allow = allow_header(entry.methods.iter().map(|(m, _, _)| m));
         }
-        Ok(Router {
+        Router {
             tree,
             paths,
             fallback,
-        })
+        }
     }
 }
 

@@ -80,9 +80,33 @@ pub fn path_param<T: FromStr>(parts: &Parts, name: &str) -> Result<T, PathReject
     })
 }
 
+/// A type a path parameter parses into: anything with `FromStr` (`u64`,
+/// `String`, …). The route attributes bind a `{name}` of the path to the
+/// handler argument of the same name through it; it exists for its error
+/// message, and every `FromStr` type has it.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a path parameter",
+    label = "no `FromStr` impl to parse it from the path",
+    note = "a handler argument named like a `{{param}}` of the path is parsed with `FromStr` (`u64`, `String`, …); to take something else, rename the argument or use the `Path<T>` extractor"
+)]
+pub trait PathParam: Sized {
+    /// The path parameter `name`, parsed: [`path_param`].
+    fn from_path(parts: &Parts, name: &str) -> Result<Self, PathRejection>;
+}
+
+impl<T: FromStr> PathParam for T {
+    fn from_path(parts: &Parts, name: &str) -> Result<Self, PathRejection> {
+        path_param(parts, name)
+    }
+}
+
 /// `alloc::string::String` → `String`, `core::option::Option<u8>` → `Option<u8>`.
 pub(crate) fn short_type_name<T: ?Sized>() -> String {
-    let full = std::any::type_name::<T>();
+    shorten_type_name(std::any::type_name::<T>())
+}
+
+/// A type name as `std::any::type_name` gives it, without module paths.
+pub(crate) fn shorten_type_name(full: &str) -> String {
     let mut out = String::with_capacity(full.len());
     let mut segment = String::new();
     for c in full.chars() {

@@ -16,6 +16,9 @@ mod server {
         connection_timeout = "5m",
         keep_alive_timeout = "500ms",
         write_timeout = "off",
+        max_body_size = "8MiB",
+        driver = "io_uring",
+        protocols = "http1",
     )]
     fn main() -> App {
         App::new()

@@ -1,6 +1,6 @@
 use harrow::App;
 
-#[harrow::main(header_read_timeout = "5")]
+#[harrow::main(worker = 4)]
 fn main() -> App {
     App::new()
 }

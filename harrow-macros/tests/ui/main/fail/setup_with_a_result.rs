@@ -1,0 +1,10 @@
+use harrow::App;
+
+fn init_logging() -> Result<(), String> {
+    Ok(())
+}
+
+#[harrow::main(setup = init_logging)]
+fn main() -> App {
+    App::new()
+}

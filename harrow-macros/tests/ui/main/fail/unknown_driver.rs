@@ -1,0 +1,6 @@
+use harrow::App;
+
+#[harrow::main(driver = "uring")]
+fn main() -> App {
+    App::new()
+}

@@ -1,0 +1,292 @@
+//! What `#[harrow::main]` expands to a call of: the attribute's settings,
+//! the `HARROW_*` environment variables over them, and the start itself.
+//! Reached through `harrow::__private`; nothing here is public API.
+
+use std::time::Duration;
+
+use crate::{App, Config, Driver, Protocols};
+
+/// The address `#[harrow::main]` serves on when neither the attribute nor
+/// `HARROW_ADDR` says otherwise.
+pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
+
+/// Each key of `#[harrow::main]` but `addr`, with the [`Config`] field it
+/// sets; its environment variable is `HARROW_` and the key in capitals.
+const SETTINGS: [(&str, &str); 12] = [
+    ("workers", "workers"),
+    ("http2", "enable_http2"),
+    ("max_connections", "max_connections"),
+    ("drain_timeout", "drain_timeout"),
+    ("header_read_timeout", "header_read_timeout"),
+    ("body_read_timeout", "body_read_timeout"),
+    ("connection_timeout", "connection_timeout"),
+    ("keep_alive_timeout", "keep_alive_timeout"),
+    ("write_timeout", "write_timeout"),
+    ("max_body_size", "max_body_size"),
+    ("driver", "driver"),
+    ("protocols", "protocols"),
+];
+
+/// The keys of `#[harrow::main(...)]`; `None` leaves the default.
+///
+/// Timeouts are `Some(None)` for `"off"` and `Some(Some(d))` for a duration.
+#[derive(Debug, Default, Clone)]
+pub struct MainArgs {
+    /// `addr = "host:port"`.
+    pub addr: Option<&'static str>,
+    /// `workers = n`.
+    pub workers: Option<usize>,
+    /// `http2 = bool`.
+    pub http2: Option<bool>,
+    /// `max_connections = n`.
+    pub max_connections: Option<usize>,
+    /// `drain_timeout = "30s"`.
+    pub drain_timeout: Option<Duration>,
+    /// `header_read_timeout = "5s" | "off"`.
+    pub header_read_timeout: Option<Option<Duration>>,
+    /// `body_read_timeout = "30s" | "off"`.
+    pub body_read_timeout: Option<Option<Duration>>,
+    /// `connection_timeout = "300s" | "off"`.
+    pub connection_timeout: Option<Option<Duration>>,
+    /// `keep_alive_timeout = "60s" | "off"`.
+    pub keep_alive_timeout: Option<Option<Duration>>,
+    /// `write_timeout = "30s" | "off"`.
+    pub write_timeout: Option<Option<Duration>>,
+    /// `max_body_size = "8MiB"`.
+    pub max_body_size: Option<u64>,
+    /// `driver = "auto" | "io_uring" | "epoll"`.
+    pub driver: Option<Driver>,
+    /// `protocols = "auto" | "http1" | "http2"`.
+    pub protocols: Option<Protocols>,
+    /// `setup = init_logging`: run once, on the main thread, before
+    /// anything else.
+    pub setup: Option<fn()>,
+}
+
+impl MainArgs {
+    /// The address and configuration to serve with: the attribute's keys
+    /// over the defaults, then the `HARROW_*` variables (read through `env`)
+    /// over those. Each error is one readable line; one about a variable
+    /// names it and its value.
+    pub fn resolve(
+        &self,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<(String, Config), String> {
+        let addr = match env("HARROW_ADDR") {
+            Some(a) => check_addr(a.trim()).map_err(|why| format!("HARROW_ADDR={a}: {why}"))?,
+            None => self.addr.unwrap_or(DEFAULT_ADDR).to_owned(),
+        };
+        let mut config = self.attribute_config();
+        let mut from_env: Vec<(&str, &str, String, String)> = Vec::new();
+        for (key, field) in SETTINGS {
+            let var = format!("HARROW_{}", key.to_ascii_uppercase());
+            let Some(value) = env(&var) else {
+                continue;
+            };
+            config
+                .set(field, &value)
+                .map_err(|e| format!("{var}={value}: `{key}` {}", e.reason()))?;
+            from_env.push((field, key, var, value));
+        }
+        config.validate().map_err(|e| {
+            match from_env.iter().find(|(field, ..)| *field == e.field()) {
+                Some((_, key, var, value)) => format!("{var}={value}: `{key}` {}", e.reason()),
+                None => e.to_string(),
+            }
+        })?;
+        Ok((addr, config))
+    }
+
+    /// The defaults with the attribute's keys over them.
+    fn attribute_config(&self) -> Config {
+        let mut config = Config::default();
+        config.workers = self.workers.or(config.workers);
+        config.enable_http2 = self.http2.unwrap_or(config.enable_http2);
+        config.max_connections = self.max_connections.unwrap_or(config.max_connections);
+        config.drain_timeout = self.drain_timeout.unwrap_or(config.drain_timeout);
+        config.max_body_size = self.max_body_size.unwrap_or(config.max_body_size);
+        config.driver = self.driver.unwrap_or(config.driver);
+        config.protocols = self.protocols.unwrap_or(config.protocols);
+        let timeouts = [
+            (&mut config.header_read_timeout, self.header_read_timeout),
+            (&mut config.body_read_timeout, self.body_read_timeout),
+            (&mut config.connection_timeout, self.connection_timeout),
+            (&mut config.keep_alive_timeout, self.keep_alive_timeout),
+            (&mut config.write_timeout, self.write_timeout),
+        ];
+        for (field, value) in timeouts {
+            if let Some(v) = value {
+                *field = v;
+            }
+        }
+        config
+    }
+}
+
+/// `host:port` with a port number; a host name is resolved when binding.
+fn check_addr(addr: &str) -> Result<String, String> {
+    let fine = addr
+        .rsplit_once(':')
+        .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());
+    if fine {
+        Ok(addr.to_owned())
+    } else {
+        Err("not an address: write host:port, as in 127.0.0.1:3000".to_owned())
+    }
+}
+
+/// What `#[harrow::main]` calls: first the `setup` function, once, on this
+/// thread; then `harrow::run_with_config` with the automatic route table
+/// ([`App::auto_routes`]) added to the app each worker builds, the
+/// attribute's settings and the `HARROW_*` overrides. Once the
+/// address is bound, it prints the route table and the address, serves
+/// until SIGINT or SIGTERM, then drains. Any failure to start is printed as
+/// `error: …` (one line per error) and the process exits with status 1 (no
+/// panic, no backtrace).
+pub fn main(app: fn() -> App, args: MainArgs) {
+    if let Err(message) = launch(app, &args) {
+        eprintln!("error: {message}");
+        std::process::exit(1);
+    }
+}
+
+fn launch(app: fn() -> App, args: &MainArgs) -> Result<(), String> {
+    if let Some(setup) = args.setup {
+        setup();
+    }
+    let (addr, config) = args.resolve(|key| std::env::var(key).ok())?;
+    let make_app = move || app().auto_routes();
+    crate::run_with_config(make_app, addr.as_str(), config).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |key| {
+            vars.iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| (*v).to_owned())
+        }
+    }
+
+    #[test]
+    fn defaults_then_attribute_then_environment() {
+        let (addr, config) = MainArgs::default().resolve(env(&[])).unwrap();
+        assert_eq!(addr, "127.0.0.1:3000");
+        assert_eq!(config.workers, None);
+
+        let args = MainArgs {
+            addr: Some("0.0.0.0:8080"),
+            workers: Some(2),
+            // Without the `http2` feature, `http2 = true` is refused (below).
+            http2: Some(cfg!(feature = "http2")),
+            header_read_timeout: Some(Some(Duration::from_secs(2))),
+            write_timeout: Some(None),
+            drain_timeout: Some(Duration::from_secs(9)),
+            max_body_size: Some(8 << 20),
+            driver: Some(Driver::Epoll),
+            protocols: Some(Protocols::Http1Only),
+            ..MainArgs::default()
+        };
+        let (addr, config) = args.resolve(env(&[])).unwrap();
+        assert_eq!(addr, "0.0.0.0:8080");
+        assert_eq!(config.workers, Some(2));
+        assert_eq!(config.enable_http2, cfg!(feature = "http2"));
+        assert_eq!(config.header_read_timeout, Some(Duration::from_secs(2)));
+        assert_eq!(config.write_timeout, None);
+        assert_eq!(config.drain_timeout, Duration::from_secs(9));
+        assert_eq!(config.max_body_size, 8 << 20);
+        assert_eq!(config.driver, Driver::Epoll);
+        assert_eq!(config.protocols, Protocols::Http1Only);
+
+        let vars = [
+            ("HARROW_ADDR", "127.0.0.1:9000"),
+            ("HARROW_WORKERS", "3"),
+            ("HARROW_MAX_CONNECTIONS", "50"),
+            ("HARROW_DRAIN_TIMEOUT", "1m"),
+            ("HARROW_HEADER_READ_TIMEOUT", "off"),
+            ("HARROW_BODY_READ_TIMEOUT", "10s"),
+            ("HARROW_CONNECTION_TIMEOUT", "1h"),
+            ("HARROW_KEEP_ALIVE_TIMEOUT", "5"),
+            ("HARROW_WRITE_TIMEOUT", "500ms"),
+            ("HARROW_MAX_BODY_SIZE", "16MiB"),
+            ("HARROW_DRIVER", "auto"),
+            ("HARROW_PROTOCOLS", "auto"),
+            ("HARROW_HTTP2", "false"),
+        ];
+        assert_eq!(vars.len(), SETTINGS.len() + 1, "a variable per key");
+        let (addr, config) = args.resolve(env(&vars)).unwrap();
+        assert_eq!(addr, "127.0.0.1:9000");
+        assert_eq!(config.workers, Some(3));
+        assert_eq!(config.max_connections, 50);
+        assert_eq!(config.drain_timeout, Duration::from_secs(60));
+        assert_eq!(config.header_read_timeout, None);
+        assert_eq!(config.body_read_timeout, Some(Duration::from_secs(10)));
+        assert_eq!(config.connection_timeout, Some(Duration::from_secs(3600)));
+        assert_eq!(config.keep_alive_timeout, Some(Duration::from_secs(5)));
+        assert_eq!(config.write_timeout, Some(Duration::from_millis(500)));
+        assert_eq!(config.max_body_size, 16 << 20);
+        assert_eq!(config.driver, Driver::Auto);
+        assert_eq!(config.protocols, Protocols::Auto);
+        assert!(!config.enable_http2);
+    }
+
+    #[test]
+    fn a_bad_variable_is_one_line_naming_it_and_its_value() {
+        let cases = [
+            (
+                ("HARROW_ADDR", "3002"),
+                "HARROW_ADDR=3002: not an address: write host:port, as in 127.0.0.1:3000",
+            ),
+            (
+                ("HARROW_ADDR", " "),
+                "HARROW_ADDR= : not an address: write host:port, as in 127.0.0.1:3000",
+            ),
+            (
+                ("HARROW_WORKERS", "many"),
+                "HARROW_WORKERS=many: `workers` is a whole number or \"auto\", not `many`",
+            ),
+            (
+                ("HARROW_WORKERS", "5000"),
+                "HARROW_WORKERS=5000: `workers` must be at most 1024",
+            ),
+            (
+                ("HARROW_WORKERS", "0"),
+                "HARROW_WORKERS=0: `workers` must be at least 1",
+            ),
+            (
+                ("HARROW_MAX_BODY_SIZE", "2MB"),
+                "HARROW_MAX_BODY_SIZE=2MB: `max_body_size` is a number of bytes or a number \
+                 with a unit, as in \"512B\", \"16KiB\", \"2MiB\", \"1GiB\"; `2MB` is not",
+            ),
+            (
+                ("HARROW_DRIVER", "uring"),
+                "HARROW_DRIVER=uring: `driver` is \"auto\", \"io_uring\" or \"epoll\", not `uring`",
+            ),
+            (
+                ("HARROW_HTTP2", "yes"),
+                "HARROW_HTTP2=yes: `http2` is true or false, not `yes`",
+            ),
+            (
+                ("HARROW_HEADER_READ_TIMEOUT", "0s"),
+                "HARROW_HEADER_READ_TIMEOUT=0s: `header_read_timeout` must be above zero \
+                 (use None to disable it)",
+            ),
+        ];
+        for (var, message) in cases {
+            let err = MainArgs::default().resolve(env(&[var])).unwrap_err();
+            assert_eq!(err, message);
+        }
+        let too_many = MainArgs {
+            workers: Some(5000),
+            ..MainArgs::default()
+        };
+        let err = too_many.resolve(env(&[])).unwrap_err();
+        assert_eq!(
+            err,
+            "invalid server configuration: `workers` must be at most 1024"
+        );
+    }
+}
