@@ -98,9 +98,8 @@ fn path_shape_that_does_not_fit_the_route_is_500() {
 
 #[test]
 fn path_param_parses_one_value_by_name() {
-    async fn by_name(req: Request) -> Response {
-        let (parts, _) = req.into_parts();
-        match path_param::<i32>(&parts, "n") {
+    async fn by_name(cx: harrow::RequestContext) -> Response {
+        match path_param::<i32>(&cx, "n") {
             Ok(n) => (n * 2).to_string().into_response(),
             Err(rejection) => rejection.into_response(),
         }

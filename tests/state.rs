@@ -125,9 +125,9 @@ fn the_fallback_is_checked_too() {
 #[test]
 fn state_read_by_hand_when_missing_is_a_plain_500() {
     use harrow::FromRequestParts;
-    async fn by_hand(req: harrow::Request) -> harrow::Response {
+    async fn by_hand(cx: harrow::RequestContext, req: harrow::Request) -> harrow::Response {
         let (mut parts, _) = req.into_parts();
-        match State::<Rc<Cell<u32>>>::from_request_parts(&mut parts).await {
+        match State::<Rc<Cell<u32>>>::from_request_parts(&mut parts, &cx).await {
             Ok(State(hits)) => hits.get().to_string().into_response(),
             Err(rejection) => rejection.into_response(),
         }
@@ -137,6 +137,25 @@ fn state_read_by_hand_when_missing_is_a_plain_500() {
         .send();
     assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(res.text(), "internal server error");
+}
+
+/// Issue 13: state and the peer travel with the request's context, not a
+/// thread-local: a task the handler spawns, and code that runs after the
+/// handler's first await, see them.
+#[test]
+fn the_context_reaches_a_spawned_task() {
+    async fn spawned(cx: harrow::RequestContext) -> String {
+        let task = harrow::rt::spawn(async move {
+            harrow::rt::sleep(std::time::Duration::from_millis(1)).await;
+            let hits = cx.state::<Rc<Cell<u32>>>().map(|h| h.get());
+            format!("{hits:?} from {}", cx.remote_addr())
+        });
+        task.await
+    }
+    let peer: std::net::SocketAddr = "10.1.2.3:4567".parse().unwrap();
+    let client = TestClient::new(App::new().state(Rc::new(Cell::new(7u32))).get("/", spawned));
+    let res = client.get("/").remote_addr(peer).send();
+    assert_eq!(res.text(), "Some(7) from 10.1.2.3:4567");
 }
 
 #[test]

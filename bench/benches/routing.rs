@@ -80,11 +80,12 @@ fn block_on<F: Future>(f: F) -> F::Output {
 
 fn bench(c: &mut Criterion) {
     let service = app().into_service().expect("valid routes");
+    let peer = harrow_server::ConnInfo::new(([127, 0, 0, 1], 9).into());
     let paths = paths();
     // Every path answers 200 through the app.
     for p in &paths {
         let req = http::Request::get(p.as_str()).body(Body::from(())).unwrap();
-        let res = block_on(service.handle(req));
+        let res = block_on(service.handle(req, peer.clone()));
         assert_eq!(res.status(), 200, "{p}");
     }
 
@@ -96,7 +97,7 @@ fn bench(c: &mut Criterion) {
                 i = (i + 1) % paths.len();
                 http::Request::get(paths[i].as_str()).body(Body::from(())).unwrap()
             },
-            |req| black_box(block_on(service.handle(req))),
+            |req| black_box(block_on(service.handle(req, peer.clone()))),
             BatchSize::SmallInput,
         )
     });
@@ -108,11 +109,10 @@ fn bench(c: &mut Criterion) {
     group.bench_function("harrow_app_dispatch_static", |b| {
         b.iter_batched(
             || http::Request::get(static_path.as_str()).body(Body::from(())).unwrap(),
-            |req| black_box(block_on(service.handle(req))),
+            |req| black_box(block_on(service.handle(req, peer.clone()))),
             BatchSize::SmallInput,
         )
     });
-    let peer = harrow_server::ConnInfo::new(([127, 0, 0, 1], 9).into());
     let bare = service_fn(|req: http::Request<Body>, _conn| {
         let found = req.uri().path() == "/svc0/static0";
         async move {

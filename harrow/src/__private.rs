@@ -17,7 +17,7 @@ pub use crate::extract::{FromRequest, FromRequestParts, PathParam, RequiredState
 pub use crate::launch::{DEFAULT_ADDR, MainArgs, main};
 pub use crate::response::IntoResponse;
 pub use crate::routing::registry::Registered;
-pub use crate::{App, Driver, Protocols, Request, Response, Route, Site};
+pub use crate::{App, Driver, Protocols, Request, RequestContext, Response, Route, Site};
 
 use crate::StatusCode;
 
@@ -53,6 +53,26 @@ where
         .requiring(state)
 }
 
+/// The handler a route attribute generates: an async fn of the request and
+/// its context, which extracts the arguments and calls the annotated
+/// function.
+#[derive(Clone, Copy)]
+pub struct Generated<F>(pub F);
+
+/// The `Handler` marker of [`Generated`].
+#[derive(Debug)]
+pub enum ViaGenerated {}
+
+impl<F, Fut> crate::Handler<ViaGenerated> for Generated<F>
+where
+    F: Fn(Request, RequestContext) -> Fut + Clone + 'static,
+    Fut: Future<Output = Response> + 'static,
+{
+    fn call(self, req: Request, cx: RequestContext) -> impl Future<Output = Response> + 'static {
+        (self.0)(req, cx)
+    }
+}
+
 /// A head extractor of type `T`, for the generated handler wrapper:
 /// `(&&Extract::<T>::new()).extract(&mut parts).await`. Method lookup takes
 /// [`ExtractParts`] when `T` is one, else [`ExtractNothing`], so this
@@ -76,12 +96,16 @@ impl<T> Default for Extract<T> {
 /// The extraction of a head extractor.
 pub trait ExtractParts<T> {
     /// Runs it; its rejection becomes the response.
-    fn extract(&self, parts: &mut Parts) -> impl Future<Output = Result<T, Response>>;
+    fn extract(
+        &self,
+        parts: &mut Parts,
+        cx: &RequestContext,
+    ) -> impl Future<Output = Result<T, Response>>;
 }
 
 impl<T: FromRequestParts> ExtractParts<T> for &Extract<T> {
-    async fn extract(&self, parts: &mut Parts) -> Result<T, Response> {
-        T::from_request_parts(parts)
+    async fn extract(&self, parts: &mut Parts, cx: &RequestContext) -> Result<T, Response> {
+        T::from_request_parts(parts, cx)
             .await
             .map_err(IntoResponse::into_response)
     }
@@ -91,11 +115,15 @@ impl<T: FromRequestParts> ExtractParts<T> for &Extract<T> {
 /// compile anyway (the type is reported where it is checked).
 pub trait ExtractNothing<T> {
     /// A plain 500.
-    fn extract(&self, parts: &mut Parts) -> impl Future<Output = Result<T, Response>>;
+    fn extract(
+        &self,
+        parts: &mut Parts,
+        cx: &RequestContext,
+    ) -> impl Future<Output = Result<T, Response>>;
 }
 
 impl<T> ExtractNothing<T> for Extract<T> {
-    async fn extract(&self, _parts: &mut Parts) -> Result<T, Response> {
+    async fn extract(&self, _parts: &mut Parts, _cx: &RequestContext) -> Result<T, Response> {
         Err(StatusCode::INTERNAL_SERVER_ERROR.into_response())
     }
 }

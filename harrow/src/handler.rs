@@ -6,6 +6,7 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use std::rc::Rc;
 
+use crate::context::RequestContext;
 use crate::extract::{FromRequest, FromRequestParts, RequiredState};
 use crate::request::Request;
 use crate::response::{IntoResponse, Response};
@@ -45,14 +46,14 @@ pub trait Handler<T>: Clone + 'static {
         let _ = required;
     }
 
-    /// Runs the handler on one request.
-    fn call(self, req: Request) -> impl Future<Output = Response> + 'static;
+    /// Runs the handler on one request, with its context.
+    fn call(self, req: Request, cx: RequestContext) -> impl Future<Output = Response> + 'static;
 }
 
 /// A type-erased request handler: a handler, a handler behind middleware,
-/// a router.
+/// a router. The context goes with the request.
 pub(crate) trait Endpoint {
-    fn call(&self, req: Request) -> BoxFuture;
+    fn call(&self, req: Request, cx: RequestContext) -> BoxFuture;
 }
 
 /// An erased endpoint, shared by every route that uses it.
@@ -64,8 +65,8 @@ struct HandlerEndpoint<H, T> {
 }
 
 impl<H: Handler<T>, T: 'static> Endpoint for HandlerEndpoint<H, T> {
-    fn call(&self, req: Request) -> BoxFuture {
-        Box::pin(self.handler.clone().call(req))
+    fn call(&self, req: Request, cx: RequestContext) -> BoxFuture {
+        Box::pin(self.handler.clone().call(req, cx))
     }
 }
 
@@ -84,7 +85,7 @@ where
     Res: IntoResponse,
 {
     #[allow(clippy::manual_async_fn)]
-    fn call(self, _req: Request) -> impl Future<Output = Response> + 'static {
+    fn call(self, _req: Request, _cx: RequestContext) -> impl Future<Output = Response> + 'static {
         async move { self().await.into_response() }
     }
 }
@@ -106,18 +107,18 @@ macro_rules! impl_handler {
             }
 
             #[allow(non_snake_case)]
-            fn call(self, req: Request) -> impl Future<Output = Response> + 'static {
+            fn call(self, req: Request, cx: RequestContext) -> impl Future<Output = Response> + 'static {
                 async move {
                     #[allow(unused_mut)]
                     let (mut parts, body) = req.into_parts();
                     $(
-                        let $ty = match $ty::from_request_parts(&mut parts).await {
+                        let $ty = match $ty::from_request_parts(&mut parts, &cx).await {
                             Ok(value) => value,
                             Err(rejection) => return rejection.into_response(),
                         };
                     )*
                     let req = Request::from_parts(parts, body);
-                    let $last = match $last::from_request(req).await {
+                    let $last = match $last::from_request(req, &cx).await {
                         Ok(value) => value,
                         Err(rejection) => return rejection.into_response(),
                     };

@@ -4,6 +4,7 @@
 #[doc(hidden)]
 pub mod __private;
 mod app;
+mod context;
 mod error;
 pub mod extract;
 mod handler;
@@ -16,6 +17,7 @@ mod run;
 pub mod test;
 
 pub use app::{App, AppService, Scope};
+pub use context::RequestContext;
 pub use error::Error;
 #[cfg(feature = "json")]
 pub use extract::Json;

@@ -40,7 +40,6 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::app::{App, AppService};
-use crate::extract::RemoteAddr;
 use crate::routing::RouteErrors;
 use crate::run::{StartError, start_with_config};
 
@@ -259,8 +258,8 @@ impl TestRequest<'_> {
             req.headers_mut()
                 .insert(CONTENT_LENGTH, HeaderValue::from(len));
         }
-        req.extensions_mut().insert(RemoteAddr(self.remote));
-        let res = self.client.service.handle(req).await;
+        let conn = harrow_server::ConnInfo::new(self.remote);
+        let res = self.client.service.handle(req, conn).await;
         let (parts, body) = res.into_parts();
         let mut headers = parts.headers;
         if let Some(len) = body.exact_len() {

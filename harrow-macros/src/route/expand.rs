@@ -9,7 +9,8 @@
 //!   program-wide table anyway, and a private one listed from its parent
 //!   module would otherwise be reported as a private *struct*;
 //! * inside `const _: () = { … };`: the `HandlerRoute` impl, a wrapper
-//!   `__harrow_handler(Request) -> Response` that extracts each argument,
+//!   `__harrow_handler(Request, RequestContext) -> Response` that extracts
+//!   each argument,
 //!   `__harrow_state`, which lists the state types the arguments take (and
 //!   checks the head extractors), and an `inventory` entry that puts the
 //!   route in the program's table.
@@ -44,7 +45,7 @@ pub(crate) fn expand(parsed: &Parsed, plan: &Plan) -> TokenStream {
                     ::harrow::__private::route(
                         &[#(::harrow::__private::Method::#method_consts),*],
                         #path,
-                        __harrow_handler,
+                        ::harrow::__private::Generated(__harrow_handler),
                         ::harrow::__private::Site::new(
                             #name_str,
                             ::core::file!(),
@@ -113,8 +114,8 @@ fn state(parsed: &Parsed, plan: &Plan) -> TokenStream {
     }
 }
 
-/// `async fn __harrow_handler(Request) -> Response`: extracts every
-/// argument, calls the handler and converts its output.
+/// `async fn __harrow_handler(Request, RequestContext) -> Response`:
+/// extracts every argument, calls the handler and converts its output.
 fn handler(parsed: &Parsed, plan: &Plan) -> TokenStream {
     let name = &parsed.func.sig.ident;
     let vars: Vec<_> = (0..parsed.params.len())
@@ -142,19 +143,20 @@ fn handler(parsed: &Parsed, plan: &Plan) -> TokenStream {
         // `.await` of a failed trait call would report it a second time.
         let get = match binding {
             Binding::PathParam(p) => quote_spanned! {ty.span()=>
-                <#ty as ::harrow::__private::PathParam>::from_path(&__harrow_parts, #p)
+                <#ty as ::harrow::__private::PathParam>::from_path(&__harrow_cx, #p)
             },
             // Checked in `__harrow_state`; extracted here through a probe
             // that compiles for any type, so a type that is no extractor is
             // reported there only.
             Binding::Parts => quote_spanned! {ty.span()=>
                 (&&::harrow::__private::Extract::<#ty>::new())
-                    .extract(&mut __harrow_parts)
+                    .extract(&mut __harrow_parts, &__harrow_cx)
                     .await
             },
             Binding::Request => quote_spanned! {ty.span()=>
                 <#ty as ::harrow::__private::FromRequest<_>>::from_request(
                     ::harrow::__private::Request::from_parts(__harrow_parts, __harrow_body),
+                    &__harrow_cx,
                 ).await
             },
         };
@@ -187,6 +189,7 @@ fn handler(parsed: &Parsed, plan: &Plan) -> TokenStream {
         #[allow(unused_mut, unused_imports)]
         async fn __harrow_handler(
             __harrow_req: ::harrow::__private::Request,
+            __harrow_cx: ::harrow::__private::RequestContext,
         ) -> ::harrow::__private::Response {
             use ::harrow::__private::{ExtractNothing as _, ExtractParts as _};
             let (mut __harrow_parts, #body) = __harrow_req.into_parts();

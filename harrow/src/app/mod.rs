@@ -1,10 +1,10 @@
 //! `App`: the builder that collects routes, state, middleware and settings,
 //! and turns into the per-worker [`AppService`].
 
-pub(crate) mod context;
 mod placement;
 mod scope;
 mod service;
+pub(crate) mod state_map;
 
 use std::rc::Rc;
 
@@ -15,8 +15,8 @@ use crate::handler::{BoxEndpoint, Handler, endpoint};
 use crate::middleware::{Middleware, SharedMiddleware, wrap};
 use crate::routing::router::Router;
 use crate::routing::{Origin, Route, RouteError, RouteErrors, RouteInfo, RouteTable};
-use context::{Registration, StateMap};
 use scope::{ScopedRoute, method_shortcuts, mount};
+use state_map::StateMap;
 
 pub use scope::Scope;
 pub use service::AppService;
@@ -236,8 +236,7 @@ impl App {
             return Err(errors);
         }
         let chain = wrap(router, &self.layers);
-        let registration = Registration::new(self.states);
-        Ok(AppService::new(chain, registration, self.catch_panics))
+        Ok(AppService::new(chain, self.states, self.catch_panics))
     }
 }
 

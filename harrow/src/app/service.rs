@@ -7,8 +7,8 @@ use harrow_server::{ConnInfo, Service};
 
 use http::StatusCode;
 
-use super::context::{Registration, StateMap};
-use crate::extract::RemoteAddr;
+use super::state_map::StateMap;
+use crate::context::RequestContext;
 use crate::handler::{BoxEndpoint, endpoint};
 use crate::middleware::CatchUnwind;
 use crate::request::Request;
@@ -16,7 +16,7 @@ use crate::response::Response;
 
 struct Inner {
     chain: BoxEndpoint,
-    registration: Registration,
+    state: Rc<StateMap>,
     catch_panics: bool,
 }
 
@@ -29,11 +29,11 @@ pub struct AppService {
 }
 
 impl AppService {
-    pub(crate) fn new(chain: BoxEndpoint, registration: Registration, catch_panics: bool) -> Self {
+    pub(crate) fn new(chain: BoxEndpoint, state: StateMap, catch_panics: bool) -> Self {
         AppService {
             inner: Rc::new(Inner {
                 chain,
-                registration,
+                state: Rc::new(state),
                 catch_panics,
             }),
         }
@@ -44,28 +44,25 @@ impl AppService {
     /// logged when that happens, never sent).
     pub(crate) fn failing() -> Self {
         let handler = || async { (StatusCode::INTERNAL_SERVER_ERROR, "internal server error") };
-        let registration = Registration::new(StateMap::default());
-        AppService::new(endpoint(handler), registration, true)
+        AppService::new(endpoint(handler), StateMap::default(), true)
     }
 
-    /// Answers one request.
-    pub fn handle(&self, mut req: Request) -> impl Future<Output = Response> + 'static {
-        if let Some(context) = self.inner.registration.context() {
-            req.extensions_mut().insert(context);
-        }
+    /// Answers one request that came on the connection `conn`: its context
+    /// (the app's state, the connection) goes with it down the chain.
+    pub fn handle(&self, req: Request, conn: ConnInfo) -> impl Future<Output = Response> + 'static {
         let inner = &self.inner;
+        let cx = RequestContext::new(inner.state.clone(), conn);
         if inner.catch_panics {
-            CatchUnwind::new(|| inner.chain.call(req))
+            CatchUnwind::new(|| inner.chain.call(req, cx))
         } else {
-            CatchUnwind::disabled(inner.chain.call(req))
+            CatchUnwind::disabled(inner.chain.call(req, cx))
         }
     }
 }
 
 impl Service for AppService {
-    fn call(&self, mut req: Request, conn: ConnInfo) -> impl Future<Output = Response> {
-        req.extensions_mut().insert(RemoteAddr(conn.remote()));
-        self.handle(req)
+    fn call(&self, req: Request, conn: ConnInfo) -> impl Future<Output = Response> {
+        self.handle(req, conn)
     }
 }
 
@@ -88,7 +85,8 @@ mod tests {
             .body(Body::empty())
             .expect("a valid request");
         let res = harrow_server::rt::block_on(async {
-            let res = service.handle(req).await;
+            let conn = ConnInfo::new(([127, 0, 0, 1], 9).into());
+            let res = service.handle(req, conn).await;
             let status = res.status();
             (status, res.into_body().collect(1024).await)
         });

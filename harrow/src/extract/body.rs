@@ -8,6 +8,7 @@
 use bytes::Bytes;
 use harrow_server::CollectError;
 
+use crate::context::RequestContext;
 use crate::extract::FromRequest;
 use crate::extract::rejection::{BytesRejection, StringRejection};
 use crate::request::Request;
@@ -43,7 +44,7 @@ fn rejection(e: CollectError) -> BytesRejection {
 impl FromRequest for Bytes {
     type Rejection = BytesRejection;
 
-    async fn from_request(req: Request) -> Result<Self, Self::Rejection> {
+    async fn from_request(req: Request, _cx: &RequestContext) -> Result<Self, Self::Rejection> {
         read_body(req).await
     }
 }
@@ -52,7 +53,7 @@ impl FromRequest for Bytes {
 impl FromRequest for String {
     type Rejection = StringRejection;
 
-    async fn from_request(req: Request) -> Result<Self, Self::Rejection> {
+    async fn from_request(req: Request, _cx: &RequestContext) -> Result<Self, Self::Rejection> {
         let bytes = read_body(req).await?;
         String::from_utf8(bytes.into()).map_err(|_| StringRejection::NotUtf8)
     }

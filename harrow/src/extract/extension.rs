@@ -2,6 +2,7 @@
 
 use http::request::Parts;
 
+use crate::context::RequestContext;
 use crate::extract::FromRequestParts;
 use crate::extract::path::short_type_name;
 use crate::extract::rejection::MissingExtension;
@@ -35,7 +36,10 @@ pub struct Extension<T>(pub T);
 impl<T: Clone + Send + Sync + 'static> FromRequestParts for Extension<T> {
     type Rejection = MissingExtension;
 
-    async fn from_request_parts(parts: &mut Parts) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _cx: &RequestContext,
+    ) -> Result<Self, Self::Rejection> {
         parts
             .extensions
             .get::<T>()

@@ -2,6 +2,7 @@
 
 use serde::de::DeserializeOwned;
 
+use crate::context::RequestContext;
 use crate::extract::body::read_body;
 use crate::extract::rejection::FormRejection;
 use crate::extract::{FromRequest, urlencoded};
@@ -39,7 +40,7 @@ fn is_form(content_type: &str) -> bool {
 impl<T: DeserializeOwned> FromRequest for Form<T> {
     type Rejection = FormRejection;
 
-    async fn from_request(req: Request) -> Result<Self, Self::Rejection> {
+    async fn from_request(req: Request, _cx: &RequestContext) -> Result<Self, Self::Rejection> {
         let form = req
             .headers()
             .get(http::header::CONTENT_TYPE)

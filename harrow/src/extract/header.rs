@@ -6,6 +6,7 @@ use http::HeaderMap;
 use http::header::HeaderValue;
 use http::request::Parts;
 
+use crate::context::RequestContext;
 use crate::extract::FromRequestParts;
 use crate::extract::rejection::HeaderRejection;
 
@@ -13,7 +14,10 @@ use crate::extract::rejection::HeaderRejection;
 impl FromRequestParts for HeaderMap {
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _cx: &RequestContext,
+    ) -> Result<Self, Self::Rejection> {
         Ok(parts.headers.clone())
     }
 }
@@ -61,7 +65,10 @@ pub struct TypedHeader<H>(pub H);
 impl<H: Header> FromRequestParts for TypedHeader<H> {
     type Rejection = HeaderRejection;
 
-    async fn from_request_parts(parts: &mut Parts) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _cx: &RequestContext,
+    ) -> Result<Self, Self::Rejection> {
         let value = parts
             .headers
             .get(H::NAME)

@@ -2,6 +2,7 @@
 
 use serde::de::DeserializeOwned;
 
+use crate::context::RequestContext;
 use crate::extract::FromRequest;
 use crate::extract::body::read_body;
 use crate::extract::rejection::JsonRejection;
@@ -45,7 +46,7 @@ pub(crate) fn is_json(content_type: &str) -> bool {
 impl<T: DeserializeOwned> FromRequest for Json<T> {
     type Rejection = JsonRejection;
 
-    async fn from_request(req: Request) -> Result<Self, Self::Rejection> {
+    async fn from_request(req: Request, _cx: &RequestContext) -> Result<Self, Self::Rejection> {
         let json = req
             .headers()
             .get(http::header::CONTENT_TYPE)

@@ -40,6 +40,7 @@ use std::future::Future;
 
 use http::request::Parts;
 
+use crate::context::RequestContext;
 use crate::request::Request;
 use crate::response::IntoResponse;
 
@@ -60,14 +61,14 @@ pub use state::{RequiredState, State};
 /// ```
 /// use harrow::extract::FromRequestParts;
 /// use harrow::http::request::Parts;
-/// use harrow::StatusCode;
+/// use harrow::{RequestContext, StatusCode};
 ///
 /// struct ApiKey(String);
 ///
 /// impl FromRequestParts for ApiKey {
 ///     type Rejection = (StatusCode, &'static str);
 ///
-///     async fn from_request_parts(parts: &mut Parts) -> Result<Self, Self::Rejection> {
+///     async fn from_request_parts(parts: &mut Parts, _cx: &RequestContext) -> Result<Self, Self::Rejection> {
 ///         match parts.headers.get("x-api-key").and_then(|v| v.to_str().ok()) {
 ///             Some(key) => Ok(ApiKey(key.to_owned())),
 ///             None => Err((StatusCode::UNAUTHORIZED, "missing x-api-key header")),
@@ -92,9 +93,13 @@ pub trait FromRequestParts: Sized {
         let _ = required;
     }
 
-    /// Extracts the value. The future need not be `Send`.
-    fn from_request_parts(parts: &mut Parts)
-    -> impl Future<Output = Result<Self, Self::Rejection>>;
+    /// Extracts the value from the request's head and its context (the
+    /// app's state, the connection, the path parameters). The future need
+    /// not be `Send`.
+    fn from_request_parts(
+        parts: &mut Parts,
+        cx: &RequestContext,
+    ) -> impl Future<Output = Result<Self, Self::Rejection>>;
 }
 
 /// Marker types that let [`FromRequest`] cover every [`FromRequestParts`]
@@ -114,15 +119,15 @@ pub mod marker {
 ///
 /// ```
 /// use harrow::extract::FromRequest;
-/// use harrow::{Request, StatusCode};
+/// use harrow::{Request, RequestContext, StatusCode};
 ///
 /// struct Upper(String);
 ///
 /// impl FromRequest for Upper {
 ///     type Rejection = harrow::extract::rejection::StringRejection;
 ///
-///     async fn from_request(req: Request) -> Result<Self, Self::Rejection> {
-///         let text = String::from_request(req).await?;
+///     async fn from_request(req: Request, cx: &RequestContext) -> Result<Self, Self::Rejection> {
+///         let text = String::from_request(req, cx).await?;
 ///         Ok(Upper(text.to_uppercase()))
 ///     }
 /// }
@@ -143,8 +148,12 @@ pub trait FromRequest<M = marker::ViaRequest>: Sized {
         let _ = required;
     }
 
-    /// Extracts the value. The future need not be `Send`.
-    fn from_request(req: Request) -> impl Future<Output = Result<Self, Self::Rejection>>;
+    /// Extracts the value from the whole request and its context. The
+    /// future need not be `Send`.
+    fn from_request(
+        req: Request,
+        cx: &RequestContext,
+    ) -> impl Future<Output = Result<Self, Self::Rejection>>;
 }
 
 impl<T: FromRequestParts> FromRequest<marker::ViaParts> for T {
@@ -154,8 +163,8 @@ impl<T: FromRequestParts> FromRequest<marker::ViaParts> for T {
         T::required_state(required);
     }
 
-    async fn from_request(req: Request) -> Result<Self, Self::Rejection> {
+    async fn from_request(req: Request, cx: &RequestContext) -> Result<Self, Self::Rejection> {
         let (mut parts, _body) = req.into_parts();
-        T::from_request_parts(&mut parts).await
+        T::from_request_parts(&mut parts, cx).await
     }
 }

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use http::request::Parts;
 use http::{Extensions, Method, Uri, Version};
 
-use crate::extract::rejection::MissingRemoteAddr;
+use crate::context::RequestContext;
 use crate::extract::{FromRequest, FromRequestParts};
 use crate::request::Request;
 
@@ -15,7 +15,10 @@ use crate::request::Request;
 impl FromRequestParts for Method {
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _cx: &RequestContext,
+    ) -> Result<Self, Self::Rejection> {
         Ok(parts.method.clone())
     }
 }
@@ -24,7 +27,10 @@ impl FromRequestParts for Method {
 impl FromRequestParts for Uri {
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _cx: &RequestContext,
+    ) -> Result<Self, Self::Rejection> {
         Ok(parts.uri.clone())
     }
 }
@@ -33,7 +39,10 @@ impl FromRequestParts for Uri {
 impl FromRequestParts for Version {
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _cx: &RequestContext,
+    ) -> Result<Self, Self::Rejection> {
         Ok(parts.version)
     }
 }
@@ -42,14 +51,17 @@ impl FromRequestParts for Version {
 impl FromRequestParts for Extensions {
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _cx: &RequestContext,
+    ) -> Result<Self, Self::Rejection> {
         Ok(parts.extensions.clone())
     }
 }
 
 /// The address of the client a request came from: a handler argument
-/// (`addr: RemoteAddr`), filled from what the server knows of the request's
-/// connection (or what the test client says).
+/// (`addr: RemoteAddr`), filled from the request's context, that is what
+/// the server knows of the connection (or what the test client says).
 ///
 /// ```
 /// use harrow::RemoteAddr;
@@ -60,16 +72,15 @@ impl FromRequestParts for Extensions {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RemoteAddr(pub SocketAddr);
 
-/// The peer's address, as the server gave it with the request.
+/// The peer's address, from the request's context.
 impl FromRequestParts for RemoteAddr {
-    type Rejection = MissingRemoteAddr;
+    type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts) -> Result<Self, Self::Rejection> {
-        parts
-            .extensions
-            .get::<RemoteAddr>()
-            .copied()
-            .ok_or(MissingRemoteAddr)
+    async fn from_request_parts(
+        _parts: &mut Parts,
+        cx: &RequestContext,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(RemoteAddr(cx.remote_addr()))
     }
 }
 
@@ -77,7 +88,7 @@ impl FromRequestParts for RemoteAddr {
 impl FromRequest for Request {
     type Rejection = Infallible;
 
-    async fn from_request(req: Request) -> Result<Self, Self::Rejection> {
+    async fn from_request(req: Request, _cx: &RequestContext) -> Result<Self, Self::Rejection> {
         Ok(req)
     }
 }
@@ -86,8 +97,11 @@ impl FromRequest for Request {
 impl<T: FromRequestParts> FromRequestParts for Option<T> {
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts) -> Result<Self, Self::Rejection> {
-        Ok(T::from_request_parts(parts).await.ok())
+    async fn from_request_parts(
+        parts: &mut Parts,
+        cx: &RequestContext,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(T::from_request_parts(parts, cx).await.ok())
     }
 }
 
@@ -95,7 +109,10 @@ impl<T: FromRequestParts> FromRequestParts for Option<T> {
 impl<T: FromRequestParts> FromRequestParts for Result<T, T::Rejection> {
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts) -> Result<Self, Self::Rejection> {
-        Ok(T::from_request_parts(parts).await)
+    async fn from_request_parts(
+        parts: &mut Parts,
+        cx: &RequestContext,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(T::from_request_parts(parts, cx).await)
     }
 }

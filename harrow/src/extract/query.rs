@@ -3,6 +3,7 @@
 use http::request::Parts;
 use serde::de::DeserializeOwned;
 
+use crate::context::RequestContext;
 use crate::extract::rejection::QueryRejection;
 use crate::extract::{FromRequestParts, urlencoded};
 
@@ -31,7 +32,10 @@ pub struct Query<T>(pub T);
 impl<T: DeserializeOwned> FromRequestParts for Query<T> {
     type Rejection = QueryRejection;
 
-    async fn from_request_parts(parts: &mut Parts) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _cx: &RequestContext,
+    ) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or("");
         urlencoded::from_bytes(query.as_bytes())
             .map(Query)

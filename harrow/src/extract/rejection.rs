@@ -45,8 +45,7 @@ rejection_response!(
     FormRejection,
     HeaderRejection,
     MissingState,
-    MissingExtension,
-    MissingRemoteAddr
+    MissingExtension
 );
 
 /// Why [`Path`](crate::Path) or [`path_param`](crate::extract::path_param) failed.
@@ -400,24 +399,6 @@ impl fmt::Display for MissingExtension {
             "no request extension of type `{}`: is the middleware that inserts it installed?",
             self.type_name
         )
-    }
-}
-
-/// 500: the request carries no peer address (it did not come from the server
-/// or the test client); logged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MissingRemoteAddr;
-
-impl MissingRemoteAddr {
-    /// Always 500 Internal Server Error.
-    pub fn status(&self) -> StatusCode {
-        StatusCode::INTERNAL_SERVER_ERROR
-    }
-}
-
-impl fmt::Display for MissingRemoteAddr {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("the request has no remote address")
     }
 }
 

@@ -5,7 +5,7 @@ use std::any::TypeId;
 
 use http::request::Parts;
 
-use crate::app::context::AppContext;
+use crate::context::RequestContext;
 use crate::extract::FromRequestParts;
 use crate::extract::path::{short_type_name, shorten_type_name};
 use crate::extract::rejection::MissingState;
@@ -45,15 +45,13 @@ impl<T: Clone + 'static> FromRequestParts for State<T> {
         required.add::<T>();
     }
 
-    async fn from_request_parts(parts: &mut Parts) -> Result<Self, Self::Rejection> {
-        parts
-            .extensions
-            .get::<AppContext>()
-            .and_then(|ctx| ctx.state::<T>())
-            .map(State)
-            .ok_or_else(|| MissingState {
-                type_name: short_type_name::<T>(),
-            })
+    async fn from_request_parts(
+        _parts: &mut Parts,
+        cx: &RequestContext,
+    ) -> Result<Self, Self::Rejection> {
+        cx.state::<T>().map(State).ok_or_else(|| MissingState {
+            type_name: short_type_name::<T>(),
+        })
     }
 }
 
@@ -70,7 +68,7 @@ impl<T: Clone + 'static> FromRequestParts for State<T> {
 /// ```
 /// use harrow::extract::{FromRequestParts, RequiredState};
 /// use harrow::http::request::Parts;
-/// use harrow::State;
+/// use harrow::RequestContext;
 /// use std::rc::Rc;
 ///
 /// /// The current user, looked up in the session store (a state value).
@@ -84,10 +82,10 @@ impl<T: Clone + 'static> FromRequestParts for State<T> {
 ///         required.add::<Rc<Sessions>>();
 ///     }
 ///
-///     async fn from_request_parts(parts: &mut Parts) -> Result<Self, Self::Rejection> {
-///         let State(_sessions) = State::<Rc<Sessions>>::from_request_parts(parts)
-///             .await
-///             .map_err(|_| harrow::StatusCode::INTERNAL_SERVER_ERROR)?;
+///     async fn from_request_parts(parts: &mut Parts, cx: &RequestContext) -> Result<Self, Self::Rejection> {
+///         let _sessions = cx
+///             .state::<Rc<Sessions>>()
+///             .ok_or(harrow::StatusCode::INTERNAL_SERVER_ERROR)?;
 ///         Ok(User("ann".into()))
 ///     }
 /// }

@@ -4,7 +4,6 @@ use std::future::Future;
 use std::time::Instant;
 
 use super::{Middleware, Next, RequestId};
-use crate::extract::RemoteAddr;
 use crate::request::Request;
 use crate::response::Response;
 
@@ -37,7 +36,7 @@ impl Middleware for AccessLog {
         let start = Instant::now();
         let method = req.method().clone();
         let path = req.uri().path().to_owned();
-        let remote = req.extensions().get::<RemoteAddr>().map(|r| r.0);
+        let remote = next.context().remote_addr();
         let request_id = req.extensions().get::<RequestId>().map(|id| id.0.clone());
         async move {
             let res = next.run(req).await;
@@ -48,7 +47,7 @@ impl Middleware for AccessLog {
                 path = %path,
                 status = res.status().as_u16(),
                 elapsed_us = elapsed.as_micros() as u64,
-                remote = ?remote,
+                remote = %remote,
                 request_id = request_id.as_deref().unwrap_or(""),
                 "{method} {path} {} {elapsed:?}",
                 res.status().as_u16(),

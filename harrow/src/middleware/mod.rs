@@ -18,6 +18,7 @@ mod timeout;
 use std::future::Future;
 use std::rc::Rc;
 
+use crate::context::RequestContext;
 use crate::handler::{BoxEndpoint, BoxFuture, Endpoint};
 use crate::request::Request;
 use crate::response::{IntoResponse, Response};
@@ -53,12 +54,34 @@ pub trait Middleware: 'static {
     fn call(&self, req: Request, next: Next) -> impl Future<Output = Response>;
 }
 
-/// The rest of the chain: inner middleware, then the router or handler.
+/// The rest of the chain (inner middleware, then the router or handler),
+/// and the request's context.
 pub struct Next {
     endpoint: BoxEndpoint,
+    cx: RequestContext,
 }
 
 impl Next {
+    /// The request's context: the app's state and what the server knows of
+    /// the connection (the path parameters are known after routing, inside).
+    ///
+    /// ```
+    /// use harrow::middleware::{from_fn, Next};
+    /// use harrow::{Request, Response};
+    ///
+    /// async fn log_peer(req: Request, next: Next) -> Response {
+    ///     let peer = next.context().remote_addr();
+    ///     let res = next.run(req).await;
+    ///     println!("{peer} got {}", res.status());
+    ///     res
+    /// }
+    /// let app = harrow::App::new().layer(from_fn(log_peer));
+    /// # let _ = app;
+    /// ```
+    pub fn context(&self) -> &RequestContext {
+        &self.cx
+    }
+
     /// Passes the request on; the returned future yields the response.
     ///
     /// The inner chain picks its route when this is called and runs when the
@@ -69,7 +92,7 @@ impl Next {
 
     /// [`Next::run`] as the boxed future it is, for callers that need one.
     pub(crate) fn run_boxed(self, req: Request) -> BoxFuture {
-        self.endpoint.call(req)
+        self.endpoint.call(req, self.cx)
     }
 }
 
@@ -142,9 +165,10 @@ struct Layered {
 }
 
 impl Endpoint for Layered {
-    fn call(&self, req: Request) -> BoxFuture {
+    fn call(&self, req: Request, cx: RequestContext) -> BoxFuture {
         let next = Next {
             endpoint: self.next.clone(),
+            cx,
         };
         self.middleware.clone().call_boxed(req, next)
     }

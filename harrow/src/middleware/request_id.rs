@@ -10,6 +10,7 @@ use http::header::{HeaderName, HeaderValue};
 use http::request::Parts;
 
 use super::{Middleware, Next};
+use crate::context::RequestContext;
 use crate::error::Error;
 use crate::extract::FromRequestParts;
 use crate::request::Request;
@@ -111,7 +112,10 @@ impl Middleware for SetRequestId {
 impl FromRequestParts for RequestId {
     type Rejection = Error;
 
-    async fn from_request_parts(parts: &mut Parts) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _cx: &RequestContext,
+    ) -> Result<Self, Self::Rejection> {
         parts
             .extensions
             .get::<RequestId>()

@@ -15,6 +15,7 @@ use http::{Method, StatusCode};
 use super::conflict::RouteError;
 use super::route::{Origin, Route};
 use super::template;
+use crate::context::RequestContext;
 use crate::extract::PathParams;
 use crate::handler::{BoxEndpoint, BoxFuture, Endpoint};
 use crate::request::Request;
@@ -200,7 +201,7 @@ fn now(res: Response) -> BoxFuture {
 }
 
 impl Endpoint for Router {
-    fn call(&self, mut req: Request) -> BoxFuture {
+    fn call(&self, req: Request, mut cx: RequestContext) -> BoxFuture {
         let (entry, params) = match self.tree.at(req.uri().path()) {
             Ok(found) => {
                 let entry = &self.paths[*found.value];
@@ -211,7 +212,7 @@ impl Endpoint for Router {
             }
             Err(_) => {
                 return match &self.fallback {
-                    Some(fallback) => fallback.call(req),
+                    Some(fallback) => fallback.call(req, cx),
                     None => now(plain(StatusCode::NOT_FOUND, "not found")),
                 };
             }
@@ -230,10 +231,8 @@ impl Endpoint for Router {
             }
             None => return now(method_not_allowed(&entry.allow)),
         };
-        if !params.is_empty() {
-            req.extensions_mut().insert(params);
-        }
-        endpoint.call(req)
+        cx.set_path_params(params);
+        endpoint.call(req, cx)
     }
 }
 

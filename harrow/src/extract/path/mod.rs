@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 
 pub use params::PathParams;
 
+use crate::context::RequestContext;
 use crate::extract::FromRequestParts;
 use crate::extract::rejection::PathRejection;
 
@@ -38,10 +39,12 @@ pub struct Path<T>(pub T);
 impl<T: DeserializeOwned> FromRequestParts for Path<T> {
     type Rejection = PathRejection;
 
-    async fn from_request_parts(parts: &mut Parts) -> Result<Self, Self::Rejection> {
-        let empty = PathParams::default();
-        let params = parts.extensions.get::<PathParams>().unwrap_or(&empty);
-        T::deserialize(de::ParamsDeserializer::new(params.as_slice())).map(Path)
+    async fn from_request_parts(
+        _parts: &mut Parts,
+        cx: &RequestContext,
+    ) -> Result<Self, Self::Rejection> {
+        let params = cx.path_params().as_slice();
+        T::deserialize(de::ParamsDeserializer::new(params)).map(Path)
     }
 }
 
@@ -53,11 +56,10 @@ impl<T: DeserializeOwned> FromRequestParts for Path<T> {
 ///
 /// ```
 /// use harrow::extract::path_param;
-/// use harrow::{App, Request, Response, IntoResponse};
+/// use harrow::{App, IntoResponse, RequestContext, Response};
 ///
-/// async fn user(req: Request) -> Response {
-///     let (parts, _) = req.into_parts();
-///     match path_param::<u64>(&parts, "id") {
+/// async fn user(cx: RequestContext) -> Response {
+///     match path_param::<u64>(&cx, "id") {
 ///         Ok(id) => format!("user {id}").into_response(),
 ///         Err(rejection) => rejection.into_response(),
 ///     }
@@ -65,11 +67,10 @@ impl<T: DeserializeOwned> FromRequestParts for Path<T> {
 /// let app = App::new().get("/users/{id}", user);
 /// # let _ = app;
 /// ```
-pub fn path_param<T: FromStr>(parts: &Parts, name: &str) -> Result<T, PathRejection> {
-    let value = parts
-        .extensions
-        .get::<PathParams>()
-        .and_then(|p| p.get(name))
+pub fn path_param<T: FromStr>(cx: &RequestContext, name: &str) -> Result<T, PathRejection> {
+    let value = cx
+        .path_params()
+        .get(name)
         .ok_or_else(|| PathRejection::Missing {
             name: name.to_owned(),
         })?;
@@ -91,12 +92,12 @@ pub fn path_param<T: FromStr>(parts: &Parts, name: &str) -> Result<T, PathReject
 )]
 pub trait PathParam: Sized {
     /// The path parameter `name`, parsed: [`path_param`].
-    fn from_path(parts: &Parts, name: &str) -> Result<Self, PathRejection>;
+    fn from_path(cx: &RequestContext, name: &str) -> Result<Self, PathRejection>;
 }
 
 impl<T: FromStr> PathParam for T {
-    fn from_path(parts: &Parts, name: &str) -> Result<Self, PathRejection> {
-        path_param(parts, name)
+    fn from_path(cx: &RequestContext, name: &str) -> Result<Self, PathRejection> {
+        path_param(cx, name)
     }
 }
 
@@ -133,25 +134,24 @@ mod tests {
         assert_eq!(short_type_name::<Option<String>>(), "Option<String>");
     }
 
-    fn parts_with(pairs: &[(&str, &str)]) -> Parts {
-        let (mut parts, ()) = http::Request::new(()).into_parts();
-        parts
-            .extensions
-            .insert(PathParams::decode(pairs.iter().copied()).unwrap());
-        parts
+    fn context_with(pairs: &[(&str, &str)]) -> RequestContext {
+        let conn = harrow_server::ConnInfo::new(([127, 0, 0, 1], 9).into());
+        let mut cx = RequestContext::new(Default::default(), conn);
+        cx.set_path_params(PathParams::decode(pairs.iter().copied()).unwrap());
+        cx
     }
 
     #[test]
     fn path_param_parses_by_name_or_explains() {
-        let parts = parts_with(&[("id", "abc"), ("n", "5")]);
-        assert_eq!(path_param::<u8>(&parts, "n").unwrap(), 5);
-        let err = path_param::<u64>(&parts, "id").unwrap_err();
+        let cx = context_with(&[("id", "abc"), ("n", "5")]);
+        assert_eq!(path_param::<u8>(&cx, "n").unwrap(), 5);
+        let err = path_param::<u64>(&cx, "id").unwrap_err();
         assert_eq!(
             err.to_string(),
             "invalid path parameter `id`: expected u64, got \"abc\""
         );
         assert_eq!(err.status(), 400);
-        let err = path_param::<u64>(&parts, "missing").unwrap_err();
+        let err = path_param::<u64>(&cx, "missing").unwrap_err();
         assert_eq!(err.status(), 500);
     }
 }

@@ -2,6 +2,7 @@
 
 use percent_encoding::percent_decode_str;
 
+use crate::context::RequestContext;
 use crate::extract::FromRequestParts;
 use crate::extract::rejection::PathRejection;
 use http::request::Parts;
@@ -9,8 +10,9 @@ use std::convert::Infallible;
 
 /// The values of a matched route's `{name}` and `{*name}` segments, in
 /// template order, percent-decoded. The router stores them in the request's
-/// extensions; take them with this extractor, [`Path`](super::Path) or
-/// [`path_param`](super::path_param).
+/// context; take them with this extractor, [`Path`](super::Path),
+/// [`path_param`](super::path_param) or
+/// [`RequestContext::path_params`](crate::RequestContext::path_params).
 ///
 /// ```
 /// use harrow::extract::PathParams;
@@ -75,12 +77,11 @@ impl PathParams {
 impl FromRequestParts for PathParams {
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts) -> Result<Self, Self::Rejection> {
-        Ok(parts
-            .extensions
-            .get::<PathParams>()
-            .cloned()
-            .unwrap_or_default())
+    async fn from_request_parts(
+        _parts: &mut Parts,
+        cx: &RequestContext,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(cx.path_params().clone())
     }
 }
 
