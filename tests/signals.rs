@@ -48,6 +48,7 @@ fn sigterm_then_sigint_drain_the_server() {
     for signal in ["-TERM", "-INT"] {
         let server = start(Config {
             workers: Some(2),
+            handle_signals: true,
             ..Default::default()
         });
         let addr = server.local_addr();
@@ -56,7 +57,7 @@ fn sigterm_then_sigint_drain_the_server() {
         busy.send(format!("GET {target} HTTP/1.1\r\nHost: a\r\n\r\n").as_bytes());
         let killer = signal_self_when_ready(signal, target);
         let started = Instant::now();
-        server.wait_for_signal().unwrap();
+        server.wait().unwrap();
         killer.join().unwrap();
         let took = started.elapsed();
         assert!(
@@ -78,10 +79,10 @@ fn sigterm_during_startup_drains_instead_of_killing() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
     static SENT: AtomicBool = AtomicBool::new(false);
     let started = Instant::now();
-    let mut bound = None;
     // The factory runs on a worker thread while the server starts; the
-    // signal it sends arrives before `run_and_report` has returned a handle.
-    let result = harrow_server::run_and_report(
+    // signal it sends arrives before `start_with_config` has returned a
+    // handle.
+    let server = harrow_server::start_with_config(
         || {
             if !SENT.swap(true, Ordering::SeqCst) {
                 let pid = std::process::id().to_string();
@@ -98,15 +99,17 @@ fn sigterm_during_startup_drains_instead_of_killing() {
         "127.0.0.1:0",
         Config {
             workers: Some(2),
+            handle_signals: true,
             ..Default::default()
         },
-        |server| bound = Some(server.local_addr()),
-    );
+    )
+    .expect("the server starts");
+    let addr = server.local_addr();
+    let result = server.wait();
     assert!(result.is_ok(), "{result:?}");
     assert!(SENT.load(Ordering::SeqCst));
     let took = started.elapsed();
     assert!(took < Duration::from_secs(5), "shutdown took {took:?}");
-    let addr = bound.expect("the bound address was reported");
     assert!(
         std::net::TcpStream::connect(addr).is_err(),
         "still accepting"

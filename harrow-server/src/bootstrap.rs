@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use socket2::{Domain, Socket, Type};
 
+use crate::config::ConfigError;
 use crate::error::{Error, Kind};
 use crate::shared::Worker;
 use crate::shutdown::{StopSignal, on_terminate};
@@ -34,7 +35,13 @@ where
     run_with_config(make_service, addr, Config::default())
 }
 
-/// [`run`] with a configuration.
+/// [`run`] with a configuration: [`start_with_config`] with
+/// [`Config::handle_signals`] turned on, then [`ServerHandle::wait`].
+///
+/// SIGINT and SIGTERM are handled from before the first worker starts, so a
+/// signal that arrives while the server is still starting drains it as soon
+/// as it is up instead of killing the process. A second signal ends the
+/// process without waiting for the drain (or for a startup that hangs).
 pub fn run_with_config<F, S>(
     make_service: F,
     addr: impl ToSocketAddrs,
@@ -44,31 +51,11 @@ where
     F: Fn() -> S + Send + Sync + 'static,
     S: Service,
 {
-    run_and_report(make_service, addr, config, |_: &ServerHandle| {})
-}
-
-/// [`run_with_config`], showing `on_bound` the running server once every
-/// worker listens (to print its address and driver, say).
-///
-/// SIGINT and SIGTERM are handled from before the first worker starts, so a
-/// signal that arrives while the server is still starting drains it as soon
-/// as it is up instead of killing the process. A second signal ends the
-/// process without waiting for the drain (or for a startup that hangs).
-pub fn run_and_report<F, S>(
-    make_service: F,
-    addr: impl ToSocketAddrs,
-    config: Config,
-    on_bound: impl FnOnce(&ServerHandle),
-) -> Result<(), Error>
-where
-    F: Fn() -> S + Send + Sync + 'static,
-    S: Service,
-{
-    let signal = Arc::new(StopSignal::default());
-    let _listening = on_terminate(signal.clone()).map_err(|e| Error::new(Kind::Signals, e))?;
-    let server = start_with_signal(make_service, addr, config, signal)?;
-    on_bound(&server);
-    server.wait()
+    let config = Config {
+        handle_signals: true,
+        ..config
+    };
+    start_with_config(make_service, addr, config)?.wait()
 }
 
 /// Starts the workers and returns once all of them accept connections.
@@ -92,7 +79,9 @@ where
     start_with_config(make_service, addr, Config::default())
 }
 
-/// [`start`] with a configuration.
+/// [`start`] with a configuration. With [`Config::handle_signals`], the
+/// server drains on SIGINT or SIGTERM (listened for from before the first
+/// worker starts), and [`ServerHandle::wait`] returns once it has.
 pub fn start_with_config<F, S>(
     make_service: F,
     addr: impl ToSocketAddrs,
@@ -102,7 +91,15 @@ where
     F: Fn() -> S + Send + Sync + 'static,
     S: Service,
 {
-    start_with_signal(make_service, addr, config, Arc::new(StopSignal::default()))
+    let signal = Arc::new(StopSignal::default());
+    let signals = if config.handle_signals {
+        Some(on_terminate(signal.clone()).map_err(|e| Error::new(Kind::Signals, e))?)
+    } else {
+        None
+    };
+    let mut server = start_with_signal(make_service, addr, config, signal)?;
+    server.signals = signals;
+    Ok(server)
 }
 
 /// Starts the workers, stopping them when `signal` is raised (at once if it
@@ -132,6 +129,7 @@ where
     let mut handle = ServerHandle {
         local_addr,
         driver: driver.public(),
+        signals: None,
         signal: signal.clone(),
         workers: Vec::with_capacity(workers),
     };
@@ -169,7 +167,7 @@ where
 
 /// Serves `service` on the current monoio runtime (which must have its
 /// timer enabled) until the process ends.
-pub async fn serve<S: Service>(service: S, addr: impl ToSocketAddrs) -> std::io::Result<()> {
+pub async fn serve<S: Service>(service: S, addr: impl ToSocketAddrs) -> Result<(), Error> {
     serve_with_shutdown(service, addr, std::future::pending::<()>()).await
 }
 
@@ -178,36 +176,44 @@ pub async fn serve_with_shutdown<S: Service>(
     service: S,
     addr: impl ToSocketAddrs,
     shutdown: impl Future<Output = ()>,
-) -> std::io::Result<()> {
+) -> Result<(), Error> {
     serve_with_config(service, addr, shutdown, Config::default()).await
 }
 
 /// Serves with a configuration until `shutdown` completes, then drains.
 ///
 /// This runs on the caller's single runtime, so `workers` above 1 is
-/// refused with `InvalidInput`: use [`run`] or [`start`] for several.
+/// refused, and so is `handle_signals` (the caller's `shutdown` future says
+/// when to stop): use [`run`] or [`start`] for those.
 pub async fn serve_with_config<S: Service>(
     service: S,
     addr: impl ToSocketAddrs,
     shutdown: impl Future<Output = ()>,
     config: Config,
-) -> std::io::Result<()> {
+) -> Result<(), Error> {
     // Held across the awaits below: this runtime is this thread's alone.
     let _log = crate::log::fallback();
     if config.workers.is_some_and(|w| w > 1) {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            "serve runs on the caller's one runtime, so `workers` must be 1 or None; \
+        return Err(ConfigError::new(
+            "workers",
+            "must be 1 or unset with serve, which runs on the caller's one runtime; \
              use harrow_server::run or start for several workers",
-        ));
+        )
+        .into());
     }
-    config
-        .validate()
-        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
-    let addr = resolve(addr).map_err(Error::into_io)?;
-    let listener = bind_all(addr, 1).map_err(Error::into_io)?.remove(0);
-    let listener = monoio::net::TcpListener::from_std(listener)?;
-    tracing::info!(addr = %listener.local_addr()?, "harrow server listening");
+    if config.handle_signals {
+        return Err(ConfigError::new(
+            "handle_signals",
+            "is for run and start; serve stops when its shutdown future completes",
+        )
+        .into());
+    }
+    config.validate()?;
+    let addr = resolve(addr)?;
+    let listener = bind_all(addr, 1)?.remove(0);
+    let bind_err = |e| Error::new(Kind::Bind(addr.to_string()), e);
+    let listener = monoio::net::TcpListener::from_std(listener).map_err(bind_err)?;
+    tracing::info!(addr = %listener.local_addr().map_err(bind_err)?, "harrow server listening");
     let max = config.max_connections;
     let worker = Worker::new(0, config, max);
     worker::serve_listener(listener, service, worker, shutdown).await;

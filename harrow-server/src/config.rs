@@ -117,6 +117,10 @@ pub struct Config {
     pub uring_entries: u32,
     /// Emit a `tracing` span per request. Default false.
     pub request_span: bool,
+    /// Drain on SIGINT or SIGTERM, listening for them from before the first
+    /// worker starts (a second signal ends the process at once). Default
+    /// false; [`run`](crate::run) turns it on.
+    pub handle_signals: bool,
 }
 
 impl Default for Config {
@@ -145,6 +149,7 @@ impl Default for Config {
             read_buffer_size: 8 * 1024,
             uring_entries: 1024,
             request_span: false,
+            handle_signals: false,
         }
     }
 }

@@ -65,15 +65,6 @@ impl Error {
     pub fn io_error(&self) -> Option<&io::Error> {
         self.source.as_ref()?.downcast_ref::<io::Error>()
     }
-
-    /// This error as an `io::Error`, for the async entry points.
-    pub(crate) fn into_io(self) -> io::Error {
-        let kind = self
-            .io_error()
-            .map(|e| e.kind())
-            .unwrap_or(io::ErrorKind::Other);
-        io::Error::new(kind, self.to_string())
-    }
 }
 
 impl From<ConfigError> for Error {

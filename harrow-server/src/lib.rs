@@ -72,8 +72,7 @@ mod worker;
 
 pub use body::{Body, BoxError, CollectError};
 pub use bootstrap::{
-    run, run_and_report, run_with_config, serve, serve_with_config, serve_with_shutdown, start,
-    start_with_config,
+    run, run_with_config, serve, serve_with_config, serve_with_shutdown, start, start_with_config,
 };
 pub use codec::Trailers;
 pub use config::{Config, ConfigError, Driver, Protocols};

@@ -108,6 +108,9 @@ impl Drop for StopWait {
 pub struct ServerHandle {
     pub(crate) local_addr: SocketAddr,
     pub(crate) driver: Driver,
+    /// The SIGINT/SIGTERM listener, with `Config::handle_signals`; dropped
+    /// after the workers are joined.
+    pub(crate) signals: Option<SignalGuard>,
     pub(crate) signal: Arc<StopSignal>,
     pub(crate) workers: Vec<JoinHandle<()>>,
 }
@@ -143,30 +146,10 @@ impl ServerHandle {
         self.join()
     }
 
-    /// Waits until the server stops, after a [`StopHandle::stop`] call or a
-    /// signal (with [`crate::run`]).
+    /// Waits until the server stops: after a [`StopHandle::stop`] call, or a
+    /// signal with [`Config::handle_signals`](crate::Config::handle_signals).
     pub fn wait(mut self) -> Result<(), Error> {
         self.join()
-    }
-
-    /// Waits for SIGINT or SIGTERM (or a [`StopHandle::stop`] call), then
-    /// drains and joins every worker; a second signal ends the process
-    /// without waiting. The signals are handled from this call on (use
-    /// [`crate::run_and_report`] to handle them from before the start).
-    ///
-    /// ```no_run
-    /// use harrow_server::{service_fn, Body};
-    /// let server = harrow_server::start(
-    ///     || service_fn(|_req, _conn| async { http::Response::new(Body::from("hi")) }),
-    ///     "127.0.0.1:3000",
-    /// )?;
-    /// println!("listening on http://{}", server.local_addr());
-    /// server.wait_for_signal()?;
-    /// # Ok::<(), harrow_server::Error>(())
-    /// ```
-    pub fn wait_for_signal(self) -> Result<(), Error> {
-        let _guard = on_terminate(self.signal.clone()).map_err(|e| Error::new(Kind::Signals, e))?;
-        self.wait()
     }
 
     fn join(&mut self) -> Result<(), Error> {

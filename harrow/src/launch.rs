@@ -1,6 +1,31 @@
-//! What `#[harrow::main]` expands to a call of: the attribute's settings,
-//! the `HARROW_*` environment variables over them, and the start itself.
-//! Reached through `harrow::__private`; nothing here is public API.
+//! What `#[harrow::main]` expands to a call of: the attribute's settings
+//! ([`MainArgs`]), the `HARROW_*` environment variables over them
+//! ([`MainArgs::resolve`]), and the start with its exit path ([`main`]).
+//! The attribute is sugar over these: a hand-written `main` does the same.
+//!
+//! ```no_run
+//! use harrow::launch::{MainArgs, main};
+//! use harrow::App;
+//!
+//! async fn hello() -> &'static str {
+//!     "Hello, world!"
+//! }
+//!
+//! fn app() -> App {
+//!     App::new().get("/hello", hello)
+//! }
+//!
+//! fn main_by_hand() {
+//!     // As `#[harrow::main(addr = "0.0.0.0:8080", workers = 2)]` on `app`.
+//!     let args = MainArgs {
+//!         addr: Some("0.0.0.0:8080"),
+//!         workers: Some(2),
+//!         ..MainArgs::default()
+//!     };
+//!     main(app, args)
+//! }
+//! # main_by_hand();
+//! ```
 
 use std::time::Duration;
 

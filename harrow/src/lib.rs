@@ -8,7 +8,7 @@ mod context;
 mod error;
 pub mod extract;
 mod handler;
-mod launch;
+pub mod launch;
 pub mod middleware;
 mod request;
 pub mod response;
@@ -28,8 +28,8 @@ pub use response::{Html, IntoResponse, Redirect, Response};
 pub use routing::registry::registered_routes;
 pub use routing::{Route, RouteError, RouteErrors, RouteTable, Site};
 pub use run::{
-    StartError, run, run_with_config, serve, serve_until_signal, serve_with_config,
-    serve_with_shutdown, start, start_with_config,
+    StartError, run, run_with_config, serve, serve_with_config, serve_with_shutdown, start,
+    start_with_config,
 };
 
 pub use bytes::Bytes;

@@ -4,7 +4,6 @@
 
 use std::fmt;
 use std::future::Future;
-use std::io;
 use std::net::ToSocketAddrs;
 
 use harrow_server::{Config, ServerHandle};
@@ -109,7 +108,12 @@ where
     run_with_config(make_app, addr, Config::default())
 }
 
-/// [`run`] with a configuration.
+/// [`run`] with a configuration: [`start_with_config`] with
+/// [`Config::handle_signals`] on, the route table and address printed once
+/// bound, then [`ServerHandle::wait`]. The signals are handled from before
+/// the first worker starts (after the routes are checked), so one that
+/// arrives while the workers start drains them instead of killing the
+/// process; a second signal exits at once.
 pub fn run_with_config<F>(
     make_app: F,
     addr: impl ToSocketAddrs,
@@ -118,37 +122,20 @@ pub fn run_with_config<F>(
 where
     F: Fn() -> App + Send + Sync + 'static,
 {
-    let table = validate(&make_app)?;
-    serve_until_signal(make_app, addr, config, move |server| {
-        println!("routes:\n{table}");
-        let workers = server.worker_count();
-        let plural = if workers == 1 { "" } else { "s" };
-        println!(
-            "listening on http://{} ({}, {workers} worker{plural})",
-            server.local_addr(),
-            server.driver(),
-        );
-    })
-}
-
-/// Starts the workers, shows the running server to `on_bound`, serves
-/// until SIGINT or SIGTERM, then drains and joins every worker. What
-/// [`run_with_config`] and `#[harrow::main]` are made of. The signals are
-/// handled from before the first worker starts (after the routes are
-/// checked), so one that arrives while the workers start drains them
-/// instead of killing the process; a second signal exits at once.
-pub fn serve_until_signal<F>(
-    make_app: F,
-    addr: impl ToSocketAddrs,
-    config: Config,
-    on_bound: impl FnOnce(&ServerHandle),
-) -> Result<(), StartError>
-where
-    F: Fn() -> App + Send + Sync + 'static,
-{
-    validate(&make_app)?;
-    harrow_server::run_and_report(move || worker_service(&make_app), addr, config, on_bound)
-        .map_err(StartError::Server)
+    let config = Config {
+        handle_signals: true,
+        ..config
+    };
+    let (server, table) = start_app(make_app, addr, config)?;
+    println!("routes:\n{table}");
+    let workers = server.worker_count();
+    let plural = if workers == 1 { "" } else { "s" };
+    println!(
+        "listening on http://{} ({}, {workers} worker{plural})",
+        server.local_addr(),
+        server.driver(),
+    );
+    Ok(server.wait()?)
 }
 
 /// Checks the routes, starts the workers and returns once all listen; the
@@ -179,20 +166,27 @@ pub fn start_with_config<F>(
 where
     F: Fn() -> App + Send + Sync + 'static,
 {
-    validate(&make_app)?;
-    let handle = harrow_server::start_with_config(move || worker_service(&make_app), addr, config)?;
-    Ok(handle)
+    Ok(start_app(make_app, addr, config)?.0)
 }
 
-fn invalid_routes(e: RouteErrors) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidInput, e.to_string())
+/// The one way an app factory is started: its routes checked once, on this
+/// thread, then `harrow_server::start_with_config`.
+fn start_app<F>(
+    make_app: F,
+    addr: impl ToSocketAddrs,
+    config: Config,
+) -> Result<(ServerHandle, RouteTable), StartError>
+where
+    F: Fn() -> App + Send + Sync + 'static,
+{
+    let table = validate(&make_app)?;
+    let server = harrow_server::start_with_config(move || worker_service(&make_app), addr, config)?;
+    Ok((server, table))
 }
 
 /// Serves `app` on the current runtime (one worker) until the process ends.
-/// Invalid routes are an `InvalidInput` error carrying the route errors' text.
-pub async fn serve(app: App, addr: impl ToSocketAddrs) -> io::Result<()> {
-    let service = app.into_service().map_err(invalid_routes)?;
-    harrow_server::serve(service, addr).await
+pub async fn serve(app: App, addr: impl ToSocketAddrs) -> Result<(), StartError> {
+    serve_with_config(app, addr, std::future::pending::<()>(), Config::default()).await
 }
 
 /// Serves until `shutdown` completes, then drains.
@@ -200,20 +194,20 @@ pub async fn serve_with_shutdown(
     app: App,
     addr: impl ToSocketAddrs,
     shutdown: impl Future<Output = ()>,
-) -> io::Result<()> {
-    let service = app.into_service().map_err(invalid_routes)?;
-    harrow_server::serve_with_shutdown(service, addr, shutdown).await
+) -> Result<(), StartError> {
+    serve_with_config(app, addr, shutdown, Config::default()).await
 }
 
-/// Serves with a configuration; `workers` above 1 is refused (use [`run`] or [`start`]).
+/// Serves with a configuration until `shutdown` completes; `workers` above
+/// 1 is refused (use [`run`] or [`start`]).
 pub async fn serve_with_config(
     app: App,
     addr: impl ToSocketAddrs,
     shutdown: impl Future<Output = ()>,
     config: Config,
-) -> io::Result<()> {
-    let service = app.into_service().map_err(invalid_routes)?;
-    harrow_server::serve_with_config(service, addr, shutdown, config).await
+) -> Result<(), StartError> {
+    let service = app.into_service()?;
+    Ok(harrow_server::serve_with_config(service, addr, shutdown, config).await?)
 }
 
 #[cfg(test)]
@@ -310,7 +304,7 @@ mod tests {
     fn serve_refuses_invalid_routes_with_a_readable_error() {
         let app = App::new().get("no-slash", a);
         let err = harrow_server::rt::block_on(serve(app, "127.0.0.1:0")).unwrap_err();
-        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+        assert!(matches!(err, StartError::Routes(_)), "{err:#?}");
         assert!(err.to_string().contains("must start with `/`"), "{err}");
     }
 }

@@ -36,6 +36,7 @@ impl Config {
         "read_buffer_size",
         "uring_entries",
         "request_span",
+        "handle_signals",
     ];
 
     /// Sets the field named `field` from its text form:
@@ -118,6 +119,7 @@ impl Config {
             "read_buffer_size" => self.read_buffer_size = size(value).map_err(err)?,
             "uring_entries" => self.uring_entries = count(value).map_err(err)?,
             "request_span" => self.request_span = flag(value).map_err(err)?,
+            "handle_signals" => self.handle_signals = flag(value).map_err(err)?,
             _ => return Err(err("is not a setting".into())),
         }
         Ok(())
@@ -276,6 +278,7 @@ mod tests {
             ("read_buffer_size", "16KiB"),
             ("uring_entries", "256"),
             ("request_span", "true"),
+            ("handle_signals", "true"),
         ];
         assert_eq!(values.len(), Config::FIELDS.len());
         for (field, value) in values {
@@ -289,6 +292,7 @@ mod tests {
         assert_eq!(c.max_body_size, 8 << 20);
         assert_eq!(c.driver, Driver::IoUring);
         assert!(c.request_span);
+        assert!(c.handle_signals);
         c.set("workers", "auto").unwrap();
         assert_eq!(c.workers, None);
     }

@@ -15,7 +15,7 @@ use crate::handler::{BoxEndpoint, Handler, endpoint};
 use crate::middleware::{Middleware, SharedMiddleware, wrap};
 use crate::routing::router::Router;
 use crate::routing::{Origin, Route, RouteError, RouteErrors, RouteInfo, RouteTable};
-use scope::{ScopedRoute, method_shortcuts, mount};
+use scope::{ScopedRoute, method_shortcuts};
 use state_map::StateMap;
 
 pub use scope::Scope;
@@ -50,8 +50,9 @@ pub use service::AppService;
 /// assert!(app().into_service().is_ok());
 /// ```
 pub struct App {
-    routes: Vec<ScopedRoute>,
-    errors: Vec<RouteError>,
+    /// The routes and the scopes nested in it: a scope mounted at the root,
+    /// whose own layers stay empty (the app's wrap the router instead).
+    root: Scope,
     states: StateMap,
     layers: Vec<SharedMiddleware>,
     fallback: Option<Fallback>,
@@ -76,8 +77,7 @@ impl App {
     /// An application with no routes: every request is a 404.
     pub fn new() -> Self {
         App {
-            routes: Vec::new(),
-            errors: Vec::new(),
+            root: Scope::new(),
             states: StateMap::default(),
             layers: Vec::new(),
             fallback: None,
@@ -88,7 +88,7 @@ impl App {
 
     /// Adds a route.
     pub fn route(mut self, route: Route) -> Self {
-        self.routes.push(ScopedRoute::bare(route));
+        self.root = self.root.route(route);
         self
     }
 
@@ -97,9 +97,7 @@ impl App {
     /// Mounts the routes of `scope` under `prefix` (e.g. `/api`), with the
     /// scope's middleware around them only.
     pub fn nest(mut self, prefix: &str, scope: Scope) -> Self {
-        let (routes, errors) = mount(prefix, scope);
-        self.routes.extend(routes);
-        self.errors.extend(errors);
+        self.root = self.root.nest(prefix, scope);
         self
     }
 
@@ -175,7 +173,7 @@ impl App {
     /// [`App::auto_routes`], the automatic table's too.
     pub fn route_table(&self) -> RouteTable {
         let auto = self.auto_added();
-        let routes = self.routes.iter().map(|r| &r.route).chain(&auto);
+        let routes = self.root.routes.iter().map(|r| &r.route).chain(&auto);
         RouteTable::new(routes.map(RouteInfo::of).collect())
     }
 
@@ -183,7 +181,7 @@ impl App {
     /// this app does not place.
     fn auto_added(&self) -> Vec<Route> {
         if self.auto_routes {
-            placement::unplaced(&self.routes)
+            placement::unplaced(&self.root.routes)
         } else {
             Vec::new()
         }
@@ -199,8 +197,8 @@ impl App {
     /// Call it on the thread that will serve: the service is not `Send`.
     pub fn into_service(self) -> Result<AppService, RouteErrors> {
         let auto = self.auto_added();
-        let mut errors = self.errors;
-        let mut placed = self.routes;
+        let mut errors = self.root.errors;
+        let mut placed = self.root.routes;
         placed.extend(auto.into_iter().map(ScopedRoute::bare));
         let placed = placement::once_each(placed, &mut errors);
         let mut needs: Vec<(Origin, &RequiredState)> = placed

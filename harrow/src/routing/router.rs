@@ -12,7 +12,7 @@ use std::future::ready;
 use http::header::{ALLOW, HeaderValue};
 use http::{Method, StatusCode};
 
-use super::conflict::RouteError;
+use super::error::RouteError;
 use super::route::{Origin, Route};
 use super::template;
 use crate::context::RequestContext;
