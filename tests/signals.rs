@@ -1,5 +1,6 @@
-//! SIGTERM and SIGINT start a graceful drain. In a test binary of its own,
-//! because it signals its own process.
+//! SIGTERM and SIGINT start a graceful drain, and SIGHUP reloads the TLS
+//! certificate. In a test binary of its own, because it signals its own
+//! process.
 
 use harrow_tests::server;
 
@@ -114,4 +115,50 @@ fn sigterm_during_startup_drains_instead_of_killing() {
         std::net::TcpStream::connect(addr).is_err(),
         "still accepting"
     );
+}
+
+#[test]
+fn sighup_reloads_the_tls_certificate_and_keeps_serving() {
+    use harrow_tests::tls::{TestCa, client_config, https_get, scratch_dir};
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
+    let ca = TestCa::new("sighup");
+    let dir = scratch_dir("sighup");
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let first = ca.server("first");
+    std::fs::write(&cert, &first.cert).unwrap();
+    std::fs::write(&key, &first.key).unwrap();
+    let server = start(Config {
+        workers: Some(2),
+        handle_signals: true,
+        tls: Some(harrow_server::TlsConfig::from_pem_files(&cert, &key)),
+        ..Default::default()
+    });
+    let addr = server.local_addr();
+    let served = || {
+        https_get(addr, client_config(&ca, &[], None), &["/"]).unwrap()[0]
+            .server_cert
+            .clone()
+    };
+    let before = served();
+
+    let second = ca.server("second");
+    std::fs::write(&cert, &second.cert).unwrap();
+    std::fs::write(&key, &second.key).unwrap();
+    server::eventually("the signal listener", Duration::from_secs(5), || {
+        has_thread("harrow-signals").then_some(())
+    });
+    let pid = std::process::id().to_string();
+    let status = std::process::Command::new("kill")
+        .args(["-HUP", &pid])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    // The process lives on (SIGHUP's default would end it), and new
+    // connections get the second certificate.
+    let after = server::eventually("the reload", Duration::from_secs(5), || {
+        let now = served();
+        (now != before).then_some(now)
+    });
+    assert_ne!(after, before);
+    server.shutdown().unwrap();
 }

@@ -15,7 +15,7 @@ use socket2::{Domain, Socket, Type};
 
 use crate::config::ConfigError;
 use crate::error::{Error, Kind};
-use crate::shared::Worker;
+use crate::shared::{SharedTls, Worker};
 use crate::shutdown::{StopSignal, on_terminate};
 use crate::worker::{self, Spawn};
 use crate::{Config, ServerHandle, Service, driver};
@@ -91,15 +91,36 @@ where
     F: Fn() -> S + Send + Sync + 'static,
     S: Service,
 {
+    let _log = crate::log::fallback();
+    config.validate()?;
+    let tls = prepare_tls(&config)?;
     let signal = Arc::new(StopSignal::default());
     let signals = if config.handle_signals {
-        Some(on_terminate(signal.clone()).map_err(|e| Error::new(Kind::Signals, e))?)
+        let guard = on_terminate(signal.clone(), tls.clone());
+        Some(guard.map_err(|e| Error::new(Kind::Signals, e))?)
     } else {
         None
     };
-    let mut server = start_with_signal(make_service, addr, config, signal)?;
+    let mut server = start_with_signal(make_service, addr, config, signal, tls)?;
     server.signals = signals;
     Ok(server)
+}
+
+/// Reads and checks the TLS material, once for all the workers.
+#[cfg(feature = "tls")]
+fn prepare_tls(config: &Config) -> Result<SharedTls, Error> {
+    let Some(settings) = &config.tls else {
+        return Ok(None);
+    };
+    let tls = crate::tls::Tls::build(settings, config.http2_enabled(), config.http1_enabled())
+        .map_err(|e| Error::new(Kind::Tls, e))?;
+    Ok(Some(tls))
+}
+
+/// Nothing to prepare without the `tls` feature.
+#[cfg(not(feature = "tls"))]
+fn prepare_tls(_config: &Config) -> Result<SharedTls, Error> {
+    Ok(None)
 }
 
 /// Starts the workers, stopping them when `signal` is raised (at once if it
@@ -109,13 +130,12 @@ fn start_with_signal<F, S>(
     addr: impl ToSocketAddrs,
     config: Config,
     signal: Arc<StopSignal>,
+    tls: SharedTls,
 ) -> Result<ServerHandle, Error>
 where
     F: Fn() -> S + Send + Sync + 'static,
     S: Service,
 {
-    let _log = crate::log::fallback();
-    config.validate()?;
     let addr = resolve(addr)?;
     let driver = driver::choose(config.driver)?;
     let workers = config.worker_count();
@@ -132,6 +152,7 @@ where
         signals: None,
         signal: signal.clone(),
         workers: Vec::with_capacity(workers),
+        tls: tls.clone(),
     };
     for (id, listener) in listeners.into_iter().enumerate() {
         let spawn = Spawn {
@@ -142,6 +163,7 @@ where
             driver,
             signal: signal.clone(),
             ready: ready_tx.clone(),
+            tls: tls.clone(),
         };
         match worker::spawn(spawn) {
             Ok(thread) => handle.workers.push(thread),
@@ -209,13 +231,14 @@ pub async fn serve_with_config<S: Service>(
         .into());
     }
     config.validate()?;
+    let tls = prepare_tls(&config)?;
     let addr = resolve(addr)?;
     let listener = bind_all(addr, 1)?.remove(0);
     let bind_err = |e| Error::new(Kind::Bind(addr.to_string()), e);
     let listener = monoio::net::TcpListener::from_std(listener).map_err(bind_err)?;
     tracing::info!(addr = %listener.local_addr().map_err(bind_err)?, "harrow server listening");
     let max = config.max_connections;
-    let worker = Worker::new(0, config, max);
+    let worker = Worker::new(0, config, max, tls);
     worker::serve_listener(listener, service, worker, shutdown).await;
     Ok(())
 }

@@ -12,6 +12,11 @@ use std::time::Duration;
 const NO_HTTP2: &str =
     "needs the `http2` cargo feature of `harrow` (or `harrow-server`), which this build leaves out";
 
+/// Why TLS settings are refused when the crate was built without it.
+#[cfg(not(feature = "tls"))]
+pub(crate) const NO_TLS: &str =
+    "needs the `tls` cargo feature of `harrow` (or `harrow-server`), which this build leaves out";
+
 /// Which IO driver the workers run on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Driver {
@@ -121,6 +126,10 @@ pub struct Config {
     /// worker starts (a second signal ends the process at once). Default
     /// false; [`run`](crate::run) turns it on.
     pub handle_signals: bool,
+    /// Serve HTTPS with this certificate and key instead of plain HTTP.
+    /// Default `None`. With the `tls` feature.
+    #[cfg(feature = "tls")]
+    pub tls: Option<crate::TlsConfig>,
 }
 
 impl Default for Config {
@@ -150,6 +159,8 @@ impl Default for Config {
             uring_entries: 1024,
             request_span: false,
             handle_signals: false,
+            #[cfg(feature = "tls")]
+            tls: None,
         }
     }
 }
@@ -263,6 +274,11 @@ impl Config {
                 "uring_entries",
                 "must be a power of two, at least 8",
             ));
+        }
+        #[cfg(feature = "tls")]
+        if let Some(tls) = &self.tls {
+            tls.validate()
+                .map_err(|(field, reason)| ConfigError::new(field, reason))?;
         }
         if !cfg!(feature = "http2") {
             if self.protocols == Protocols::Http2Only {

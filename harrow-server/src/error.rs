@@ -24,6 +24,7 @@ pub(crate) enum Kind {
     WorkerPanic,
     Resolve(String),
     Signals,
+    Tls,
 }
 
 impl Error {
@@ -61,6 +62,12 @@ impl Error {
         matches!(self.kind, Kind::WorkerStart(_) | Kind::StartTimeout(_))
     }
 
+    /// The TLS certificate, key or client CA file could not be used (the
+    /// message names the file).
+    pub fn is_tls(&self) -> bool {
+        self.kind == Kind::Tls
+    }
+
     /// The underlying IO error, when there is one.
     pub fn io_error(&self) -> Option<&io::Error> {
         self.source.as_ref()?.downcast_ref::<io::Error>()
@@ -76,7 +83,7 @@ impl From<ConfigError> for Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
-            Kind::Config => {}
+            Kind::Config | Kind::Tls => {}
             Kind::Bind(addr) => write!(f, "cannot listen on {addr}")?,
             Kind::IoUringUnavailable(why) => write!(
                 f,
@@ -95,7 +102,7 @@ impl fmt::Display for Error {
             Kind::Resolve(why) => write!(f, "cannot resolve the listen address: {why}")?,
         }
         match (&self.kind, &self.source) {
-            (Kind::Config, Some(s)) => write!(f, "{s}"),
+            (Kind::Config | Kind::Tls, Some(s)) => write!(f, "{s}"),
             (_, Some(s)) => write!(f, ": {s}"),
             (_, None) => Ok(()),
         }

@@ -40,6 +40,9 @@
 //!   through the `h2` crate, when [`Config::enable_http2`] is set. Without
 //!   it, [`Config::validate`] refuses `enable_http2` and
 //!   `Protocols::Http2Only`.
+//! * `tls` (off by default): HTTPS through rustls when [`Config::tls`] is
+//!   set, with ALPN choosing HTTP/2 or HTTP/1.1, client certificates, and
+//!   certificate reloads without a restart.
 //! * `unstable` (off by default, no semver promise): opens the HTTP/1.1
 //!   codec (`codec`) and the HTTP/2 frame guard (`frame_guard`) to the fuzz
 //!   targets and the benchmarks.
@@ -68,6 +71,8 @@ mod service;
 mod shared;
 mod shutdown;
 mod timer;
+#[cfg(feature = "tls")]
+mod tls;
 mod worker;
 
 pub use body::{Body, BoxError, CollectError};
@@ -79,3 +84,5 @@ pub use config::{Config, ConfigError, Driver, Protocols};
 pub use error::Error;
 pub use service::{ConnInfo, Service, ServiceFn, service_fn};
 pub use shutdown::{ServerHandle, StopHandle};
+#[cfg(feature = "tls")]
+pub use tls::{CertificateDer, ClientAuth, TlsConfig, TlsError, TlsInfo};

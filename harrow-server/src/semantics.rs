@@ -1,5 +1,6 @@
 //! HTTP semantics (RFC 9110) that both protocols follow: which answers
-//! carry no body, and the plain-text answers the server makes itself.
+//! carry no body, the plain-text answers the server makes itself, and the
+//! target URI of a request that came over TLS.
 
 use http::header::{self, HeaderValue};
 use http::{Response, StatusCode};
@@ -27,9 +28,57 @@ pub(crate) fn plain(status: StatusCode, message: &str) -> Response<Body> {
     res
 }
 
+/// The target URI of an HTTP/1.1 request that came over TLS (RFC 9112
+/// §3.3): scheme `https`, the authority from Host (already checked), and the
+/// request's path and query; so a handler that builds a redirect or an
+/// absolute URL from the `Uri` sees what the client asked for, as it does
+/// over HTTP/2. A target that is absolute already, or a request without a
+/// Host (HTTP/1.0), keeps its own.
+#[cfg(feature = "tls")]
+pub(crate) fn https_target(uri: http::Uri, host: Option<&HeaderValue>) -> http::Uri {
+    let (Some(host), None) = (host, uri.scheme()) else {
+        return uri;
+    };
+    let Ok(authority) = http::uri::Authority::try_from(host.as_bytes()) else {
+        return uri;
+    };
+    // The asterisk form (`OPTIONS *`) names the server, not a resource.
+    if !uri.path().starts_with('/') {
+        return uri;
+    }
+    let mut parts = uri.clone().into_parts();
+    parts.scheme = Some(http::uri::Scheme::HTTPS);
+    parts.authority = Some(authority);
+    http::Uri::from_parts(parts).unwrap_or(uri)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(feature = "tls")]
+    #[test]
+    fn a_tls_target_is_made_absolute_from_host() {
+        let host = HeaderValue::from_static("shop.example:8443");
+        let cases = [
+            (
+                "/cart?id=3",
+                Some(&host),
+                "https://shop.example:8443/cart?id=3",
+            ),
+            ("/", None, "/"),
+            (
+                "http://other.example/x",
+                Some(&host),
+                "http://other.example/x",
+            ),
+            ("*", Some(&host), "*"),
+        ];
+        for (target, host, expected) in cases {
+            let uri: http::Uri = target.parse().unwrap();
+            assert_eq!(https_target(uri, host).to_string(), expected, "{target}");
+        }
+    }
 
     #[test]
     fn statuses_without_a_body() {

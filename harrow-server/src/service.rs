@@ -34,24 +34,52 @@ impl<S: Service> Service for Rc<S> {
 }
 
 /// What the server knows of the connection a request came on: the peer's
-/// address (and, as the server learns more about connections, more).
+/// address, and whether (and how) it is encrypted.
 ///
 /// Cheap to clone; the server makes one per request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnInfo {
     remote: SocketAddr,
+    #[cfg(feature = "tls")]
+    tls: Option<std::sync::Arc<crate::TlsInfo>>,
 }
 
 impl ConnInfo {
     /// What is known of a connection from `remote`; for tests and in-process
     /// clients that call a service without a socket.
     pub fn new(remote: SocketAddr) -> Self {
-        ConnInfo { remote }
+        ConnInfo {
+            remote,
+            #[cfg(feature = "tls")]
+            tls: None,
+        }
+    }
+
+    /// The same, for a connection over TLS with the session `tls`.
+    #[cfg(feature = "tls")]
+    pub fn with_tls(mut self, tls: std::sync::Arc<crate::TlsInfo>) -> Self {
+        self.tls = Some(tls);
+        self
     }
 
     /// The peer's address.
     pub fn remote(&self) -> SocketAddr {
         self.remote
+    }
+
+    /// The TLS session the connection runs over; `None` for plain HTTP.
+    #[cfg(feature = "tls")]
+    pub fn tls(&self) -> Option<&crate::TlsInfo> {
+        self.tls.as_deref()
+    }
+
+    /// `"https"` for a connection over TLS, else `"http"`.
+    pub fn scheme(&self) -> &'static str {
+        #[cfg(feature = "tls")]
+        if self.tls.is_some() {
+            return "https";
+        }
+        "http"
     }
 }
 

@@ -13,6 +13,7 @@ use slab::Slab;
 
 use crate::Driver;
 use crate::error::{Error, Kind};
+use crate::shared::SharedTls;
 
 /// A one-way flag that wakes every waiter when raised; shared across threads.
 ///
@@ -113,6 +114,8 @@ pub struct ServerHandle {
     pub(crate) signals: Option<SignalGuard>,
     pub(crate) signal: Arc<StopSignal>,
     pub(crate) workers: Vec<JoinHandle<()>>,
+    /// The TLS state of the workers, for reloads.
+    pub(crate) tls: SharedTls,
 }
 
 impl ServerHandle {
@@ -130,6 +133,24 @@ impl ServerHandle {
     /// How many workers serve.
     pub fn worker_count(&self) -> usize {
         self.workers.len()
+    }
+
+    /// Whether the server speaks HTTPS.
+    pub fn is_tls(&self) -> bool {
+        self.tls.is_some()
+    }
+
+    /// Reads the certificate and key files again and, when they check out,
+    /// serves new connections with them; connections already open keep
+    /// theirs. On an error (which names the file) the certificate in place
+    /// stays. With [`Config::handle_signals`](crate::Config::handle_signals),
+    /// SIGHUP does the same.
+    #[cfg(feature = "tls")]
+    pub fn reload_tls(&self) -> Result<(), crate::TlsError> {
+        match &self.tls {
+            Some(tls) => tls.reload(),
+            None => Err(crate::tls::not_serving()),
+        }
     }
 
     /// A cloneable, `Send` handle that can ask for shutdown from anywhere.
@@ -204,35 +225,60 @@ impl std::fmt::Debug for StopHandle {
 }
 
 /// Raises `signal` on the first SIGINT or SIGTERM and ends the process on
-/// the second; the returned guard stops listening when dropped.
-pub(crate) fn on_terminate(signal: Arc<StopSignal>) -> std::io::Result<SignalGuard> {
-    use signal_hook::consts::{SIGINT, SIGTERM};
-    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])?;
+/// the second; with `tls`, SIGHUP reloads the certificate. The returned
+/// guard stops listening when dropped.
+pub(crate) fn on_terminate(
+    signal: Arc<StopSignal>,
+    tls: SharedTls,
+) -> std::io::Result<SignalGuard> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let mut wanted = vec![SIGINT, SIGTERM];
+    if tls.is_some() {
+        wanted.push(SIGHUP);
+    }
+    let mut signals = signal_hook::iterator::Signals::new(&wanted)?;
     let handle = signals.handle();
     let thread = std::thread::Builder::new()
         .name("harrow-signals".into())
         .spawn(move || {
             let _log = crate::log::fallback();
-            let mut received = signals.forever();
-            if let Some(sig) = received.next() {
-                tracing::info!(signal = sig, "shutdown signal received; draining");
-                signal.stop();
-            }
-            // A second signal means "now": the drain (or a startup that
-            // hangs) must not make the process unkillable short of SIGKILL.
-            if let Some(sig) = received.next() {
-                tracing::warn!(
-                    signal = sig,
-                    "second shutdown signal; exiting without draining"
-                );
-                let _ = signal_hook::low_level::emulate_default_handler(sig);
-                std::process::exit(128 + sig);
+            let mut stopping = false;
+            for sig in signals.forever() {
+                if sig == SIGHUP {
+                    reload(&tls);
+                } else if !stopping {
+                    tracing::info!(signal = sig, "shutdown signal received; draining");
+                    signal.stop();
+                    stopping = true;
+                } else {
+                    // A second signal means "now": the drain (or a startup
+                    // that hangs) must not make the process unkillable
+                    // short of SIGKILL.
+                    tracing::warn!(
+                        signal = sig,
+                        "second shutdown signal; exiting without draining"
+                    );
+                    let _ = signal_hook::low_level::emulate_default_handler(sig);
+                    std::process::exit(128 + sig);
+                }
             }
         })?;
     Ok(SignalGuard {
         handle,
         thread: Some(thread),
     })
+}
+
+/// Reloads the TLS certificate on SIGHUP, saying how it went.
+fn reload(tls: &SharedTls) {
+    let Some(tls) = tls else { return };
+    #[cfg(feature = "tls")]
+    match tls.reload() {
+        Ok(()) => tracing::info!("SIGHUP: TLS certificate reloaded"),
+        Err(e) => tracing::error!("SIGHUP: {e}; the certificate in place stays"),
+    }
+    #[cfg(not(feature = "tls"))]
+    match *tls {}
 }
 
 /// Keeps the signal listener alive; see [`on_terminate`].

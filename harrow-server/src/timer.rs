@@ -246,6 +246,22 @@ impl ConnTimer {
         self.entry.fired.get()
     }
 
+    /// Runs `fut` until it finishes, or until the entry fires (then
+    /// `None`, and `fut` is dropped): for readiness-based work, where a
+    /// dropped future owns no buffer the kernel could still write to.
+    #[cfg(any(feature = "http2", feature = "tls"))]
+    pub(crate) async fn until_fired<F: std::future::Future>(&self, fut: F) -> Option<F::Output> {
+        let mut fut = std::pin::pin!(fut);
+        std::future::poll_fn(|cx| {
+            if self.fired().is_some() {
+                return std::task::Poll::Ready(None);
+            }
+            self.register_waker(cx.waker());
+            fut.as_mut().poll(cx).map(Some)
+        })
+        .await
+    }
+
     /// Registers the task to wake when the entry fires.
     pub(crate) fn register_waker(&self, waker: &Waker) {
         let mut slot = self.entry.waker.borrow_mut();

@@ -37,7 +37,7 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
 
 /// Each key of `#[harrow::main]` but `addr`, with the [`Config`] field it
 /// sets; its environment variable is `HARROW_` and the key in capitals.
-const SETTINGS: [(&str, &str); 12] = [
+const SETTINGS: [(&str, &str); 15] = [
     ("workers", "workers"),
     ("http2", "enable_http2"),
     ("max_connections", "max_connections"),
@@ -50,6 +50,9 @@ const SETTINGS: [(&str, &str); 12] = [
     ("max_body_size", "max_body_size"),
     ("driver", "driver"),
     ("protocols", "protocols"),
+    ("tls_cert", "tls_cert"),
+    ("tls_key", "tls_key"),
+    ("tls_client_ca", "tls_client_ca"),
 ];
 
 /// The keys of `#[harrow::main(...)]`; `None` leaves the default.
@@ -86,6 +89,11 @@ pub struct MainArgs {
     /// `setup = init_logging`: run once, on the main thread, before
     /// anything else.
     pub setup: Option<fn()>,
+    /// `tls_cert = "cert.pem"`: serve HTTPS with this certificate chain
+    /// (with `tls_key`; needs the `tls` feature).
+    pub tls_cert: Option<&'static str>,
+    /// `tls_key = "key.pem"`: the certificate's private key.
+    pub tls_key: Option<&'static str>,
 }
 
 impl MainArgs {
@@ -102,6 +110,13 @@ impl MainArgs {
             None => self.addr.unwrap_or(DEFAULT_ADDR).to_owned(),
         };
         let mut config = self.attribute_config();
+        for (field, value) in [("tls_cert", self.tls_cert), ("tls_key", self.tls_key)] {
+            if let Some(value) = value {
+                config
+                    .set(field, value)
+                    .map_err(|e| format!("`{field}` {}", e.reason()))?;
+            }
+        }
         let mut from_env: Vec<(&str, &str, String, String)> = Vec::new();
         for (key, field) in SETTINGS {
             let var = format!("HARROW_{}", key.to_ascii_uppercase());
@@ -241,7 +256,9 @@ mod tests {
             ("HARROW_PROTOCOLS", "auto"),
             ("HARROW_HTTP2", "false"),
         ];
-        assert_eq!(vars.len(), SETTINGS.len() + 1, "a variable per key");
+        // The TLS keys have a test of their own.
+        let plain = SETTINGS.iter().filter(|(k, _)| !k.starts_with("tls_"));
+        assert_eq!(vars.len(), plain.count() + 1, "a variable per key");
         let (addr, config) = args.resolve(env(&vars)).unwrap();
         assert_eq!(addr, "127.0.0.1:9000");
         assert_eq!(config.workers, Some(3));
@@ -256,6 +273,43 @@ mod tests {
         assert_eq!(config.driver, Driver::Auto);
         assert_eq!(config.protocols, Protocols::Auto);
         assert!(!config.enable_http2);
+    }
+
+    #[test]
+    fn tls_files_come_from_the_attribute_then_the_environment() {
+        let args = MainArgs {
+            tls_cert: Some("cert.pem"),
+            tls_key: Some("key.pem"),
+            ..MainArgs::default()
+        };
+        let vars = [
+            ("HARROW_TLS_CERT", "/etc/site/fullchain.pem"),
+            ("HARROW_TLS_CLIENT_CA", "/etc/site/clients.pem"),
+        ];
+        let resolved = args.resolve(env(&vars));
+        #[cfg(feature = "tls")]
+        {
+            let (_, config) = resolved.unwrap();
+            let tls = config.tls.expect("HTTPS is on");
+            let (cert, key) = tls.files().expect("from files");
+            assert_eq!(cert, std::path::Path::new("/etc/site/fullchain.pem"));
+            assert_eq!(key, std::path::Path::new("key.pem"));
+            assert_eq!(
+                tls.client_auth_setting(),
+                &crate::ClientAuth::Required("/etc/site/clients.pem".into())
+            );
+            let half = MainArgs::default().resolve(env(&[("HARROW_TLS_KEY", "key.pem")]));
+            assert_eq!(
+                half.unwrap_err(),
+                "invalid server configuration: `tls_cert` must be set along with `tls_key`"
+            );
+        }
+        #[cfg(not(feature = "tls"))]
+        assert_eq!(
+            resolved.unwrap_err(),
+            "`tls_cert` needs the `tls` cargo feature of `harrow` (or `harrow-server`), \
+             which this build leaves out"
+        );
     }
 
     #[test]

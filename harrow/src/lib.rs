@@ -34,6 +34,8 @@ pub use run::{
 
 pub use bytes::Bytes;
 pub use harrow_server::{Body, Config, ConnInfo, Driver, Protocols, ServerHandle, StopHandle, rt};
+#[cfg(feature = "tls")]
+pub use harrow_server::{ClientAuth, TlsConfig, TlsError, TlsInfo};
 pub use http::{self, HeaderMap, Method, StatusCode, Uri, header};
 
 #[cfg(feature = "macros")]

@@ -130,8 +130,9 @@ where
     println!("routes:\n{table}");
     let workers = server.worker_count();
     let plural = if workers == 1 { "" } else { "s" };
+    let scheme = if server.is_tls() { "https" } else { "http" };
     println!(
-        "listening on http://{} ({}, {workers} worker{plural})",
+        "listening on {scheme}://{} ({}, {workers} worker{plural})",
         server.local_addr(),
         server.driver(),
     );

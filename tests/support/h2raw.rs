@@ -2,7 +2,6 @@
 //! library would refuse to misbehave.
 
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
 /// The client connection preface (RFC 9113 §3.4).
@@ -55,27 +54,36 @@ pub fn get_block(path: &str) -> Vec<u8> {
     b
 }
 
-/// A raw HTTP/2 connection that has sent the preface and empty SETTINGS.
+/// A byte stream hand-made frames go over: a TCP socket, or a TLS session
+/// over one, with a short read timeout.
+pub trait Duplex: Read + Write {}
+
+impl<T: Read + Write> Duplex for T {}
+
+/// A raw HTTP/2 connection.
 pub struct RawH2 {
-    /// The socket.
-    pub stream: TcpStream,
+    /// The stream.
+    pub stream: Box<dyn Duplex>,
 }
 
 impl RawH2 {
-    /// Connects to `addr` and sends the preface and an empty SETTINGS.
-    pub fn connect(addr: SocketAddr) -> RawH2 {
-        let mut stream = TcpStream::connect(addr).unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_millis(200)))
-            .unwrap();
-        stream.write_all(PREFACE).unwrap();
-        stream.write_all(&frame(SETTINGS, 0, 0, &[])).unwrap();
+    /// Sends the preface and an empty SETTINGS over `stream`.
+    pub fn over(stream: Box<dyn Duplex>) -> RawH2 {
+        let mut raw = RawH2::bare(stream);
+        let mut opening = PREFACE.to_vec();
+        opening.extend(frame(SETTINGS, 0, 0, &[]));
+        assert!(raw.send(&opening), "the preface was refused");
+        raw
+    }
+
+    /// `stream` as it is, nothing sent yet.
+    pub fn bare(stream: Box<dyn Duplex>) -> RawH2 {
         RawH2 { stream }
     }
 
     /// Writes bytes; `false` once the server has closed the connection.
     pub fn send(&mut self, bytes: &[u8]) -> bool {
-        self.stream.write_all(bytes).is_ok()
+        self.stream.write_all(bytes).is_ok() && self.stream.flush().is_ok()
     }
 
     /// Reads frames until the connection closes or `within` passes;

@@ -1,7 +1,8 @@
 //! The end-to-end tests' support library: one raw HTTP/1.1 client over
 //! `std::net::TcpStream` ([`Raw`], with [`request`] and [`get`] for one
 //! exchange parsed into a [`RawResponse`]), the server core's test service
-//! and real clients ([`server`]), and hand-made HTTP/2 frames ([`h2raw`]),
+//! and real clients ([`server`]), certificates and an HTTPS client
+//! ([`tls`]), and hand-made HTTP/2 frames ([`h2raw`]),
 //! for servers started on `127.0.0.1:0`.
 
 use std::io::{Read, Write};
@@ -12,6 +13,7 @@ use std::time::Duration;
 mod book;
 pub mod h2raw;
 pub mod server;
+pub mod tls;
 
 /// A response read off a socket.
 #[derive(Debug, Clone)]

@@ -85,7 +85,8 @@ pub fn start(config: Config) -> ServerHandle {
 /// answers after MS milliseconds, `/panic` panics, `/stream/N` streams N
 /// chunks of `chunk-I\n`, `/big/MB` streams MB mebibytes, `/peer` answers the
 /// client's port, `/close` asks to close, `/trailers` echoes the trailers,
-/// `/empty` answers 204.
+/// `/empty` answers 204, `/tls` answers the scheme, TLS version, ALPN
+/// protocol, SNI name and client certificate count.
 pub async fn handle(req: Request<Body>, conn: ConnInfo) -> Response<Body> {
     arrived(&req);
     let path = req.uri().path().to_owned();
@@ -169,6 +170,20 @@ pub async fn handle(req: Request<Body>, conn: ConnInfo) -> Response<Body> {
         "trailers" => {
             let t = req.extensions().get::<harrow_server::Trailers>();
             let text = t.map(|t| format!("{:?}", t.0)).unwrap_or_default();
+            Response::new(Body::from(text))
+        }
+        "tls" => {
+            let text = match conn.tls() {
+                Some(tls) => format!(
+                    "{} {} {} {} {}",
+                    conn.scheme(),
+                    tls.version(),
+                    String::from_utf8_lossy(tls.alpn().unwrap_or(b"-")),
+                    tls.server_name().unwrap_or("-"),
+                    tls.peer_certificates().len()
+                ),
+                None => conn.scheme().to_owned(),
+            };
             Response::new(Body::from(text))
         }
         "empty" => Response::builder()

@@ -39,6 +39,12 @@ pub(crate) fn expand(parsed: &Parsed, settings: &Settings) -> TokenStream {
             protocols: ::core::option::Option::Some(::harrow::__private::Protocols::#variant)
         ));
     }
+    if let Some(cert) = &settings.tls_cert {
+        fields.push(quote!(tls_cert: ::core::option::Option::Some(#cert)));
+    }
+    if let Some(key) = &settings.tls_key {
+        fields.push(quote!(tls_key: ::core::option::Option::Some(#key)));
+    }
     if let Some(m) = settings.max_connections {
         fields.push(quote!(max_connections: ::core::option::Option::Some(#m)));
     }

@@ -8,10 +8,14 @@ use proc_macro2::TokenStream;
 
 use crate::diag::{Diag, item_and_errors};
 
-/// Whether harrow was built with HTTP/2: its `http2` feature turns on this
-/// crate's, so `http2 = true` in a build without it is refused with the
-/// attribute's other mistakes, not after them.
-const HTTP2_BUILT: bool = cfg!(feature = "http2");
+/// Which of harrow's features the build has: each turns on this crate's
+/// feature of the same name, so `http2 = true` or `tls_cert` in a build
+/// without it is refused with the attribute's other mistakes, not after
+/// them.
+const BUILT: validate::Built = validate::Built {
+    http2: cfg!(feature = "http2"),
+    tls: cfg!(feature = "tls"),
+};
 
 /// Runs the pipeline; on error the factory is still emitted (renamed, so a
 /// wrong signature does not add rustc's own `main` errors) beside the errors.
@@ -21,7 +25,7 @@ pub(crate) fn main(attr: TokenStream, item: TokenStream) -> TokenStream {
         Err(e) => return item_and_errors(item, e),
     };
     let mut diag = Diag::default();
-    let settings = validate::validate(&parsed, HTTP2_BUILT, &mut diag);
+    let settings = validate::validate(&parsed, BUILT, &mut diag);
     match diag.finish() {
         Ok(()) => expand::expand(&parsed, &settings),
         Err(e) => item_and_errors(expand::fallback(&parsed), e),
@@ -33,10 +37,14 @@ mod tests {
     use quote::quote;
 
     use super::parse::parse;
-    use super::validate::validate;
+    use super::validate::{Built, validate};
     use crate::diag::Diag;
 
     fn errors(attr: proc_macro2::TokenStream, http2_built: bool) -> Vec<String> {
+        let built = Built {
+            http2: http2_built,
+            tls: http2_built,
+        };
         let item = quote!(
             fn main() -> App {
                 App::new()
@@ -44,7 +52,7 @@ mod tests {
         );
         let parsed = parse(attr, item).expect("parses");
         let mut diag = Diag::default();
-        validate(&parsed, http2_built, &mut diag);
+        validate(&parsed, built, &mut diag);
         match diag.finish() {
             Ok(()) => Vec::new(),
             Err(e) => e.into_iter().map(|e| e.to_string()).collect(),
@@ -73,5 +81,27 @@ mod tests {
             assert_eq!(errors(attr.clone(), true), Vec::<String>::new(), "{attr}");
         }
         assert_eq!(errors(quote!(http2 = false), false), Vec::<String>::new());
+    }
+
+    #[test]
+    fn tls_without_the_feature_or_without_its_pair_is_refused() {
+        let pair = quote!(tls_cert = "cert.pem", tls_key = "key.pem");
+        assert_eq!(errors(pair.clone(), true), Vec::<String>::new());
+        let found = errors(pair, false);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].starts_with("`tls_cert` needs the `tls` cargo feature"),
+            "{found:?}"
+        );
+        let found = errors(quote!(tls_key = "key.pem"), true);
+        assert!(
+            found[0].starts_with("`tls_key` needs `tls_cert` beside it"),
+            "{found:?}"
+        );
+        let found = errors(quote!(tls_cert = ""), true);
+        assert!(
+            found[0].starts_with("`tls_cert` is a PEM file's path"),
+            "{found:?}"
+        );
     }
 }

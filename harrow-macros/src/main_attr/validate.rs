@@ -18,7 +18,7 @@ pub(crate) const TIMEOUTS: [&str; 5] = [
     "write_timeout",
 ];
 
-const KEYS: [&str; 14] = [
+const KEYS: [&str; 16] = [
     "addr",
     "workers",
     "http2",
@@ -33,6 +33,8 @@ const KEYS: [&str; 14] = [
     "driver",
     "protocols",
     "setup",
+    "tls_cert",
+    "tls_key",
 ];
 
 /// `driver = "…"` values and the `Driver` variant each names.
@@ -72,17 +74,34 @@ pub(crate) struct Settings {
     pub(crate) protocols: Option<&'static str>,
     /// The one-time setup function (a path or a closure).
     pub(crate) setup: Option<Expr>,
+    /// The certificate chain's PEM file, for HTTPS.
+    pub(crate) tls_cert: Option<LitStr>,
+    /// Its private key's PEM file.
+    pub(crate) tls_key: Option<LitStr>,
+}
+
+/// The cargo features harrow was built with that the attribute's keys
+/// need: each turns on this crate's feature of the same name.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Built {
+    /// `http2`: for `http2 = true` and `protocols = "http2"`.
+    pub(crate) http2: bool,
+    /// `tls`: for `tls_cert` and `tls_key`.
+    pub(crate) tls: bool,
 }
 
 /// Why HTTP/2 settings are refused by a build without HTTP/2.
 const NO_HTTP2: &str = "needs the `http2` cargo feature of `harrow`, which this build leaves out: \
                         add `features = [\"http2\"]` to the `harrow` dependency";
 
-/// Checks every key and the signature, recording each mistake.
-/// `http2_built` says whether harrow was built with its `http2` feature
-/// (which turns on this crate's): `http2 = true` and `protocols = "http2"`
-/// are refused here otherwise, with the other mistakes.
-pub(crate) fn validate(parsed: &Parsed, http2_built: bool, diag: &mut Diag) -> Settings {
+/// Why TLS settings are refused by a build without TLS.
+const NO_TLS: &str = "needs the `tls` cargo feature of `harrow`, which this build leaves out: \
+                      add `features = [\"tls\"]` to the `harrow` dependency";
+
+/// Checks every key and the signature, recording each mistake. `built`
+/// says which of harrow's features the build has: keys that need a missing
+/// one are refused here, with the other mistakes.
+pub(crate) fn validate(parsed: &Parsed, built: Built, diag: &mut Diag) -> Settings {
     signature(parsed, diag);
     let mut settings = Settings::default();
     let mut seen: Vec<String> = Vec::new();
@@ -109,7 +128,7 @@ pub(crate) fn validate(parsed: &Parsed, http2_built: bool, diag: &mut Diag) -> S
             }
             "http2" => {
                 settings.http2 = boolean(value, diag);
-                if settings.http2 == Some(true) && !http2_built {
+                if settings.http2 == Some(true) && !built.http2 {
                     diag.error(value, format!("`http2 = true` {NO_HTTP2}"));
                 }
             }
@@ -117,11 +136,13 @@ pub(crate) fn validate(parsed: &Parsed, http2_built: bool, diag: &mut Diag) -> S
             "driver" => settings.driver = choice(value, "driver", &DRIVERS, diag),
             "protocols" => {
                 settings.protocols = choice(value, "protocols", &PROTOCOLS, diag);
-                if settings.protocols == Some("Http2Only") && !http2_built {
+                if settings.protocols == Some("Http2Only") && !built.http2 {
                     diag.error(value, format!("`protocols = \"http2\"` {NO_HTTP2}"));
                 }
             }
             "setup" => settings.setup = setup(value, diag),
+            "tls_cert" => settings.tls_cert = file(value, "tls_cert", "cert.pem", diag),
+            "tls_key" => settings.tls_key = file(value, "tls_key", "key.pem", diag),
             "drain_timeout" => match duration(value, false, diag) {
                 Some(Timeout::After { millis }) => settings.drain_timeout = Some(millis),
                 Some(Timeout::Off) | None => {}
@@ -136,7 +157,49 @@ pub(crate) fn validate(parsed: &Parsed, http2_built: bool, diag: &mut Diag) -> S
             },
         }
     }
+    tls_pair(parsed, &settings, built, diag);
     settings
+}
+
+/// `tls_cert` and `tls_key` come together, and need the `tls` feature.
+fn tls_pair(parsed: &Parsed, settings: &Settings, built: Built, diag: &mut Diag) {
+    let key_of = |name: &str| {
+        parsed
+            .pairs
+            .iter()
+            .find(|p| p.path.is_ident(name))
+            .map(|p| &p.path)
+    };
+    match (key_of("tls_cert"), key_of("tls_key")) {
+        (Some(cert), None) => diag.error(
+            cert,
+            "`tls_cert` needs `tls_key` beside it, the certificate's private key, \
+             as in `tls_cert = \"cert.pem\", tls_key = \"key.pem\"`",
+        ),
+        (None, Some(key)) => diag.error(
+            key,
+            "`tls_key` needs `tls_cert` beside it, the certificate chain, \
+             as in `tls_cert = \"cert.pem\", tls_key = \"key.pem\"`",
+        ),
+        (Some(cert), Some(_)) if !built.tls && settings.tls_cert.is_some() => {
+            diag.error(cert, format!("`tls_cert` {NO_TLS}"));
+        }
+        _ => {}
+    }
+}
+
+/// A file name: a non-empty string, as in `tls_cert = "cert.pem"`.
+fn file(value: &Expr, key: &str, example: &str, diag: &mut Diag) -> Option<LitStr> {
+    match lit(value) {
+        Some(Lit::Str(s)) if !s.value().trim().is_empty() => Some(s.clone()),
+        _ => {
+            diag.error(
+                value,
+                format!("`{key}` is a PEM file's path, as in `{key} = \"{example}\"`"),
+            );
+            None
+        }
+    }
 }
 
 /// "did you mean" the closest key, or else the list of keys.
@@ -364,7 +427,11 @@ mod tests {
     ) -> Result<Settings, Vec<String>> {
         let parsed = parse(attr, item).map_err(|e| vec![e.to_string()])?;
         let mut diag = Diag::default();
-        let s = validate(&parsed, true, &mut diag);
+        let built = Built {
+            http2: true,
+            tls: true,
+        };
+        let s = validate(&parsed, built, &mut diag);
         diag.finish()
             .map(|()| s)
             .map_err(|e| e.into_iter().map(|e| e.to_string()).collect())
@@ -410,7 +477,9 @@ mod tests {
                 max_body_size = "8MiB",
                 driver = "io_uring",
                 protocols = "http1",
-                setup = init_logging
+                setup = init_logging,
+                tls_cert = "cert.pem",
+                tls_key = "key.pem"
             ),
             quote!(
                 fn main() -> App {
@@ -428,6 +497,8 @@ mod tests {
         assert_eq!(s.driver, Some("IoUring"));
         assert_eq!(s.protocols, Some("Http1Only"));
         assert!(s.setup.is_some());
+        assert_eq!(s.tls_cert.map(|c| c.value()).as_deref(), Some("cert.pem"));
+        assert_eq!(s.tls_key.map(|k| k.value()).as_deref(), Some("key.pem"));
         assert_eq!(
             s.timeouts,
             [

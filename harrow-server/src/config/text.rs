@@ -37,6 +37,11 @@ impl Config {
         "uring_entries",
         "request_span",
         "handle_signals",
+        "tls_cert",
+        "tls_key",
+        "tls_client_ca",
+        "tls_client_optional",
+        "tls_handshake_timeout",
     ];
 
     /// Sets the field named `field` from its text form:
@@ -49,7 +54,12 @@ impl Config {
     /// * `workers`: a number, or `"auto"` for one per CPU;
     /// * `driver`: `"auto"`, `"io_uring"` or `"epoll"`;
     /// * `protocols`: `"auto"`, `"http1"` or `"http2"`;
-    /// * flags: `true` or `false`; counts: whole numbers.
+    /// * flags: `true` or `false`; counts: whole numbers;
+    /// * `tls_cert`, `tls_key`: the PEM files of the certificate chain and
+    ///   its key, which together turn HTTPS on; `tls_client_ca`: the PEM
+    ///   file of the CAs client certificates must come from (they must show
+    ///   one unless `tls_client_optional` is true). These need the `tls`
+    ///   feature.
     ///
     /// A value that does not read is an error naming the field and the
     /// value; ranges are checked by [`Config::validate`].
@@ -120,9 +130,35 @@ impl Config {
             "uring_entries" => self.uring_entries = count(value).map_err(err)?,
             "request_span" => self.request_span = flag(value).map_err(err)?,
             "handle_signals" => self.handle_signals = flag(value).map_err(err)?,
+            "tls_cert"
+            | "tls_key"
+            | "tls_client_ca"
+            | "tls_client_optional"
+            | "tls_handshake_timeout" => self.set_tls(field_name, value).map_err(err)?,
             _ => return Err(err("is not a setting".into())),
         }
         Ok(())
+    }
+}
+
+impl Config {
+    /// Sets one of the `tls_*` settings.
+    #[cfg(feature = "tls")]
+    fn set_tls(&mut self, field: &str, value: &str) -> Result<(), String> {
+        let tls = self
+            .tls
+            .get_or_insert_with(|| crate::TlsConfig::from_pem_files("", ""));
+        match field {
+            "tls_handshake_timeout" => tls.handshake_timeout = duration(value)?,
+            _ => tls.set_text(field, value)?,
+        }
+        Ok(())
+    }
+
+    /// Refuses the `tls_*` settings in a build without TLS.
+    #[cfg(not(feature = "tls"))]
+    fn set_tls(&mut self, _field: &str, _value: &str) -> Result<(), String> {
+        Err(super::NO_TLS.to_owned())
     }
 }
 
@@ -280,10 +316,40 @@ mod tests {
             ("request_span", "true"),
             ("handle_signals", "true"),
         ];
-        assert_eq!(values.len(), Config::FIELDS.len());
+        let tls = [
+            ("tls_cert", "cert.pem"),
+            ("tls_key", "key.pem"),
+            ("tls_client_ca", "clients.pem"),
+            ("tls_client_optional", "true"),
+            ("tls_handshake_timeout", "3s"),
+        ];
+        assert_eq!(values.len() + tls.len(), Config::FIELDS.len());
         for (field, value) in values {
             c.set(field, value)
                 .unwrap_or_else(|e| panic!("{field}={value}: {e}"));
+        }
+        for (field, value) in tls {
+            let set = c.set(field, value);
+            if cfg!(feature = "tls") {
+                set.unwrap_or_else(|e| panic!("{field}={value}: {e}"));
+            } else {
+                let err = set.unwrap_err().to_string();
+                assert!(err.contains("`tls` cargo feature"), "{err}");
+            }
+        }
+        #[cfg(feature = "tls")]
+        {
+            let tls = c.tls.as_ref().expect("the tls_* settings make a TlsConfig");
+            let (cert, key) = tls.files().expect("from files");
+            assert_eq!(
+                (cert.to_str(), key.to_str()),
+                (Some("cert.pem"), Some("key.pem"))
+            );
+            assert_eq!(
+                tls.client_auth_setting(),
+                &crate::ClientAuth::Optional("clients.pem".into())
+            );
+            assert_eq!(tls.handshake_timeout, Duration::from_secs(3));
         }
         assert_eq!(c.workers, Some(3));
         assert_eq!(c.body_read_timeout, None);

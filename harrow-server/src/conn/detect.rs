@@ -3,6 +3,7 @@
 
 use super::h1::Io;
 use super::h1::io::FillError;
+use super::transport::Transport;
 use super::wait::Wait;
 use crate::timer::Fired;
 
@@ -38,7 +39,7 @@ pub(crate) fn detect(first: &[u8]) -> Detected {
 /// `io` goes in and comes back by value: a borrow of it held across the
 /// await would keep its room in the connection's future reserved while the
 /// protocol's own state needs it.
-pub(crate) async fn sniff(mut io: Io) -> (Option<Detected>, Io) {
+pub(crate) async fn sniff<T: Transport>(mut io: Io<T>) -> (Option<Detected>, Io<T>) {
     loop {
         if !io.buffered().is_empty() {
             match detect(io.buffered()) {

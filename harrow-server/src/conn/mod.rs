@@ -7,6 +7,9 @@ mod h1;
 #[cfg(feature = "http2")]
 pub(crate) mod h2;
 mod panic;
+#[cfg(feature = "tls")]
+mod tls;
+mod transport;
 mod wait;
 
 use std::net::SocketAddr;
@@ -16,6 +19,7 @@ use monoio::net::TcpStream;
 
 use self::detect::Detected;
 use self::h1::{Dispatch, Io};
+use self::transport::Plain;
 use crate::shared::Worker;
 use crate::shared::permits::Permit;
 use crate::{ConnInfo, Service};
@@ -33,9 +37,22 @@ pub(crate) async fn serve<S: Service>(
     let aborts = worker.aborts.clone();
     let http1 = worker.config.http1_enabled();
     let sniff = worker.config.http2_enabled();
+    #[cfg(feature = "tls")]
+    if let Some(tls) = worker.tls.clone() {
+        // Boxed: the handshake and the session are large, and a plain
+        // connection should not carry room for them.
+        let conn = Box::pin(tls::serve(stream, remote, worker, service, timer, tls));
+        aborts.wrap(conn).await;
+        drop(permit);
+        return;
+    }
     aborts
         .wrap(async move {
-            let io = Io::new(stream, worker.clone(), timer, None);
+            let plain = Plain {
+                stream,
+                readiness: monoio::utils::is_legacy(),
+            };
+            let io = Io::new(plain, worker.clone(), timer, None);
             let (protocol, mut io) = if sniff {
                 detect::sniff(io).await
             } else {
@@ -49,7 +66,8 @@ pub(crate) async fn serve<S: Service>(
                 }
                 #[cfg(feature = "http2")]
                 Some(Detected::Http2) => {
-                    let (stream, read, timer) = io.into_parts();
+                    let (plain, read, timer) = io.into_parts();
+                    let stream = plain.stream;
                     // Boxed: the HTTP/2 state is large, and most connections
                     // never need it, so an idle HTTP/1 connection stays small.
                     let conn = ConnInfo::new(remote);
@@ -77,7 +95,8 @@ mod tests {
             let listener = monoio::net::TcpListener::bind("127.0.0.1:0").unwrap();
             let addr = listener.local_addr().unwrap();
             let stream = monoio::net::TcpStream::connect(addr).await.unwrap();
-            let worker = crate::shared::Worker::new(0, crate::Config::default(), 10);
+            let worker =
+                crate::shared::Worker::new(0, crate::Config::default(), 10, Default::default());
             let service = std::rc::Rc::new(crate::service_fn(|_req, _conn| async {
                 http::Response::new(crate::Body::empty())
             }));

@@ -17,7 +17,7 @@ pub(crate) const LINGER: Duration = Duration::from_millis(500);
 /// What a connection (or an HTTP/2 stream) is waiting for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(
-    not(feature = "http2"),
+    all(not(feature = "http2"), not(test)),
     expect(dead_code, reason = "the HTTP/2 waits exist only with HTTP/2")
 )]
 pub(crate) enum Wait {
@@ -38,6 +38,9 @@ pub(crate) enum Wait {
     Linger,
     /// HTTP/2: the preface and the client's first SETTINGS.
     Handshake,
+    /// HTTPS: the TLS handshake, from the accept.
+    #[cfg(feature = "tls")]
+    TlsHandshake,
     /// HTTP/2 with no stream open.
     Streamless,
     /// HTTP/2 with streams open.
@@ -60,6 +63,8 @@ impl Wait {
             Wait::Write | Wait::Closing => config.write_timeout,
             Wait::Linger => Some(LINGER),
             Wait::Finishing => Some(config.drain_timeout),
+            #[cfg(feature = "tls")]
+            Wait::TlsHandshake => config.tls.as_ref().map(|tls| tls.handshake_timeout),
         }
     }
 
@@ -69,7 +74,16 @@ impl Wait {
         matches!(
             self,
             Wait::FirstRequest | Wait::NextRequest | Wait::Streamless | Wait::Streams
-        )
+        ) || self.is_tls_handshake()
+    }
+
+    /// Whether this is a TLS handshake, which a drain also ends at once:
+    /// no request has begun.
+    fn is_tls_handshake(self) -> bool {
+        #[cfg(feature = "tls")]
+        return self == Wait::TlsHandshake;
+        #[cfg(not(feature = "tls"))]
+        false
     }
 
     /// Arms `timer` for this wait. `holds_buffer` says whether the
@@ -114,6 +128,17 @@ mod tests {
             (Wait::Finishing, Some(s(5)), false),
             (Wait::Closing, Some(s(4)), false),
         ];
+        #[cfg(feature = "tls")]
+        {
+            let mut tls = crate::TlsConfig::from_pem_files("cert.pem", "key.pem");
+            tls.handshake_timeout = s(6);
+            let config = Config {
+                tls: Some(tls),
+                ..config.clone()
+            };
+            assert_eq!(Wait::TlsHandshake.timeout(&config), Some(s(6)));
+            assert!(Wait::TlsHandshake.drainable());
+        }
         for (wait, timeout, drainable) in table {
             assert_eq!(wait.timeout(&config), timeout, "{wait:?}");
             assert_eq!(wait.drainable(), drainable, "{wait:?}");

@@ -20,6 +20,20 @@ use crate::buffers::pool::BufPool;
 use crate::codec::Limits;
 use crate::timer::Timers;
 
+/// The HTTPS state the workers share: `None` for plain HTTP (and nothing
+/// at all without the `tls` feature).
+#[cfg(feature = "tls")]
+pub(crate) type SharedTls = Option<std::sync::Arc<crate::tls::Tls>>;
+/// The HTTPS state the workers share: always `None` without the `tls`
+/// feature.
+#[cfg(not(feature = "tls"))]
+pub(crate) type SharedTls = Option<NoTls>;
+
+/// What stands for the TLS state in a build without TLS: nothing can be one.
+#[cfg(not(feature = "tls"))]
+#[derive(Clone)]
+pub(crate) enum NoTls {}
+
 /// Spare buffers each worker keeps.
 const POOL_SPARES: usize = 256;
 
@@ -34,11 +48,20 @@ pub(crate) struct Worker {
     pub(crate) conns: Rc<ConnLimit>,
     pub(crate) draining: Cell<bool>,
     pub(crate) aborts: Rc<Aborts>,
+    /// The TLS configuration, when the worker serves HTTPS.
+    #[cfg(feature = "tls")]
+    pub(crate) tls: SharedTls,
+    /// TLS handshakes under way on this worker.
+    #[cfg(feature = "tls")]
+    pub(crate) handshakes: Cell<usize>,
 }
 
 impl Worker {
-    /// The state of worker `id`, which may hold `max_conns` connections.
-    pub(crate) fn new(id: usize, config: Config, max_conns: usize) -> Rc<Worker> {
+    /// The state of worker `id`, which may hold `max_conns` connections and
+    /// serves HTTPS when `tls` says so.
+    pub(crate) fn new(id: usize, config: Config, max_conns: usize, tls: SharedTls) -> Rc<Worker> {
+        #[cfg(not(feature = "tls"))]
+        let _ = tls;
         let tick = Timers::tick_for(&[
             config.header_read_timeout,
             config.body_read_timeout,
@@ -60,6 +83,10 @@ impl Worker {
             conns: ConnLimit::new(max_conns),
             draining: Cell::new(false),
             aborts: Rc::new(Aborts::default()),
+            #[cfg(feature = "tls")]
+            tls,
+            #[cfg(feature = "tls")]
+            handshakes: Cell::new(0),
             config,
         })
     }

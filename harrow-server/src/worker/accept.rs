@@ -135,7 +135,7 @@ mod tests {
             header_read_timeout: Some(Duration::from_millis(100)),
             ..Default::default()
         };
-        let worker = crate::shared::Worker::new(0, config, 10);
+        let worker = crate::shared::Worker::new(0, config, 10, Default::default());
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
         let addr = listener.local_addr().unwrap();

@@ -13,7 +13,7 @@ use monoio::net::TcpListener;
 pub(crate) use self::accept::serve_listener;
 use crate::driver::Chosen;
 use crate::error::{Error, Kind};
-use crate::shared::Worker;
+use crate::shared::{SharedTls, Worker};
 use crate::shutdown::StopSignal;
 use crate::{Config, Service};
 
@@ -26,6 +26,8 @@ pub(crate) struct Spawn<F> {
     pub(crate) driver: Chosen,
     pub(crate) signal: Arc<StopSignal>,
     pub(crate) ready: Sender<(usize, Result<(), Error>)>,
+    /// The TLS state all workers share, when serving HTTPS.
+    pub(crate) tls: SharedTls,
 }
 
 /// Starts a worker thread; it reports on `ready` once it accepts, or why not.
@@ -124,7 +126,7 @@ where
         }
     };
     let max = w.config.connections_per_worker();
-    let worker = Worker::new(w.id, w.config, max);
+    let worker = Worker::new(w.id, w.config, max, w.tls);
     let _ = w.ready.send((w.id, Ok(())));
     serve_listener(listener, service, worker, w.signal.wait()).await;
 }

@@ -17,7 +17,7 @@
 //! | `HeaderMap`, [`TypedHeader<H>`] | the headers | 400 missing or bad header |
 //! | [`State<T>`] | the worker's state, from `App::state` | none: a type never registered stops the start |
 //! | [`Extension<T>`] | a value a middleware inserted | 500 when absent |
-//! | `Method`, `Uri`, `Version`, `Extensions`, `RemoteAddr` | the request head | none |
+//! | `Method`, `Uri`, `Version`, `Extensions`, `RemoteAddr`, `ConnInfo` | the request head and its connection | none |
 //! | `Request` | the whole request (last argument) | none |
 //!
 //! `Option<T>` makes any parts extractor optional, and `Result<T, T::Rejection>`

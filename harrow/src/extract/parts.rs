@@ -1,5 +1,5 @@
-//! Extractors for the request itself: method, URI, peer address, the whole
-//! request, and the `Option`/`Result` wrappers.
+//! Extractors for the request itself: method, URI, peer address and
+//! connection, the whole request, and the `Option`/`Result` wrappers.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use http::request::Parts;
 use http::{Extensions, Method, Uri, Version};
 
+use crate::ConnInfo;
 use crate::context::RequestContext;
 use crate::extract::{FromRequest, FromRequestParts};
 use crate::request::Request;
@@ -81,6 +82,27 @@ impl FromRequestParts for RemoteAddr {
         cx: &RequestContext,
     ) -> Result<Self, Self::Rejection> {
         Ok(RemoteAddr(cx.remote_addr()))
+    }
+}
+
+/// What the server knows of the connection a request came on: the peer's
+/// address, the scheme, and with the `tls` feature the TLS session
+/// (`conn.tls()`: version, ALPN protocol, SNI name, client certificates).
+///
+/// ```
+/// use harrow::ConnInfo;
+/// async fn scheme(conn: ConnInfo) -> &'static str {
+///     conn.scheme()
+/// }
+/// ```
+impl FromRequestParts for ConnInfo {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(
+        _parts: &mut Parts,
+        cx: &RequestContext,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(cx.conn().clone())
     }
 }
 

@@ -20,6 +20,7 @@ use super::respond::Rest;
 use crate::body::LimitExceeded;
 use crate::codec::{BodyKind, CONTINUE, Decoder, H1Error, Head, Status, Trailers};
 use crate::conn::panic::{CatchPanic, make_guarded};
+use crate::conn::transport::Transport;
 use crate::conn::wait::Wait;
 use crate::timer::Fired;
 use crate::{Body, ConnInfo, Service};
@@ -52,8 +53,8 @@ enum ReadBody {
 }
 
 /// One HTTP/1.1 connection's requests.
-pub(crate) struct Dispatch<S> {
-    pub(super) io: Io,
+pub(crate) struct Dispatch<S, T> {
+    pub(super) io: Io<T>,
     service: Rc<S>,
     /// What the service is told of the connection.
     pub(super) conn: ConnInfo,
@@ -65,9 +66,9 @@ pub(crate) struct Dispatch<S> {
     pub(super) unread_body: bool,
 }
 
-impl<S: Service> Dispatch<S> {
+impl<S: Service, T: Transport> Dispatch<S, T> {
     /// The requests of the connection `io` carries.
-    pub(crate) fn new(io: Io, service: Rc<S>, conn: ConnInfo) -> Self {
+    pub(crate) fn new(io: Io<T>, service: Rc<S>, conn: ConnInfo) -> Self {
         Dispatch {
             io,
             service,
@@ -116,8 +117,12 @@ impl<S: Service> Dispatch<S> {
             };
             match stop {
                 Stop::Quiet => {
-                    if self.io.flush().await.is_ok() && self.unread_body {
-                        self.io.linger().await;
+                    if self.io.flush().await.is_ok() {
+                        if self.unread_body {
+                            self.io.linger().await;
+                        } else {
+                            self.io.close().await;
+                        }
                     }
                 }
                 Stop::Answer(e) => {
@@ -285,6 +290,13 @@ impl<S: Service> Dispatch<S> {
                 *r.uri_mut() = head.uri;
                 *r.version_mut() = head.version;
                 *r.headers_mut() = head.headers;
+                #[cfg(feature = "tls")]
+                if self.conn.tls().is_some() {
+                    let uri = std::mem::take(r.uri_mut());
+                    let host = r.headers().get(http::header::HOST);
+                    let uri = crate::semantics::https_target(uri, host);
+                    *r.uri_mut() = uri;
+                }
                 if let Some(t) = trailers {
                     r.extensions_mut().insert(t);
                 }

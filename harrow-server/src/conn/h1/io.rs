@@ -16,12 +16,10 @@ use std::task::{Poll, Waker};
 use std::time::Instant;
 
 use bytes::{Buf, Bytes};
-use monoio::buf::IoBufMut;
-use monoio::io::{AsyncWriteRent, CancelableAsyncReadRent, CancelableAsyncWriteRentExt};
-use monoio::net::TcpStream;
 
 use crate::Config;
 use crate::codec::{H1Error, Head, Status, parse_head_shared, parse_head_with};
+use crate::conn::transport::Transport;
 use crate::conn::wait::Wait;
 use crate::shared::Worker;
 use crate::timer::{ConnTimer, Fired, Interrupter};
@@ -42,9 +40,10 @@ pub(crate) enum FillError {
     Io,
 }
 
-/// The socket of one HTTP/1.1 connection, with its buffers and deadline.
-pub(crate) struct Io {
-    stream: TcpStream,
+/// The transport of one HTTP/1.1 connection (a plain socket, or TLS over
+/// one), with its buffers and deadline.
+pub(crate) struct Io<T> {
+    transport: T,
     worker: Rc<Worker>,
     timer: ConnTimer,
     /// Input; `None` while idle, so an idle connection holds no buffer.
@@ -56,28 +55,25 @@ pub(crate) struct Io {
     batch: Option<Bytes>,
     /// Output waiting to be written.
     wbuf: Option<Vec<u8>>,
-    /// The runtime runs on epoll (readiness), not io_uring.
-    readiness_io: bool,
 }
 
-impl Io {
-    /// The connection's IO, with `read` (bytes already read, if any) as
-    /// its first input.
+impl<T: Transport> Io<T> {
+    /// The connection's IO over `transport`, with `read` (bytes already
+    /// read, if any) as its first input.
     pub(crate) fn new(
-        stream: TcpStream,
+        transport: T,
         worker: Rc<Worker>,
         timer: ConnTimer,
         read: Option<Vec<u8>>,
-    ) -> Io {
+    ) -> Self {
         Io {
-            stream,
+            transport,
             worker,
             timer,
             rbuf: read,
             start: 0,
             batch: None,
             wbuf: None,
-            readiness_io: monoio::utils::is_legacy(),
         }
     }
 
@@ -91,14 +87,14 @@ impl Io {
         self.worker.draining.get()
     }
 
-    /// Gives up the socket, the bytes read and not yet consumed, and the
+    /// Gives up the transport, the bytes read and not yet consumed, and the
     /// timer entry (for a connection that turns out to speak HTTP/2).
     #[cfg(feature = "http2")]
-    pub(crate) fn into_parts(mut self) -> (TcpStream, Vec<u8>, ConnTimer) {
+    pub(crate) fn into_parts(mut self) -> (T, Vec<u8>, ConnTimer) {
         self.release_write_buf();
         let mut read = self.rbuf.take().unwrap_or_default();
         read.drain(..self.start);
-        (self.stream, read, self.timer)
+        (self.transport, read, self.timer)
     }
 
     // ----- deadlines -------------------------------------------------------
@@ -225,12 +221,8 @@ impl Io {
                 buf.reserve(buf.capacity().max(1024));
             }
         }
-        let len = buf.len();
-        let (res, slice) = self
-            .stream
-            .cancelable_read(buf.slice_mut(len..), self.timer.handle())
-            .await;
-        self.rbuf = Some(slice.into_inner());
+        let (res, buf) = self.transport.read(buf, &self.timer).await;
+        self.rbuf = Some(buf);
         match res {
             Ok(0) => Err(FillError::Eof),
             Ok(n) => Ok(n),
@@ -241,7 +233,7 @@ impl Io {
     /// Waits until the socket is readable, holding no buffer.
     async fn readable(&mut self) -> Result<(), FillError> {
         let timer = &self.timer;
-        let mut ready = pin!(self.stream.readable(true));
+        let mut ready = pin!(self.transport.readable());
         poll_fn(|cx| {
             if let Some(why @ (Fired::Deadline | Fired::Drain)) = timer.fired() {
                 // Dropping the readiness wait cancels it; it holds no buffer.
@@ -294,35 +286,33 @@ impl Io {
             self.worker.pool.put(buf);
             return Ok(());
         }
-        if self.readiness_io {
-            // With epoll the socket almost always has room: write at once,
-            // as a readiness runtime does, and register a cancelable
-            // operation only for what the kernel did not take.
-            match try_send(&self.stream, &buf) {
-                Ok(n) if n == buf.len() => {
-                    self.worker.pool.put(buf);
-                    return Ok(());
-                }
-                Ok(n) => drop(buf.drain(..n)),
-                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::Interrupted) => {}
-                Err(e) => {
-                    self.worker.pool.put(buf);
-                    return Err(e);
-                }
+        // With epoll the socket almost always has room: write at once, as
+        // a readiness runtime does, and register a cancelable operation only
+        // for what the kernel did not take.
+        match self.transport.try_send(&buf) {
+            None => {}
+            Some(Ok(n)) if n == buf.len() => {
+                self.worker.pool.put(buf);
+                return Ok(());
+            }
+            Some(Ok(n)) => drop(buf.drain(..n)),
+            Some(Err(e)) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::Interrupted) => {}
+            Some(Err(e)) => {
+                self.worker.pool.put(buf);
+                return Err(e);
             }
         }
         self.wait(Wait::Write);
-        let (res, buf) = self.stream.write_all(buf, self.timer.handle()).await;
+        let (res, buf) = self.transport.write_all(buf, &self.timer).await;
         self.worker.pool.put(buf);
-        res.map(drop)
+        res
     }
 
     /// Writes what is queued, then `bytes` from their own buffer.
     pub(crate) async fn write_bytes(&mut self, bytes: Bytes) -> std::io::Result<()> {
         self.flush().await?;
         self.wait(Wait::Write);
-        let (res, _) = self.stream.write_all(bytes, self.timer.handle()).await;
-        res.map(drop)
+        self.transport.write_bytes(bytes, &self.timer).await
     }
 
     /// Gives the write buffer back to the pool.
@@ -332,11 +322,25 @@ impl Io {
         }
     }
 
+    /// Ends a connection whose last answer is written: TLS says
+    /// close_notify, within the write deadline (not after a deadline
+    /// passed: the connection is simply dropped then).
+    pub(crate) async fn close(&mut self) {
+        match self.timer.fired() {
+            Some(Fired::Deadline) => return,
+            Some(Fired::Drain) => self.timer.reset_fired(),
+            _ => {}
+        }
+        self.wait(Wait::Write);
+        self.transport.close(&self.timer).await;
+    }
+
     /// Closes the sending side, then reads and drops what the client still
     /// sends for a while, so that closing with unread input does not reset
     /// the connection before the client has read the answer.
     pub(crate) async fn linger(&mut self) {
-        let _ = self.stream.shutdown().await;
+        self.wait(Wait::Write);
+        self.transport.shutdown(&self.timer).await;
         self.wait(Wait::Linger);
         let mut discarded = 0;
         while discarded < LINGER_BYTES {
@@ -350,18 +354,4 @@ impl Io {
             }
         }
     }
-}
-
-/// One non-blocking send straight to the socket, outside the runtime: how
-/// much the kernel took, or `WouldBlock` when it took nothing. Only for the
-/// epoll driver, where the runtime does the same system call itself; with
-/// io_uring every write goes through the ring.
-fn try_send(stream: &TcpStream, data: &[u8]) -> std::io::Result<usize> {
-    use std::os::fd::AsRawFd;
-    let flags = libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL;
-    // SAFETY: the pointer and length describe `data`, which the kernel only
-    // reads during the call, and the descriptor is open while `stream` is
-    // borrowed.
-    let sent = unsafe { libc::send(stream.as_raw_fd(), data.as_ptr().cast(), data.len(), flags) };
-    usize::try_from(sent).map_err(|_| std::io::Error::last_os_error())
 }

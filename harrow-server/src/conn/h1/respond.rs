@@ -14,6 +14,7 @@ use crate::codec::{
     DateCache, Framing, ResponseHead, body_framing, encode_chunk, encode_head, encode_last_chunk,
 };
 use crate::conn::panic::panic_response;
+use crate::conn::transport::Transport;
 use crate::conn::wait::Wait;
 use crate::semantics::{plain, status_has_no_body};
 use crate::timer::Fired;
@@ -36,7 +37,7 @@ pub(super) enum Rest {
     Stream(Body, Framing),
 }
 
-impl<S: Service> Dispatch<S> {
+impl<S: Service, T: Transport> Dispatch<S, T> {
     /// Queues the service's answer to a request of `version` (a 500 when
     /// it panicked): the head, and a small body. Returns whether the
     /// connection stays open (which `keep_alive` allows) and what is left to
@@ -152,6 +153,15 @@ impl<S: Service> Dispatch<S> {
     /// text) and closes gently: half-close, then read and drop what the
     /// client still sends for a moment, so it reads the answer instead of a
     /// connection reset.
+    /// Answers a connection that never got as far as a request (plain
+    /// HTTP sent to an HTTPS port) with an error, and ends it.
+    #[cfg(feature = "tls")]
+    pub(crate) async fn refuse(mut self, status: StatusCode, message: &str) {
+        self.answer_error(status, message).await;
+        self.io.release_read_buf();
+        self.io.release_write_buf();
+    }
+
     pub(super) async fn answer_error(&mut self, status: StatusCode, message: &str) {
         let answer = Ok(plain(status, message));
         let (_, rest) = self.queue_response(answer, false, Version::HTTP_11, false);

@@ -14,9 +14,10 @@ use super::feed::{Feed, FeedError};
 use super::io::FillError;
 use crate::Service;
 use crate::codec::{Decoder, H1Error};
+use crate::conn::transport::Transport;
 use crate::timer::Fired;
 
-impl<S: Service> Dispatch<S> {
+impl<S: Service, T: Transport> Dispatch<S, T> {
     /// Runs the service while pumping the rest of the body to it. Returns
     /// the service's outcome and whether the body was read to its end.
     pub(super) async fn call_streaming<F: Future>(

@@ -30,6 +30,7 @@ use std::task::Poll;
 
 use bytes::Bytes;
 use monoio::io::IntoPollIo;
+use monoio::io::poll_io::{AsyncRead, AsyncWrite};
 use monoio::net::TcpStream;
 
 use self::io::{GuardedIo, Seen};
@@ -82,21 +83,37 @@ pub(crate) async fn serve<S: Service>(
     service: Rc<S>,
     timer: ConnTimer,
 ) {
+    match stream.into_poll_io() {
+        Ok(io) => serve_io(io, read, info, worker, service, timer).await,
+        Err(e) => {
+            let remote = info.remote();
+            tracing::debug!(%remote, error = %e, "cannot switch the socket to poll mode");
+        }
+    }
+}
+
+/// Serves HTTP/2 over `io`, a readiness-based stream (a socket in poll
+/// mode, or a TLS session over one), replaying `read` first.
+pub(crate) async fn serve_io<S, T>(
+    io: T,
+    read: Vec<u8>,
+    info: ConnInfo,
+    worker: Rc<Worker>,
+    service: Rc<S>,
+    timer: ConnTimer,
+) where
+    S: Service,
+    T: AsyncRead + AsyncWrite + Unpin,
+{
     let remote = info.remote();
     let seen = Rc::new(Seen::default());
-    let io = match stream.into_poll_io() {
-        Ok(io) => GuardedIo::new(read, io, seen.clone()),
-        Err(e) => {
-            tracing::debug!(%remote, error = %e, "cannot switch the socket to poll mode");
-            return;
-        }
-    };
+    let io = GuardedIo::new(read, io, seen.clone());
     let config = &worker.config;
 
     // The preface and first SETTINGS must arrive within the header timeout.
     Wait::Handshake.arm(&timer, config, false);
     let handshake = builder(config).handshake::<_, Bytes>(io);
-    let mut conn = match with_timer(&timer, handshake).await {
+    let mut conn = match timer.until_fired(handshake).await {
         Some(Ok(conn)) => conn,
         Some(Err(e)) => {
             tracing::debug!(%remote, error = %e, "HTTP/2 handshake failed");
@@ -199,17 +216,4 @@ pub(crate) async fn serve<S: Service>(
             }
         }
     }
-}
-
-/// Runs `fut` until it finishes or the timer fires (then `None`).
-async fn with_timer<F: std::future::Future>(timer: &ConnTimer, fut: F) -> Option<F::Output> {
-    let mut fut = std::pin::pin!(fut);
-    poll_fn(|cx| {
-        if timer.fired().is_some() {
-            return Poll::Ready(None);
-        }
-        timer.register_waker(cx.waker());
-        fut.as_mut().poll(cx).map(Some)
-    })
-    .await
 }

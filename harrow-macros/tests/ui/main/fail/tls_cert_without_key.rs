@@ -1,0 +1,6 @@
+use harrow::App;
+
+#[harrow::main(tls_cert = "cert.pem")]
+fn main() -> App {
+    App::new()
+}

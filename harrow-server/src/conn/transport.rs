@@ -1,0 +1,112 @@
+//! What an HTTP/1.1 connection's IO half reads from and writes to: a plain
+//! TCP stream, or (with the `tls` feature) a TLS session over one.
+//!
+//! Every operation that may wait takes the connection's timer entry: a
+//! fired deadline cancels the operation in flight, and the operation is
+//! still awaited, so a buffer lent to the kernel comes back before reuse.
+
+use std::future::Future;
+use std::io;
+
+use bytes::Bytes;
+use monoio::buf::IoBufMut;
+use monoio::io::{AsyncWriteRent, CancelableAsyncReadRent, CancelableAsyncWriteRentExt};
+use monoio::net::TcpStream;
+
+use crate::timer::ConnTimer;
+
+/// A byte stream for HTTP/1.1, with owned buffers and cancelable waits.
+pub(crate) trait Transport {
+    /// Reads into `buf`'s spare capacity; the buffer comes back whatever
+    /// happened, with what was read appended.
+    fn read(
+        &mut self,
+        buf: Vec<u8>,
+        timer: &ConnTimer,
+    ) -> impl Future<Output = (io::Result<usize>, Vec<u8>)>;
+
+    /// Waits until bytes can be read, holding no buffer; dropping the wait
+    /// cancels it.
+    fn readable(&mut self) -> impl Future<Output = io::Result<()>>;
+
+    /// Writes all of `buf`, which comes back.
+    fn write_all(
+        &mut self,
+        buf: Vec<u8>,
+        timer: &ConnTimer,
+    ) -> impl Future<Output = (io::Result<()>, Vec<u8>)>;
+
+    /// Writes all of `bytes` from their own buffer.
+    fn write_bytes(
+        &mut self,
+        bytes: Bytes,
+        timer: &ConnTimer,
+    ) -> impl Future<Output = io::Result<()>>;
+
+    /// Sends what it can of `data` at once, without registering an
+    /// operation: `None` where the transport cannot (TLS, io_uring), else how
+    /// much the kernel took (`WouldBlock` for nothing).
+    fn try_send(&mut self, data: &[u8]) -> Option<io::Result<usize>>;
+
+    /// Says goodbye before the connection is dropped (TLS close_notify);
+    /// nothing for plain TCP, which closing says all.
+    fn close(&mut self, timer: &ConnTimer) -> impl Future<Output = ()>;
+
+    /// Says goodbye and ends the sending side, while reading may go on.
+    fn shutdown(&mut self, timer: &ConnTimer) -> impl Future<Output = ()>;
+}
+
+/// A plain TCP stream; `readiness` says whether the runtime is epoll.
+pub(crate) struct Plain {
+    pub(crate) stream: TcpStream,
+    pub(crate) readiness: bool,
+}
+
+impl Transport for Plain {
+    async fn read(&mut self, buf: Vec<u8>, timer: &ConnTimer) -> (io::Result<usize>, Vec<u8>) {
+        let len = buf.len();
+        let (res, slice) = self
+            .stream
+            .cancelable_read(buf.slice_mut(len..), timer.handle())
+            .await;
+        (res, slice.into_inner())
+    }
+
+    async fn readable(&mut self) -> io::Result<()> {
+        self.stream.readable(true).await
+    }
+
+    async fn write_all(&mut self, buf: Vec<u8>, timer: &ConnTimer) -> (io::Result<()>, Vec<u8>) {
+        let (res, buf) = self.stream.write_all(buf, timer.handle()).await;
+        (res.map(drop), buf)
+    }
+
+    async fn write_bytes(&mut self, bytes: Bytes, timer: &ConnTimer) -> io::Result<()> {
+        let (res, _) = self.stream.write_all(bytes, timer.handle()).await;
+        res.map(drop)
+    }
+
+    fn try_send(&mut self, data: &[u8]) -> Option<io::Result<usize>> {
+        self.readiness.then(|| try_send(&self.stream, data))
+    }
+
+    async fn close(&mut self, _timer: &ConnTimer) {}
+
+    async fn shutdown(&mut self, _timer: &ConnTimer) {
+        let _ = self.stream.shutdown().await;
+    }
+}
+
+/// One non-blocking send straight to the socket, outside the runtime: how
+/// much the kernel took, or `WouldBlock` when it took nothing. Only for the
+/// epoll driver, where the runtime does the same system call itself; with
+/// io_uring every write goes through the ring.
+fn try_send(stream: &TcpStream, data: &[u8]) -> io::Result<usize> {
+    use std::os::fd::AsRawFd;
+    let flags = libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL;
+    // SAFETY: the pointer and length describe `data`, which the kernel only
+    // reads during the call, and the descriptor is open while `stream` is
+    // borrowed.
+    let sent = unsafe { libc::send(stream.as_raw_fd(), data.as_ptr().cast(), data.len(), flags) };
+    usize::try_from(sent).map_err(|_| io::Error::last_os_error())
+}
