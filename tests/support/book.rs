@@ -29,6 +29,7 @@ chapters! {
     ServerConfiguration => "server-configuration.md",
     Logging => "logging.md",
     Http2 => "http2.md",
+    Https => "https.md",
     GracefulShutdown => "graceful-shutdown.md",
     Deployment => "deployment.md",
     Security => "security.md",
