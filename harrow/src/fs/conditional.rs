@@ -197,7 +197,11 @@ mod tests {
     fn preconditions_table() {
         let get = Method::GET;
         let put = Method::PUT;
-        type Case<'a> = (&'a Method, &'static [(&'static str, &'static str)], Precondition);
+        type Case<'a> = (
+            &'a Method,
+            &'static [(&'static str, &'static str)],
+            Precondition,
+        );
         let cases: &[Case] = &[
             (&get, &[], Proceed),
             // If-None-Match: weak comparison, 304 for GET and HEAD, 412 else.
