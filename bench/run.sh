@@ -2,12 +2,15 @@
 # Load benchmarks: harrow-server (io_uring and epoll drivers) against hyper,
 # actix-web and may_minihttp, one server core each, on 127.0.0.1 only.
 #
-# Usage: bench/run.sh [PART...]      PART: h1 mem h2 framework (default: all four)
+# Usage: bench/run.sh [PART...]      PART: h1 mem h2 framework files (default: the first four)
 #
 #   h1         wrk: plaintext (64 conns), plaintext pipelined 16 deep, JSON (64 conns)
 #   mem        server RSS per idle keep-alive connection at IDLE_CONNS connections
 #   h2         h2load -c16 -m32 against harrow (enable_http2) and hyper (h2 prior knowledge)
 #   framework  the full harrow::App (50 routes, one middleware) against the bare core
+#   files      static files and compressed JSON: harrow (ServeDir, Compression) against
+#              nginx, actix-files and tower-http's ServeDir (axum): a 4 KiB file, a
+#              100 MiB file, a 10 KiB JSON document gzipped per request
 #
 # Environment (defaults in brackets):
 #   ROUNDS [3]       rounds; each round runs every server once per scenario,
@@ -55,6 +58,7 @@ need_pkgs=()
 command -v wrk >/dev/null || need_pkgs+=(wrk)
 command -v h2load >/dev/null || need_pkgs+=(nghttp2-client)
 command -v taskset >/dev/null || need_pkgs+=(util-linux)
+case " $* " in *" files "*) command -v nginx >/dev/null || need_pkgs+=(nginx-light) ;; esac
 if [ ${#need_pkgs[@]} -gt 0 ]; then
     log "installing ${need_pkgs[*]}"
     SUDO=""
@@ -101,6 +105,11 @@ server_cmd() {
         harrow-app-epoll) echo "$BIN/harrow-app $port epoll app" ;;
         core-uring) echo "$BIN/harrow-app $port uring core" ;;
         core-epoll) echo "$BIN/harrow-app $port epoll core" ;;
+        files-harrow-uring) echo "$BIN/files-harrow $port uring $FILES_DIR" ;;
+        files-harrow-epoll) echo "$BIN/files-harrow $port epoll $FILES_DIR" ;;
+        files-actix) echo "$BIN/files-actix $port $FILES_DIR" ;;
+        files-axum) echo "$BIN/files-axum $port $FILES_DIR" ;;
+        files-nginx) echo "nginx -p $OUT/nginx/ -c $(nginx_conf "$port")" ;;
         *) die "unknown server $name" ;;
     esac
 }
@@ -110,7 +119,8 @@ server_cmd() {
 server_port() {
     local i=0 n
     for n in harrow-uring harrow-epoll hyper actix may harrow-uring-h2 harrow-epoll-h2 hyper-h2 \
-        harrow-app-uring harrow-app-epoll core-uring core-epoll; do
+        harrow-app-uring harrow-app-epoll core-uring core-epoll \
+        files-harrow-uring files-harrow-epoll files-actix files-axum files-nginx; do
         [ "$n" = "$1" ] && { echo $((PORT_BASE + i)); return; }
         i=$((i + 1))
     done
@@ -169,6 +179,9 @@ wrk_args() {
         json) echo "-c$CONNS http://127.0.0.1:$2/json" ;;
         fw-plaintext) echo "-c$CONNS http://127.0.0.1:$2/plaintext" ;;
         fw-json) echo "-c$CONNS http://127.0.0.1:$2/json" ;;
+        fs-small) echo "-c$CONNS http://127.0.0.1:$2/static/small.bin" ;;
+        fs-large) echo "-c4 http://127.0.0.1:$2/static/large.bin" ;;
+        fs-json) echo "-c$CONNS -H accept-encoding:gzip http://127.0.0.1:$2/json" ;;
         *) die "unknown scenario $1" ;;
     esac
 }
@@ -279,6 +292,60 @@ part_framework() {
     done
 }
 
+FILES_DIR="$OUT/files"
+
+# nginx_conf PORT: writes nginx's configuration for the files benchmark (one
+# process, no master, sendfile on, gzip level 6 for the JSON document, as
+# harrow's default) and prints its path.
+nginx_conf() {
+    local conf="$OUT/nginx/nginx-$1.conf"
+    mkdir -p "$OUT/nginx/logs"
+    cat >"$conf" <<CONF
+daemon off;
+master_process off;
+worker_processes 1;
+error_log $OUT/nginx/error.log warn;
+pid $OUT/nginx/nginx-$1.pid;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_timeout 600;
+    keepalive_requests 10000000;
+    default_type application/octet-stream;
+    server {
+        listen 127.0.0.1:$1;
+        location /static/ { alias $FILES_DIR/; }
+        location = /json {
+            alias $FILES_DIR/data.json;
+            default_type application/json;
+            gzip on;
+            gzip_types application/json;
+            gzip_comp_level 6;
+            gzip_min_length 1024;
+        }
+    }
+}
+CONF
+    echo "$conf"
+}
+
+part_files() {
+    log "files: harrow (ServeDir, Compression) against nginx, actix-files, tower-http ServeDir"
+    [ -f "$FILES_DIR/large.bin" ] || "$BIN/files-harrow" prepare "$FILES_DIR"
+    local names=${FILES_SERVERS:-"files-harrow-uring files-harrow-epoll files-nginx files-actix files-axum"}
+    local rd sc name
+    for rd in $(seq 1 "$ROUNDS"); do
+        for sc in fs-small fs-large fs-json; do
+            # shellcheck disable=SC2086
+            for name in $(rotate $((rd - 1)) $names); do
+                run_wrk "$sc" "$name" "$rd"
+            done
+        done
+    done
+}
+
 part_mem() {
     local names="harrow-uring harrow-epoll hyper actix may"
     log "memory per idle keep-alive connection, $IDLE_CONNS connections: $names"
@@ -323,7 +390,8 @@ for part in "${PARTS[@]}"; do
         mem) part_mem ;;
         h2) part_h2 ;;
         framework) part_framework ;;
-        *) die "unknown part $part (use h1 mem h2 framework)" ;;
+        files) part_files ;;
+        *) die "unknown part $part (use h1 mem h2 framework files)" ;;
     esac
 done
 

@@ -48,10 +48,10 @@ END {
         sc = scs[i]
         for (a = 1; a <= nsv[sc]; a++) {
             h = svs[sc, a]
-            if (h !~ /^harrow/) continue
+            if (h !~ /harrow/) continue
             for (b = 1; b <= nsv[sc]; b++) {
                 p = svs[sc, b]
-                if (p ~ /^harrow/) continue
+                if (p ~ /harrow/) continue
                 # The framework's bare core is compared on the same driver only.
                 if (p ~ /^core-/ && substr(p, 6) != substr(h, length(h) - length(p) + 6)) continue
                 r1 = ""; r2 = ""

@@ -31,3 +31,41 @@ pub fn port_arg() -> u16 {
 pub fn arg(n: usize) -> Option<String> {
     std::env::args().nth(n)
 }
+
+/// One item of the 10 KiB JSON document of the files benchmark.
+#[derive(Serialize)]
+pub struct Item {
+    /// A number.
+    pub id: u32,
+    /// A name.
+    pub name: String,
+    /// A flag.
+    pub active: bool,
+    /// A few words.
+    pub tags: [&'static str; 3],
+}
+
+/// The files benchmark's JSON document (about 10 KiB), serialized per
+/// request by each server and compressed with gzip.
+pub fn json_10k() -> Vec<u8> {
+    let items: Vec<Item> = (0..120)
+        .map(|id| Item {
+            id,
+            name: format!("item number {id}"),
+            active: id % 3 == 0,
+            tags: ["alpha", "beta", "gamma"],
+        })
+        .collect();
+    serde_json::to_vec(&items).expect("serializing the items")
+}
+
+/// Writes the files benchmark's directory: `small.bin` (4 KiB),
+/// `large.bin` (100 MiB) and `data.json` (the JSON document, for nginx).
+pub fn prepare_files(dir: &std::path::Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let small: Vec<u8> = (0..4096u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(dir.join("small.bin"), small)?;
+    let large: Vec<u8> = (0..(100u32 << 20)).map(|i| (i % 251) as u8).collect();
+    std::fs::write(dir.join("large.bin"), large)?;
+    std::fs::write(dir.join("data.json"), json_10k())
+}

@@ -43,6 +43,11 @@ enum Inner {
     Empty,
     Full(Bytes),
     Stream(BoxStream),
+    /// A stream that promised `remaining` more bytes.
+    Sized {
+        stream: BoxStream,
+        remaining: u64,
+    },
 }
 
 impl Body {
@@ -77,18 +82,58 @@ impl Body {
         }
     }
 
-    /// The body's length when it is known without reading it.
+    /// A body produced chunk by chunk whose length, `len` bytes, is known
+    /// up front (a file's, say): it goes out with a `Content-Length` on both
+    /// protocols, and a HEAD answer carries that length too.
+    ///
+    /// A stream that yields more than `len` bytes, or ends before, yields
+    /// an error instead, so the connection ends rather than sending a body
+    /// that disagrees with its length.
+    ///
+    /// ```
+    /// use harrow_server::Body;
+    /// # struct Once(Option<&'static str>);
+    /// # impl futures_core::Stream for Once {
+    /// #     type Item = Result<&'static str, std::io::Error>;
+    /// #     fn poll_next(mut self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>)
+    /// #         -> std::task::Poll<Option<Self::Item>> { std::task::Poll::Ready(self.0.take().map(Ok)) }
+    /// # }
+    /// let body = Body::from_sized_stream(5, Once(Some("hello")));
+    /// assert_eq!(body.exact_len(), Some(5));
+    /// assert!(body.is_stream());
+    /// ```
+    pub fn from_sized_stream<S, B, E>(len: u64, stream: S) -> Self
+    where
+        S: Stream<Item = Result<B, E>> + 'static,
+        B: Into<Bytes>,
+        E: Into<BoxError>,
+    {
+        if len == 0 {
+            return Body::empty();
+        }
+        Body {
+            inner: Inner::Sized {
+                stream: Box::pin(MapStream(stream)),
+                remaining: len,
+            },
+        }
+    }
+
+    /// The body's length when it is known without reading it: for a body
+    /// being read, what is left of it.
     pub fn exact_len(&self) -> Option<u64> {
         match &self.inner {
             Inner::Empty => Some(0),
             Inner::Full(b) => Some(b.len() as u64),
             Inner::Stream(_) => None,
+            Inner::Sized { remaining, .. } => Some(*remaining),
         }
     }
 
-    /// Whether the body is a stream of unknown length.
+    /// Whether the body is a stream (of known length or not), read chunk by
+    /// chunk.
     pub fn is_stream(&self) -> bool {
-        matches!(self.inner, Inner::Stream(_))
+        matches!(self.inner, Inner::Stream(_) | Inner::Sized { .. })
     }
 
     /// Takes the bytes of a body held in one buffer, leaving it empty;
@@ -118,6 +163,32 @@ impl Body {
                 }
                 r
             }
+            Inner::Sized { stream, remaining } => loop {
+                let chunk = match std::task::ready!(stream.as_mut().poll_next(cx)) {
+                    Some(Ok(chunk)) if chunk.is_empty() => continue,
+                    Some(Ok(chunk)) => chunk,
+                    Some(Err(e)) => {
+                        self.inner = Inner::Empty;
+                        return Poll::Ready(Some(Err(e)));
+                    }
+                    None => {
+                        let short = *remaining;
+                        self.inner = Inner::Empty;
+                        return Poll::Ready(Some(Err(LengthMismatch::Short(short).into())));
+                    }
+                };
+                let len = chunk.len() as u64;
+                if len > *remaining {
+                    self.inner = Inner::Empty;
+                    return Poll::Ready(Some(Err(LengthMismatch::Long.into())));
+                }
+                *remaining -= len;
+                if *remaining == 0 {
+                    // Done: the stream (a file, say) is let go at once.
+                    self.inner = Inner::Empty;
+                }
+                return Poll::Ready(Some(Ok(chunk)));
+            },
         }
     }
 
@@ -151,6 +222,28 @@ impl Body {
 pub(crate) fn refused(error: impl Into<BoxError>) -> Body {
     Body::from_stream(Refused(Some(error.into())))
 }
+
+/// A sized stream that disagreed with its declared length.
+#[derive(Debug, Clone, Copy)]
+enum LengthMismatch {
+    /// It ended this many bytes short.
+    Short(u64),
+    /// It yielded more.
+    Long,
+}
+
+impl fmt::Display for LengthMismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LengthMismatch::Short(n) => {
+                write!(f, "body stream ended {n} bytes short of its length")
+            }
+            LengthMismatch::Long => f.write_str("body stream yielded more than its length"),
+        }
+    }
+}
+
+impl std::error::Error for LengthMismatch {}
 
 /// The stream of [`refused`]: one error, then the end.
 struct Refused(Option<BoxError>);
@@ -236,6 +329,7 @@ impl fmt::Debug for Body {
             Inner::Empty => f.write_str("Body::Empty"),
             Inner::Full(b) => write!(f, "Body::Full({} bytes)", b.len()),
             Inner::Stream(_) => f.write_str("Body::Stream"),
+            Inner::Sized { remaining, .. } => write!(f, "Body::Sized({remaining} bytes left)"),
         }
     }
 }
@@ -322,6 +416,28 @@ mod tests {
         let body = Body::from_stream(Chunks(vec!["ab", "cd"]));
         let err = crate::rt::block_on(body.collect(3)).unwrap_err();
         assert!(matches!(err, CollectError::TooLarge { limit: 3 }));
+    }
+
+    #[test]
+    fn sized_streams_count_down_and_hold_to_their_length() {
+        let mut body = Body::from_sized_stream(4, Chunks(vec!["ab", "", "cd"]));
+        assert_eq!(body.exact_len(), Some(4));
+        let first = crate::rt::block_on(body.next_chunk()).unwrap().unwrap();
+        assert_eq!((&first[..], body.exact_len()), (&b"ab"[..], Some(2)));
+        let second = crate::rt::block_on(body.next_chunk()).unwrap().unwrap();
+        assert_eq!((&second[..], body.exact_len()), (&b"cd"[..], Some(0)));
+        assert!(crate::rt::block_on(body.next_chunk()).is_none());
+
+        let short = Body::from_sized_stream(5, Chunks(vec!["ab"]));
+        let err = crate::rt::block_on(short.collect(10)).unwrap_err();
+        assert!(err.to_string().contains("3 bytes short"), "{err}");
+        let long = Body::from_sized_stream(1, Chunks(vec!["ab"]));
+        let err = crate::rt::block_on(long.collect(10)).unwrap_err();
+        assert!(err.to_string().contains("more than its length"), "{err}");
+        assert_eq!(
+            Body::from_sized_stream(0, Chunks(vec![])).exact_len(),
+            Some(0)
+        );
     }
 
     #[test]

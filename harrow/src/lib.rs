@@ -4,9 +4,18 @@
 #[doc(hidden)]
 pub mod __private;
 mod app;
+#[cfg(any(
+    feature = "fs",
+    feature = "compression-gzip",
+    feature = "compression-br",
+    feature = "compression-zstd"
+))]
+mod content_coding;
 mod context;
 mod error;
 pub mod extract;
+#[cfg(feature = "fs")]
+pub mod fs;
 mod handler;
 pub mod launch;
 pub mod middleware;

@@ -262,7 +262,12 @@ impl TestRequest<'_> {
         let res = self.client.service.handle(req, conn).await;
         let (parts, body) = res.into_parts();
         let mut headers = parts.headers;
-        if let Some(len) = body.exact_len() {
+        let bodiless = parts.status.is_informational()
+            || parts.status == StatusCode::NO_CONTENT
+            || parts.status == StatusCode::NOT_MODIFIED;
+        if let Some(len) = body.exact_len()
+            && !bodiless
+        {
             headers
                 .entry(CONTENT_LENGTH)
                 .or_insert_with(|| HeaderValue::from(len));

@@ -76,8 +76,12 @@ pub fn encode_head(h: &ResponseHead<'_>, out: &mut Vec<u8>) -> bool {
     }
     let no_body = status_has_no_body(h.status);
     match h.framing {
-        // RFC 9110 §8.6: no Content-Length in 1xx and 204 responses.
-        _ if h.status.is_informational() || h.status == StatusCode::NO_CONTENT => {}
+        // RFC 9110 §8.6: no Content-Length in 1xx and 204 responses, and
+        // none in a 304 but the length a 200 would have had, which the
+        // empty body of a 304 does not tell.
+        _ if h.status.is_informational()
+            || h.status == StatusCode::NO_CONTENT
+            || h.status == StatusCode::NOT_MODIFIED => {}
         Framing::Length(n) => {
             tail.push(b"content-length: ");
             tail.push(itoa::Buffer::new().format(n).as_bytes());
@@ -244,6 +248,10 @@ mod tests {
             (
                 head(StatusCode::NO_CONTENT, Framing::Length(0), true, HTTP_11),
                 "HTTP/1.1 204 No Content\r\ncontent-type: text/plain\r\ndate: Sun, 06 Nov 1994 08:49:37 GMT\r\n\r\n",
+            ),
+            (
+                head(StatusCode::NOT_MODIFIED, Framing::Length(0), true, HTTP_11),
+                "HTTP/1.1 304 Not Modified\r\ncontent-type: text/plain\r\ndate: Sun, 06 Nov 1994 08:49:37 GMT\r\n\r\n",
             ),
             (
                 head(StatusCode::OK, Framing::CloseDelimited, false, HTTP_10),

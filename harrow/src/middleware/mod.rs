@@ -6,11 +6,17 @@
 //! sees 404 and 405 answers) or to a group of routes with
 //! [`Scope::layer`](crate::Scope::layer). The layer added last runs first.
 //!
-//! Built in: [`SetRequestId`], [`Timeout`], [`CatchPanic`], [`Cors`] and
-//! [`AccessLog`].
+//! Built in: [`SetRequestId`], [`Timeout`], [`CatchPanic`], [`Cors`],
+//! [`AccessLog`] and, with a `compression` feature, `Compression`.
 
 mod access_log;
 mod catch_panic;
+#[cfg(any(
+    feature = "compression-gzip",
+    feature = "compression-br",
+    feature = "compression-zstd"
+))]
+mod compression;
 mod cors;
 mod request_id;
 mod timeout;
@@ -26,6 +32,12 @@ use crate::response::{IntoResponse, Response};
 pub use access_log::AccessLog;
 pub use catch_panic::CatchPanic;
 pub(crate) use catch_panic::CatchUnwind;
+#[cfg(any(
+    feature = "compression-gzip",
+    feature = "compression-br",
+    feature = "compression-zstd"
+))]
+pub use compression::Compression;
 pub use cors::Cors;
 pub use request_id::{RequestId, SetRequestId};
 pub use timeout::Timeout;
