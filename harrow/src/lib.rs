@@ -10,6 +10,8 @@ pub mod extract;
 mod handler;
 pub mod launch;
 pub mod middleware;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 mod request;
 pub mod response;
 pub mod routing;
@@ -43,6 +45,8 @@ pub use harrow_macros::{delete, get, head, main, options, patch, post, put, rout
 pub mod prelude {
     #[cfg(feature = "json")]
     pub use crate::Json;
+    #[cfg(feature = "openapi")]
+    pub use crate::openapi::{JsonSchema, schemars};
     pub use crate::routes;
     pub use crate::{
         App, Body, Bytes, Error, Form, HeaderMap, Html, IntoResponse, Method, Path, Query,
