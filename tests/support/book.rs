@@ -26,6 +26,7 @@ chapters! {
     Middleware => "middleware.md",
     Errors => "errors.md",
     Testing => "testing.md",
+    DescribeYourApi => "openapi.md",
     ServerConfiguration => "server-configuration.md",
     Logging => "logging.md",
     Http2 => "http2.md",
