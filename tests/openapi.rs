@@ -391,11 +391,24 @@ mod round_trip {
     }
 
     #[test]
+    #[should_panic(expected = "does not fit the documented schema")]
+    fn a_body_that_does_not_fit_its_schema_is_caught() {
+        let pointer = "/paths/~1books~1{id}/get/responses/200/content/application~1json/schema";
+        check_body(
+            &sample_document(),
+            pointer,
+            br#"{"id": "one"}"#,
+            "GET /books/{id}",
+        );
+    }
+
+    #[test]
     fn requests_built_from_the_document_are_served_as_documented() {
         let server = spawn_server(|| sample::app().openapi(sample::api()));
         let served = harrow_tests::get(server.addr(), "/openapi.json");
         let doc: Value = serde_json::from_slice(&served.body).expect("the document is JSON");
         let mut checked = 0;
+        let mut json_bodies = 0;
         for (path, item) in doc["paths"].as_object().expect("paths") {
             for (method, op) in item.as_object().expect("a path item") {
                 let what = format!("{} {path}", method.to_uppercase());
@@ -452,11 +465,13 @@ mod round_trip {
                         "{what}: answered JSON that {key} does not document"
                     );
                     check_body(&doc, &pointer, &res.body, &what);
+                    json_bodies += 1;
                 }
                 checked += 1;
             }
         }
         assert!(checked >= 20, "only {checked} operations checked");
+        assert!(json_bodies >= 6, "only {json_bodies} JSON bodies checked");
         server.shutdown().expect("clean shutdown");
     }
 }
