@@ -21,6 +21,34 @@ pub use crate::{App, Driver, Protocols, Request, RequestContext, Response, Route
 
 use crate::StatusCode;
 
+/// The route attributes hand each route's description for the OpenAPI
+/// document to this macro: kept with the `openapi` feature, dropped
+/// unexpanded without it, so the default build compiles none of it.
+pub use crate::__harrow_describe as describe;
+
+/// What the generated describers name.
+#[cfg(feature = "openapi")]
+pub mod openapi {
+    pub use crate::openapi::private::{
+        Described, Describing, InputDescribed, InputUndescribed, OutputDescribed,
+        OutputUndescribed, ParamDescribed, ParamUndescribed, Probe, example,
+    };
+}
+
+#[cfg(feature = "openapi")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __harrow_describe {
+    ($($description:tt)*) => { $($description)* };
+}
+
+#[cfg(not(feature = "openapi"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __harrow_describe {
+    ($($description:tt)*) => {};
+}
+
 /// Implemented by the struct a route attribute declares under the
 /// handler's name, so `routes![handler]` can ask it for its route.
 #[diagnostic::on_unimplemented(
@@ -216,4 +244,17 @@ macro_rules! routes {
             $(<$handler as $crate::__private::HandlerRoute>::route()),*
         ])
     };
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    #[allow(unused_assignments)]
+    fn descriptions_are_compiled_with_the_openapi_feature_only() {
+        let mut kept = false;
+        crate::__harrow_describe! {
+            kept = true;
+        }
+        assert_eq!(kept, cfg!(feature = "openapi"));
+    }
 }

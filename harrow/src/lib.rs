@@ -19,6 +19,8 @@ pub mod fs;
 mod handler;
 pub mod launch;
 pub mod middleware;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 mod request;
 pub mod response;
 pub mod routing;
@@ -54,6 +56,8 @@ pub use harrow_macros::{delete, get, head, main, options, patch, post, put, rout
 pub mod prelude {
     #[cfg(feature = "json")]
     pub use crate::Json;
+    #[cfg(feature = "openapi")]
+    pub use crate::openapi::{JsonSchema, schemars};
     pub use crate::routes;
     pub use crate::{
         App, Body, Bytes, Error, Form, HeaderMap, Html, IntoResponse, Method, Path, Query,

@@ -27,6 +27,7 @@ chapters! {
     Errors => "errors.md",
     Testing => "testing.md",
     Files => "files.md",
+    DescribeYourApi => "openapi.md",
     ServerConfiguration => "server-configuration.md",
     Logging => "logging.md",
     Http2 => "http2.md",

@@ -12,13 +12,17 @@
 //!   `__harrow_handler(Request, RequestContext) -> Response` that extracts
 //!   each argument,
 //!   `__harrow_state`, which lists the state types the arguments take (and
-//!   checks the head extractors), and an `inventory` entry that puts the
-//!   route in the program's table.
+//!   checks the head extractors), an `inventory` entry that puts the
+//!   route in the program's table, and the route's description for the
+//!   OpenAPI document (see [`describe`]), handed to
+//!   `::harrow::__private::describe!`, which drops it unless harrow's
+//!   `openapi` feature is on: the default build compiles none of it.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
+use super::describe::Declared;
 use super::parse::Parsed;
 use super::validate::{Binding, Plan};
 
@@ -32,6 +36,7 @@ pub(crate) fn expand(parsed: &Parsed, plan: &Plan) -> TokenStream {
     let method_consts = methods.iter().map(|m| format_ident!("{}", m));
     let handler = handler(parsed, plan);
     let state = state(parsed, plan);
+    let describe = describe(parsed, plan);
     quote! {
         #func
 
@@ -72,8 +77,195 @@ pub(crate) fn expand(parsed: &Parsed, plan: &Plan) -> TokenStream {
                     route: <#name as ::harrow::__private::HandlerRoute>::route,
                 }
             }
+
+            #describe
         };
     }
+}
+
+/// `fn __harrow_operation(&mut Describing)`: the route's description for
+/// the OpenAPI document, and its `inventory` entry, inside
+/// `::harrow::__private::describe! { … }`.
+///
+/// Each argument and the return type is described through a probe
+/// (`(&&Probe::<T>::new()).input(…)`): method lookup finds the describing
+/// impl when `T` has one, and otherwise one that records the type, so a
+/// type with no description is an error naming the handler and the type
+/// when the document is built, and never a compile error in programs that
+/// build no document.
+fn describe(parsed: &Parsed, plan: &Plan) -> TokenStream {
+    let name = &parsed.func.sig.ident;
+    let name_str = name.to_string();
+    let d = &plan.describe;
+    let mut steps = Vec::new();
+    if d.hidden {
+        steps.push(quote!(__harrow_op.hide();));
+    } else {
+        steps.extend(arguments(parsed, plan));
+        steps.push(output(parsed));
+        steps.extend(keys(plan));
+    }
+    quote! {
+        ::harrow::__private::describe! {
+            #[allow(unused_imports, clippy::needless_borrow)]
+            fn __harrow_operation(__harrow_op: &mut ::harrow::__private::openapi::Describing<'_>) {
+                use ::harrow::__private::openapi::{
+                    InputDescribed as _, InputUndescribed as _, OutputDescribed as _,
+                    OutputUndescribed as _, ParamDescribed as _, ParamUndescribed as _,
+                };
+                #(#steps)*
+            }
+
+            ::harrow::__private::inventory::submit! {
+                ::harrow::__private::openapi::Described {
+                    module: ::core::module_path!(),
+                    name: #name_str,
+                    describe: __harrow_operation,
+                }
+            }
+        }
+    }
+}
+
+/// One probe per argument: a path parameter by its schema, an extractor by
+/// its own description.
+fn arguments(parsed: &Parsed, plan: &Plan) -> Vec<TokenStream> {
+    parsed
+        .params
+        .iter()
+        .zip(&plan.bindings)
+        .enumerate()
+        .map(|(i, (arg, binding))| {
+            let ty = &arg.ty;
+            let label = match &arg.ident {
+                Some(ident) => format!("argument `{ident}`"),
+                None => format!("argument {}", i + 1),
+            };
+            match binding {
+                Binding::PathParam(p) => quote! {
+                    (&&::harrow::__private::openapi::Probe::<#ty>::new())
+                        .path_param(__harrow_op, #p);
+                },
+                Binding::Parts | Binding::Request => quote! {
+                    (&&::harrow::__private::openapi::Probe::<#ty>::new())
+                        .input(__harrow_op, #label);
+                },
+            }
+        })
+        .collect()
+}
+
+/// The return type's probe; a type that cannot be named (`impl Trait`
+/// anywhere in it) is recorded as opaque, by its text.
+fn output(parsed: &Parsed) -> TokenStream {
+    match &parsed.func.sig.output {
+        syn::ReturnType::Default => quote! {
+            (&&::harrow::__private::openapi::Probe::<()>::new())
+                .output(__harrow_op, "the return type");
+        },
+        syn::ReturnType::Type(_, ty) if names_impl_trait(ty.to_token_stream()) => {
+            let text = tidy(&ty.to_token_stream().to_string());
+            quote!(__harrow_op.opaque_output(#text);)
+        }
+        syn::ReturnType::Type(_, ty) => quote! {
+            (&&::harrow::__private::openapi::Probe::<#ty>::new())
+                .output(__harrow_op, "the return type");
+        },
+    }
+}
+
+/// The attribute's describing keys and the doc comment.
+fn keys(plan: &Plan) -> Vec<TokenStream> {
+    let d = &plan.describe;
+    let mut steps = Vec::new();
+    if let Some(s) = &d.summary {
+        steps.push(quote!(__harrow_op.summary(#s);));
+    }
+    if let Some(s) = &d.description {
+        steps.push(quote!(__harrow_op.description(#s);));
+    }
+    if d.deprecated {
+        steps.push(quote!(__harrow_op.deprecated();));
+    }
+    if let Some(id) = &d.operation_id {
+        steps.push(quote!(__harrow_op.operation_id(#id);));
+    }
+    if let Some(tags) = &d.tags {
+        steps.push(quote!(__harrow_op.tags(&[#(#tags),*]);));
+    }
+    if let Some(schemes) = &d.security {
+        steps.push(quote!(__harrow_op.security(&[#(#schemes),*]);));
+    }
+    if let Some(e) = &d.example {
+        steps.push(quote_spanned! {e.span()=>
+            __harrow_op.request_example(::harrow::__private::openapi::example(&(#e)));
+        });
+    }
+    for declared in &d.responses {
+        steps.push(declared_response(declared));
+    }
+    steps
+}
+
+/// `responses(404 = …)`: a response declared on the attribute.
+fn declared_response(declared: &Declared) -> TokenStream {
+    let status = &declared.status;
+    let description = match &declared.description {
+        Some(s) => quote!(::core::option::Option::Some(#s)),
+        None => quote!(::core::option::Option::None),
+    };
+    let body = match &declared.body {
+        Some(ty) => {
+            let what = format!("the body declared for {status}");
+            quote! {
+                (&&::harrow::__private::openapi::Probe::<#ty>::new()).output(__harrow_op, #what);
+            }
+        }
+        None => quote!(),
+    };
+    let example = match &declared.example {
+        Some(e) => quote_spanned! {e.span()=>
+            __harrow_op.response_example(::harrow::__private::openapi::example(&(#e)));
+        },
+        None => quote!(),
+    };
+    quote! {
+        __harrow_op.begin_response(#status, #description);
+        #body
+        #example
+        __harrow_op.end_response();
+    }
+}
+
+/// Whether the tokens hold the keyword `impl`, as in `impl IntoResponse` or
+/// `Result<impl IntoResponse, Error>`.
+fn names_impl_trait(tokens: TokenStream) -> bool {
+    tokens.into_iter().any(|t| match t {
+        proc_macro2::TokenTree::Ident(i) => i == "impl",
+        proc_macro2::TokenTree::Group(g) => names_impl_trait(g.stream()),
+        _ => false,
+    })
+}
+
+/// A type's tokens as a person writes them: `Result < impl IntoResponse ,
+/// Error >` becomes `Result<impl IntoResponse, Error>`.
+fn tidy(text: &str) -> String {
+    let mut out = text.to_owned();
+    for (from, to) in [
+        (" < ", "<"),
+        ("< ", "<"),
+        (" <", "<"),
+        (" >", ">"),
+        (" ,", ","),
+        (" :: ", "::"),
+        (":: ", "::"),
+        ("& ", "&"),
+        ("( ", "("),
+        (" )", ")"),
+    ] {
+        out = out.replace(from, to);
+    }
+    out
 }
 
 /// `fn __harrow_state(&mut RequiredState)`: the state types the handler's
@@ -185,8 +377,15 @@ fn handler(parsed: &Parsed, plan: &Plan) -> TokenStream {
     let respond = quote_spanned! {ret_span=>
         ::harrow::__private::IntoResponse::into_response(__harrow_out)
     };
+    // A `#[deprecated]` handler is still called by its own route.
+    let allow_deprecated = if parsed.docs.deprecated {
+        quote!(#[allow(deprecated)])
+    } else {
+        quote!()
+    };
     quote! {
         #[allow(unused_mut, unused_imports)]
+        #allow_deprecated
         async fn __harrow_handler(
             __harrow_req: ::harrow::__private::Request,
             __harrow_cx: ::harrow::__private::RequestContext,
@@ -250,5 +449,65 @@ mod tests {
             out.contains("< u64 as :: harrow :: __private :: PathParam > :: from_path"),
             "{out}"
         );
+    }
+
+    #[test]
+    fn the_description_goes_through_the_describe_door() {
+        let out = expand_ok(
+            quote!(
+                "/users/{id}",
+                tags = ["people"],
+                responses(404 = "No such user")
+            ),
+            quote!(
+                /// One user.
+                ///
+                /// By id.
+                #[deprecated]
+                async fn user(id: u64, q: Query<Q>) -> impl IntoResponse {
+                    todo()
+                }
+            ),
+        );
+        let door = out
+            .find(":: harrow :: __private :: describe !")
+            .unwrap_or_else(|| panic!("{out}"));
+        let described = &out[door..];
+        for part in [
+            "fn __harrow_operation",
+            "Probe :: < u64 > :: new ()) . path_param (__harrow_op , \"id\")",
+            "Probe :: < Query < Q > > :: new ()) . input (__harrow_op , \"argument `q`\")",
+            "__harrow_op . opaque_output (\"impl IntoResponse\")",
+            "__harrow_op . summary (\"One user.\")",
+            "__harrow_op . description (\"By id.\")",
+            "__harrow_op . deprecated ()",
+            "__harrow_op . tags (& [\"people\"])",
+            "__harrow_op . begin_response (\"404\" , :: core :: option :: Option :: Some (\"No such user\"))",
+            "Described",
+        ] {
+            assert!(
+                described.contains(part),
+                "`{part}` missing from {described}"
+            );
+        }
+        assert!(
+            out.contains("# [allow (deprecated)] async fn __harrow_handler"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn a_hidden_handler_is_described_as_hidden_only() {
+        let out = expand_ok(
+            quote!("/internal"),
+            quote!(
+                #[doc(hidden)]
+                async fn internal(q: Query<Q>) -> String {
+                    todo()
+                }
+            ),
+        );
+        assert!(out.contains("__harrow_op . hide ()"), "{out}");
+        assert!(!out.contains("openapi :: Probe"), "{out}");
     }
 }

@@ -1,5 +1,6 @@
 //! The route attributes: parse → validate → expand, one module per stage.
 
+mod describe;
 mod expand;
 mod parse;
 mod template;

@@ -4,7 +4,7 @@
 use proc_macro2::{Span, TokenStream};
 use syn::parse::{Parse, ParseStream, Parser};
 use syn::punctuated::Punctuated;
-use syn::{Expr, FnArg, Ident, ItemFn, LitStr, Pat, Token, Type};
+use syn::{Attribute, Expr, FnArg, Ident, ItemFn, LitStr, Meta, Pat, Token, Type};
 
 /// Which attribute was written: a one-method shorthand or `#[route]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +31,9 @@ pub(crate) enum AttrArg {
     Path(LitStr),
     /// `key = value`.
     KeyValue { key: Ident, value: Expr },
+    /// `key(…)`, as in `responses(404 = "No such book")`; the parenthesized
+    /// tokens are parsed by the key's own grammar.
+    List { key: Ident, content: TokenStream },
 }
 
 impl Parse for AttrArg {
@@ -43,6 +46,13 @@ impl Parse for AttrArg {
             input.parse::<Token![=]>()?;
             let value = input.parse()?;
             return Ok(AttrArg::KeyValue { key, value });
+        }
+        if input.peek(Ident) && input.peek2(syn::token::Paren) {
+            let key = input.parse()?;
+            let content;
+            syn::parenthesized!(content in input);
+            let content = content.parse()?;
+            return Ok(AttrArg::List { key, content });
         }
         Err(input.error(r#"expected a path like "/users/{id}" or `key = value`"#))
     }
@@ -57,6 +67,18 @@ pub(crate) struct Arg {
     pub(crate) ty: Box<Type>,
 }
 
+/// What the function's own attributes say about it, for the OpenAPI
+/// document: its doc comment, `#[deprecated]` and `#[doc(hidden)]`.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct FnDocs {
+    /// The doc comment, one entry per `///` line, the leading space removed.
+    pub(crate) lines: Vec<String>,
+    /// Whether the function is `#[deprecated]`.
+    pub(crate) deprecated: bool,
+    /// Whether it is `#[doc(hidden)]`: left out of the document.
+    pub(crate) hidden: bool,
+}
+
 /// Everything the later stages need, with the original tokens.
 pub(crate) struct Parsed {
     pub(crate) kind: Kind,
@@ -65,6 +87,7 @@ pub(crate) struct Parsed {
     pub(crate) attr_span: Span,
     pub(crate) func: ItemFn,
     pub(crate) params: Vec<Arg>,
+    pub(crate) docs: FnDocs,
 }
 
 /// Parses the attribute arguments and the function. Fails only when the
@@ -98,11 +121,78 @@ pub(crate) fn parse(kind: Kind, attr: TokenStream, item: TokenStream) -> syn::Re
             FnArg::Receiver(_) => None,
         })
         .collect();
+    let docs = fn_docs(&func.attrs);
     Ok(Parsed {
         kind,
         args: args.into_iter().collect(),
         attr_span,
         func,
         params,
+        docs,
     })
+}
+
+/// Reads the doc comment, `#[deprecated]` and `#[doc(hidden)]` off the
+/// function's attributes. `#[doc = include_str!(…)]` and other computed
+/// docs are skipped: only literal text can be read here.
+fn fn_docs(attrs: &[Attribute]) -> FnDocs {
+    let mut docs = FnDocs::default();
+    for attr in attrs {
+        if attr.path().is_ident("deprecated") {
+            docs.deprecated = true;
+        }
+        if !attr.path().is_ident("doc") {
+            continue;
+        }
+        match &attr.meta {
+            Meta::NameValue(nv) => {
+                if let Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) = &nv.value
+                {
+                    for line in s.value().split('\n') {
+                        let line = line.strip_suffix('\r').unwrap_or(line);
+                        docs.lines
+                            .push(line.strip_prefix(' ').unwrap_or(line).to_owned());
+                    }
+                }
+            }
+            Meta::List(list) => {
+                let hidden = list
+                    .parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)
+                    .is_ok_and(|metas| metas.iter().any(|m| m.path().is_ident("hidden")));
+                docs.hidden |= hidden;
+            }
+            Meta::Path(_) => {}
+        }
+    }
+    docs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    #[test]
+    fn reads_docs_deprecation_and_hiding_off_the_function() {
+        let parsed = parse(
+            Kind::Shorthand("GET"),
+            quote!("/a", responses(404 = "gone")),
+            quote!(
+                /// One book.
+                ///
+                /// By its id.
+                #[deprecated]
+                #[doc(hidden)]
+                async fn book() {}
+            ),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(parsed.docs.lines, ["One book.", "", "By its id."]);
+        assert!(parsed.docs.deprecated);
+        assert!(parsed.docs.hidden);
+        assert!(matches!(&parsed.args[1], AttrArg::List { key, .. } if key == "responses"));
+    }
 }

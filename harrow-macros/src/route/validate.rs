@@ -3,6 +3,7 @@
 
 use syn::{Expr, ExprLit, Lit, LitStr, Type};
 
+use super::describe::{Describe, Keys, LIST_KEYS, OPENAPI_BUILT, VALUE_KEYS};
 use super::parse::{AttrArg, Kind, Parsed};
 use super::template;
 use crate::diag::Diag;
@@ -35,11 +36,19 @@ pub(crate) struct Plan {
     pub(crate) path: LitStr,
     pub(crate) methods: Vec<&'static str>,
     pub(crate) bindings: Vec<Binding>,
+    /// What the OpenAPI document says of the route besides its types.
+    pub(crate) describe: Describe,
 }
 
 /// Checks everything and returns the plan.
 pub(crate) fn validate(parsed: &Parsed, diag: &mut Diag) -> Plan {
-    let (path, methods) = attribute(parsed, diag);
+    validate_with(parsed, OPENAPI_BUILT, diag)
+}
+
+/// [`validate`], saying whether harrow's `openapi` feature is on.
+pub(crate) fn validate_with(parsed: &Parsed, openapi_built: bool, diag: &mut Diag) -> Plan {
+    let mut keys = Keys::new(openapi_built);
+    let (path, methods) = attribute(parsed, &mut keys, diag);
     signature(parsed, diag);
     let path = path.unwrap_or_else(|| LitStr::new("/", parsed.attr_span));
     let bindings = bindings(parsed, &path, diag);
@@ -47,10 +56,26 @@ pub(crate) fn validate(parsed: &Parsed, diag: &mut Diag) -> Plan {
         path,
         methods,
         bindings,
+        describe: keys.finish(&parsed.docs),
     }
 }
 
-fn attribute(parsed: &Parsed, diag: &mut Diag) -> (Option<LitStr>, Vec<&'static str>) {
+/// The keys an attribute takes besides its path, for suggestions.
+fn known_keys(kind: Kind) -> Vec<&'static str> {
+    let mut keys = Vec::new();
+    if kind == Kind::Route {
+        keys.push("method");
+    }
+    keys.extend(VALUE_KEYS);
+    keys.extend(LIST_KEYS);
+    keys
+}
+
+fn attribute(
+    parsed: &Parsed,
+    keys: &mut Keys,
+    diag: &mut Diag,
+) -> (Option<LitStr>, Vec<&'static str>) {
     let name = parsed.kind.attr_name();
     let mut path: Option<LitStr> = None;
     let mut methods: Vec<&'static str> = match parsed.kind {
@@ -72,13 +97,24 @@ fn attribute(parsed: &Parsed, diag: &mut Diag) -> (Option<LitStr>, Vec<&'static 
                     }
                 }
             }
-            AttrArg::KeyValue { key, .. } => {
-                let expected = match parsed.kind {
-                    Kind::Shorthand(_) => format!("{name} takes only a path"),
-                    Kind::Route => match suggest::closest(&key.to_string(), ["method"]) {
-                        Some(near) => format!("did you mean `{near}`?"),
-                        None => "the only key is `method`".to_owned(),
-                    },
+            AttrArg::KeyValue { key, value } if Keys::is_value_key(key) => {
+                keys.value(key, value, diag);
+            }
+            AttrArg::List { key, content } if Keys::is_list_key(key) => {
+                keys.list(key, content, diag);
+            }
+            AttrArg::KeyValue { key, .. } | AttrArg::List { key, .. } => {
+                let known = known_keys(parsed.kind);
+                let expected = match suggest::closest(&key.to_string(), known.iter().copied()) {
+                    Some(near) => format!("did you mean `{near}`?"),
+                    None => format!(
+                        "{name} takes a path and the keys {}",
+                        known
+                            .iter()
+                            .map(|k| format!("`{k}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
                 };
                 diag.error(key, format!("unknown key `{key}`: {expected}"));
             }
@@ -468,7 +504,7 @@ mod tests {
                 quote!(
                     async fn h() {}
                 ),
-                &["unknown key `name`: #[get] takes only a path"],
+                &["unknown key `name`: #[get] takes a path and the keys `summary`"],
             ),
             (
                 GET,

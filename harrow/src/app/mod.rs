@@ -58,6 +58,10 @@ pub struct App {
     fallback: Option<Fallback>,
     catch_panics: bool,
     auto_routes: bool,
+    /// The OpenAPI document to build and serve when the app starts
+    /// ([`App::openapi`], in `crate::openapi`).
+    #[cfg(feature = "openapi")]
+    pub(crate) openapi: Option<crate::openapi::OpenApi>,
 }
 
 /// The fallback handler, with what the start-up check needs to know of it.
@@ -83,6 +87,8 @@ impl App {
             fallback: None,
             catch_panics: true,
             auto_routes: false,
+            #[cfg(feature = "openapi")]
+            openapi: None,
         }
     }
 
@@ -177,6 +183,21 @@ impl App {
         RouteTable::new(routes.map(RouteInfo::of).collect())
     }
 
+    /// Runs `f` on every route of the app, scope prefixes included, the
+    /// automatic table's too: what its OpenAPI document describes.
+    #[cfg(feature = "openapi")]
+    pub(crate) fn with_routes<R>(&self, f: impl FnOnce(&[&Route]) -> R) -> R {
+        let auto = self.auto_added();
+        let routes: Vec<&Route> = self
+            .root
+            .routes
+            .iter()
+            .map(|r| &r.route)
+            .chain(&auto)
+            .collect();
+        f(&routes)
+    }
+
     /// The automatic table's routes, when asked for: the registered ones
     /// this app does not place.
     fn auto_added(&self) -> Vec<Route> {
@@ -200,7 +221,14 @@ impl App {
         let mut errors = self.root.errors;
         let mut placed = self.root.routes;
         placed.extend(auto.into_iter().map(ScopedRoute::bare));
-        let placed = placement::once_each(placed, &mut errors);
+        #[cfg_attr(not(feature = "openapi"), allow(unused_mut))]
+        let mut placed = placement::once_each(placed, &mut errors);
+        #[cfg(feature = "openapi")]
+        if let Some(api) = &self.openapi {
+            let routes: Vec<&Route> = placed.iter().map(|s| &s.route).collect();
+            let served = crate::openapi::routes(api, &routes, &mut errors);
+            placed.extend(served.into_iter().map(ScopedRoute::bare));
+        }
         let mut needs: Vec<(Origin, &RequiredState)> = placed
             .iter()
             .map(|scoped| (scoped.route.origin(), &scoped.route.required))

@@ -100,6 +100,11 @@ pub enum RouteError {
         /// The handler that takes it.
         origin: Box<Origin>,
     },
+    /// The OpenAPI document the app serves
+    /// ([`App::openapi`](crate::App::openapi)) cannot be built: a route
+    /// whose types cannot be described, or a setting that does not hold.
+    #[cfg(feature = "openapi")]
+    OpenApi(crate::openapi::OpenApiError),
 }
 
 impl fmt::Display for RouteError {
@@ -154,6 +159,8 @@ impl fmt::Display for RouteError {
                 "`Scope::module(\"{module}\")` found no annotated handler in that module \
                  or below it: pass `module_path!()` from inside the module"
             ),
+            #[cfg(feature = "openapi")]
+            RouteError::OpenApi(e) => e.fmt(f),
         }
     }
 }
