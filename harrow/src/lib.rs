@@ -33,7 +33,15 @@ pub use run::{
 };
 
 pub use bytes::Bytes;
-pub use harrow_server::{Body, Config, ConnInfo, Driver, Protocols, ServerHandle, StopHandle, rt};
+pub use harrow_server::{Body, Config, ConnInfo, Driver, Protocols, ServerHandle, StopHandle};
+
+/// Runtime helpers that do not name the runtime: sleeping, time limits,
+/// spawning on the worker, and [`spawn_blocking`](rt::spawn_blocking) for
+/// work that would block the worker's thread.
+pub mod rt {
+    pub use harrow_server::rt::blocking::spawn_blocking;
+    pub use harrow_server::rt::*;
+}
 pub use http::{self, HeaderMap, Method, StatusCode, Uri, header};
 
 #[cfg(feature = "macros")]

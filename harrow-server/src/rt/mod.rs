@@ -2,6 +2,8 @@
 //! blocking on a future. The `harrow` crate uses these so that only this
 //! crate's connection and worker code knows it runs on monoio.
 
+pub mod blocking;
+
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
