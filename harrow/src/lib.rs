@@ -15,6 +15,8 @@ pub mod response;
 pub mod routing;
 mod run;
 pub mod test;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 
 pub use app::{App, AppService, Scope};
 pub use context::RequestContext;
