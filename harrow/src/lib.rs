@@ -5,6 +5,8 @@
 pub mod __private;
 mod app;
 mod context;
+#[cfg(feature = "cookies")]
+pub mod cookies;
 mod error;
 pub mod extract;
 mod handler;
