@@ -38,6 +38,10 @@ pub use run::{
 
 pub use bytes::Bytes;
 pub use harrow_server::{Body, Config, ConnInfo, Driver, Protocols, ServerHandle, StopHandle};
+/// The `headers` crate, whose types [`TypedHeader`](extract::TypedHeader)
+/// extracts and sets (with the `typed-headers` feature).
+#[cfg(feature = "typed-headers")]
+pub use headers;
 
 /// Runtime helpers that do not name the runtime: sleeping, time limits,
 /// spawning on the worker, and [`spawn_blocking`](rt::spawn_blocking) for
