@@ -12,6 +12,8 @@ pub mod extract;
 mod handler;
 pub mod launch;
 pub mod middleware;
+#[cfg(feature = "multipart")]
+pub mod multipart;
 mod request;
 pub mod response;
 pub mod routing;

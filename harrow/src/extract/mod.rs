@@ -45,6 +45,8 @@ use crate::context::RequestContext;
 use crate::request::Request;
 use crate::response::IntoResponse;
 
+#[cfg(feature = "multipart")]
+pub(crate) use body::rejection as body_rejection;
 pub use extension::Extension;
 pub use form::Form;
 pub use header::{ContentLength, ContentType, Header, Host, UserAgent};
