@@ -18,6 +18,8 @@ mod request;
 pub mod response;
 pub mod routing;
 mod run;
+#[cfg(feature = "sessions")]
+pub mod sessions;
 pub mod test;
 #[cfg(feature = "tokio")]
 pub mod tokio;
