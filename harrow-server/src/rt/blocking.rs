@@ -250,6 +250,9 @@ impl Pool {
         if state.idle > 0 {
             state.idle -= 1;
             state.notified += 1;
+            // Woken after the lock is released, so the thread does not
+            // wake only to wait for it.
+            drop(state);
             self.work.notify_one();
         } else if state.threads < self.max.load(Ordering::Relaxed) {
             self.start_thread(&mut state);
