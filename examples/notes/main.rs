@@ -1,3 +1,4 @@
+// ANCHOR: all
 //! Notes: a small JSON API with sessions and file uploads, kept in SQLite.
 //! `cargo run --example notes`, then:
 //!
@@ -203,6 +204,7 @@ struct Attachment {
     size: u64,
 }
 
+// ANCHOR: attach
 /// Takes the `file` fields of a form: each streamed to the upload
 /// directory under its row's id (never under the client's name), its
 /// details in the database.
@@ -258,6 +260,7 @@ async fn attach(
     }
     Ok((StatusCode::CREATED, Json(stored)))
 }
+// ANCHOR_END: attach
 
 async fn attachments(
     State(db): State<Db>,
@@ -308,3 +311,4 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     harrow::run_with_config(move || app(&settings), "127.0.0.1:3000", config)?;
     Ok(())
 }
+// ANCHOR_END: all
