@@ -13,7 +13,7 @@ use crate::extract::rejection::HeaderRejection;
 ///
 /// `H` is any [`Header`]: those Harrow types itself (`UserAgent`, `Host`,
 /// `ContentType`, `ContentLength`), your own, and, with the
-/// `typed-headers` feature, every type of the [`headers`](crate::headers)
+/// `typed-headers` feature, every type of the [`headers`](https://docs.rs/headers)
 /// crate (`Authorization<Bearer>`, `IfNoneMatch`, `Cookie`, `Range`, ...).
 /// With that feature a `TypedHeader` of such a type is also a response part:
 /// `(TypedHeader(ETag::from_str(..)?), body)` sets the header.

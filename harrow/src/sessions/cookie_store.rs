@@ -12,7 +12,7 @@ use super::store::{Record, SessionStore, StoreError};
 /// revoked before it expires. [`Session::destroy`](super::Session::destroy)
 /// and [`renew`](super::Session::renew) make the browser drop or replace
 /// the cookie, but a copy taken before stays valid until its expiry. Use a
-/// store on the server ([`SqliteStore`](super::SqliteStore), your own) when
+/// store on the server (`SqliteStore`, your own) when
 /// sessions must be revocable or large.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CookieStore {

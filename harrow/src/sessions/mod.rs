@@ -1,6 +1,6 @@
 //! Sessions: values kept for a client between its requests, behind an
 //! encrypted cookie, in a store of your choice. With the `sessions` feature
-//! (`sessions-sqlite` adds [`SqliteStore`]).
+//! (`sessions-sqlite` adds `SqliteStore`).
 //!
 //! Three pieces: the [`Sessions`] layer around the routes, a
 //! [`Key`](crate::cookies::Key) in the app's state (it encrypts the session
@@ -49,9 +49,9 @@
 //! | store | where the session is | revocable | size |
 //! |---|---|---|---|
 //! | [`CookieStore`] | in the cookie, encrypted | no: a copied cookie lives until it expires | about 2.5 KiB |
-//! | [`SqliteStore`] | a database file all processes share | yes: delete the row | 64 KiB |
+//! | `SqliteStore` | a database file all processes share | yes: delete the row | 64 KiB |
 //! | [`MemoryStore`] | this process | yes | 64 KiB |
-//! | your [`SessionStore`] | anywhere (Redis through the [tokio bridge](crate::tokio)) | as you make it | as you say |
+//! | your [`SessionStore`] | anywhere (Redis over `harrow::tokio::run`) | as you make it | as you say |
 //!
 //! # Security
 //!

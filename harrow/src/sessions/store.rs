@@ -88,13 +88,12 @@ fn new_id() -> Result<String, StoreError> {
 ///
 /// Built in: [`CookieStore`](super::CookieStore) (the whole session in the
 /// cookie: nothing kept on the server), [`MemoryStore`] (one process), and
-/// with the `sessions-sqlite` feature
-/// [`SqliteStore`](super::SqliteStore) (a database file every worker and
-/// process shares, so sessions can be revoked). A store is shared by all
-/// workers, so it is `Send + Sync`; its futures need not be `Send`, and may
-/// use [`rt::spawn_blocking`](crate::rt::spawn_blocking) or the
-/// [tokio bridge](crate::tokio) (with the `tokio` feature) for a database
-/// client.
+/// with the `sessions-sqlite` feature `SqliteStore` (a database file every
+/// worker and process shares, so sessions can be revoked). A store is shared
+/// by all workers, so it is `Send + Sync`; its futures need not be `Send`,
+/// and may use [`rt::spawn_blocking`](crate::rt::spawn_blocking) or, with
+/// the `tokio` feature, the tokio bridge (`harrow::tokio::run`) for a
+/// database client.
 pub trait SessionStore: Send + Sync + 'static {
     /// The session the cookie's `value` names, or `None` when there is no
     /// such session (the handler then sees a new, empty one). The caller
