@@ -55,7 +55,7 @@ const ENV_MAX_THREADS: &str = "HARROW_BLOCKING_THREADS";
 /// `Rc`).
 ///
 /// ```
-/// use harrow_server::rt::{self, spawn_blocking};
+/// use harrow_server::rt::{self, blocking::spawn_blocking};
 ///
 /// let sum = rt::block_on(async {
 ///     spawn_blocking(|| (1..=1_000u64).sum::<u64>()).await
