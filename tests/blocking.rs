@@ -2,16 +2,13 @@
 //! blocks a pool thread, the one worker that awaits it keeps answering
 //! other requests, and the job's result then reaches its request.
 
-#[path = "support/server.rs"]
-mod server;
-
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use harrow::test::spawn_server_with_config;
 use harrow::{App, State};
-use harrow_tests::get;
+use harrow_tests::{get, server};
 
 /// A door the blocking job waits at until the test opens it, and a channel
 /// that tells the test the job is waiting.

@@ -3,11 +3,11 @@
 //! `MONOIO_FORCE_LEGACY_DRIVER` makes the probe refuse io_uring; the probe
 //! runs once per process, so this file holds one test in a binary of its own.
 
-#[path = "support/server.rs"]
-mod server;
+use harrow_tests::server;
 
 use harrow_server::{Config, Driver};
-use server::{Raw, body_of, start};
+use harrow_tests::{Raw, body_of};
+use server::start;
 
 #[test]
 fn refused_io_uring_falls_back_or_fails_as_configured() {

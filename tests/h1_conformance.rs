@@ -1,14 +1,174 @@
-//! HTTP/1.1 behaviour over real sockets: keep-alive, pipelining, chunked
-//! bodies both ways, 100-continue, HEAD, HTTP/1.0, Connection: close.
+//! HTTP/1.1 behaviour over real sockets: a table of single exchanges
+//! (chunked bodies both ways, HTTP/1.0, Connection: close, absolute-form
+//! targets, 204), then what takes several steps: keep-alive, pipelining,
+//! 100-continue, HEAD, large bodies with a real client.
 //! Every test runs under each available driver (epoll, and io_uring when
 //! the machine allows it).
 
-#[path = "support/server.rs"]
-mod server;
+use harrow_tests::server;
+
+use std::time::Duration;
 
 use bytes::Bytes;
+use harrow_tests::{Raw, body_of, header_value};
 use http::{Request, StatusCode};
-use server::{Full, Raw, body_of, each_driver, exchange, get, header_value, hyper_client, start};
+use server::{Full, each_driver, exchange, get, hyper_client, start};
+
+/// One request on a fresh connection and what its answer must be.
+struct Case {
+    name: &'static str,
+    /// The exact bytes sent.
+    request: &'static str,
+    /// The status line.
+    status: &'static str,
+    /// Text the answer (head and body) must hold, and must not.
+    holds: &'static [&'static str],
+    lacks: &'static [&'static str],
+    /// The body, when it matters.
+    body: Option<&'static str>,
+    /// Whether the server closes the connection after this answer.
+    closes: bool,
+}
+
+const CASES: &[Case] = &[
+    Case {
+        name: "chunked request body, with extensions and trailers, is decoded",
+        request: "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5;name=val\r\nhello\r\n7\r\n, world\r\n0\r\nX-Check: yes\r\n\r\n",
+        status: "HTTP/1.1 200 OK",
+        holds: &["content-length: 12\r\n"],
+        lacks: &[],
+        body: Some("hello, world"),
+        closes: false,
+    },
+    Case {
+        name: "chunked trailers reach the service",
+        request: "POST /trailers HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-Check: yes\r\n\r\n",
+        status: "HTTP/1.1 200 OK",
+        holds: &["\"x-check\": \"yes\""],
+        lacks: &[],
+        body: None,
+        closes: false,
+    },
+    Case {
+        name: "a streamed response is chunked for HTTP/1.1",
+        request: "GET /stream/2 HTTP/1.1\r\nHost: a\r\n\r\n",
+        status: "HTTP/1.1 200 OK",
+        holds: &[
+            "transfer-encoding: chunked\r\n",
+            "\r\n\r\n8\r\nchunk-0\n\r\n8\r\nchunk-1\n\r\n0\r\n\r\n",
+        ],
+        lacks: &["content-length"],
+        body: None,
+        closes: false,
+    },
+    Case {
+        name: "HTTP/1.0 closes unless asked to keep alive",
+        request: "GET / HTTP/1.0\r\n\r\n",
+        status: "HTTP/1.1 200 OK",
+        holds: &["connection: close\r\n"],
+        lacks: &[],
+        body: Some("hello"),
+        closes: true,
+    },
+    Case {
+        name: "HTTP/1.0 keep-alive is answered in kind",
+        request: "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+        status: "HTTP/1.1 200 OK",
+        holds: &["connection: keep-alive\r\n"],
+        lacks: &["connection: close"],
+        body: Some("hello"),
+        closes: false,
+    },
+    Case {
+        name: "a streamed body to an HTTP/1.0 client ends with the connection",
+        request: "GET /stream/2 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+        status: "HTTP/1.1 200 OK",
+        holds: &[],
+        lacks: &["transfer-encoding"],
+        body: Some("chunk-0\nchunk-1\n"),
+        closes: true,
+    },
+    Case {
+        name: "Connection: close from the client",
+        request: "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+        status: "HTTP/1.1 200 OK",
+        holds: &["connection: close\r\n"],
+        lacks: &[],
+        body: Some("hello"),
+        closes: true,
+    },
+    Case {
+        name: "Connection: close from the service",
+        request: "GET /close HTTP/1.1\r\nHost: a\r\n\r\n",
+        status: "HTTP/1.1 200 OK",
+        holds: &["connection: close\r\n"],
+        lacks: &[],
+        body: Some("bye"),
+        closes: true,
+    },
+    Case {
+        name: "an absolute-form target reaches the service whole",
+        request: "GET http://example.com/path?x=1 HTTP/1.1\r\nHost: example.com\r\n\r\n",
+        status: "HTTP/1.1 200 OK",
+        holds: &[],
+        lacks: &[],
+        body: Some("http://example.com/path?x=1"),
+        closes: false,
+    },
+    Case {
+        name: "204 carries neither length nor chunking",
+        request: "GET /empty HTTP/1.1\r\nHost: a\r\n\r\n",
+        status: "HTTP/1.1 204 No Content",
+        holds: &[],
+        lacks: &["content-length", "transfer-encoding"],
+        body: Some(""),
+        closes: false,
+    },
+];
+
+#[test]
+fn exchanges_table() {
+    each_driver(|config| {
+        let server = start(config);
+        for case in CASES {
+            let mut raw = Raw::connect(server.local_addr());
+            raw.send(case.request.as_bytes());
+            let res = if case.closes {
+                raw.read_to_close()
+            } else {
+                raw.read_response()
+            };
+            let name = case.name;
+            let lower = res.to_ascii_lowercase();
+            assert!(
+                res.starts_with(&format!("{}\r\n", case.status)),
+                "{name}: {res:?}"
+            );
+            for text in case.holds {
+                assert!(lower.contains(text), "{name}: no {text:?} in {res:?}");
+            }
+            for text in case.lacks {
+                assert!(!lower.contains(text), "{name}: {text:?} in {res:?}");
+            }
+            if let Some(body) = case.body {
+                assert_eq!(body_of(&res), body, "{name}");
+            }
+            if case.closes {
+                assert!(
+                    raw.closed_within(Duration::from_secs(1)),
+                    "{name}: left open"
+                );
+            } else {
+                raw.send(b"GET /path HTTP/1.1\r\nHost: a\r\n\r\n");
+                assert_eq!(
+                    body_of(&raw.read_response()),
+                    "/path",
+                    "{name}: not reusable"
+                );
+            }
+        }
+    });
+}
 
 #[test]
 fn keep_alive_reuses_one_connection_with_a_real_client() {
@@ -83,31 +243,6 @@ fn pipelined_requests_with_bodies_keep_their_boundaries() {
 }
 
 #[test]
-fn chunked_request_body_is_decoded() {
-    each_driver(|config| {
-        let server = start(config);
-        let mut raw = Raw::connect(server.local_addr());
-        raw.send(
-            b"POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n\
-              5;name=val\r\nhello\r\n7\r\n, world\r\n0\r\nX-Check: yes\r\n\r\n",
-        );
-        let res = raw.read_response();
-        assert!(res.starts_with("HTTP/1.1 200 OK"), "{res}");
-        assert!(
-            res.to_ascii_lowercase().contains("content-length: 12\r\n"),
-            "{res}"
-        );
-        assert_eq!(body_of(&res), "hello, world");
-        raw.send(b"POST /trailers HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-Check: yes\r\n\r\n");
-        let res = raw.read_response();
-        assert!(
-            body_of(&res).contains("\"x-check\": \"yes\""),
-            "trailers reach the service: {res}"
-        );
-    });
-}
-
-#[test]
 fn streamed_response_is_chunked_and_a_real_client_reads_it() {
     each_driver(|config| {
         let server = start(config);
@@ -117,13 +252,6 @@ fn streamed_response_is_chunked_and_a_real_client_reads_it() {
         assert_eq!(status, StatusCode::OK);
         assert_eq!(headers["transfer-encoding"], "chunked");
         assert_eq!(body, Bytes::from("chunk-0\nchunk-1\nchunk-2\n"));
-        let mut raw = Raw::connect(server.local_addr());
-        raw.send(b"GET /stream/2 HTTP/1.1\r\nHost: a\r\n\r\n");
-        let res = raw.read_response();
-        assert!(
-            res.ends_with("\r\n\r\n8\r\nchunk-0\n\r\n8\r\nchunk-1\n\r\n0\r\n\r\n"),
-            "{res:?}"
-        );
     });
 }
 
@@ -157,72 +285,6 @@ fn head_has_length_but_no_body() {
         let next = raw.read_response();
         assert!(next.starts_with("HTTP/1.1 200 OK"), "{next:?}");
         assert_eq!(body_of(&next), "/path");
-    });
-}
-
-#[test]
-fn http10_closes_unless_asked_to_keep_alive() {
-    each_driver(|config| {
-        let server = start(config);
-        let mut raw = Raw::connect(server.local_addr());
-        raw.send(b"GET / HTTP/1.0\r\n\r\n");
-        let all = raw.read_to_close();
-        assert!(all.starts_with("HTTP/1.1 200 OK"), "{all}");
-        assert!(all.contains("connection: close\r\n"));
-        assert_eq!(body_of(&all), "hello");
-
-        let mut raw = Raw::connect(server.local_addr());
-        raw.send(b"GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
-        let res = raw.read_response();
-        assert!(res.contains("connection: keep-alive\r\n"), "{res}");
-        raw.send(b"GET /path HTTP/1.0\r\n\r\n");
-        assert_eq!(body_of(&raw.read_to_close()), "/path");
-
-        // A streamed body to an HTTP/1.0 client ends with the connection.
-        let mut raw = Raw::connect(server.local_addr());
-        raw.send(b"GET /stream/2 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
-        let all = raw.read_to_close();
-        assert!(!all.contains("transfer-encoding"), "{all}");
-        assert_eq!(body_of(&all), "chunk-0\nchunk-1\n");
-    });
-}
-
-#[test]
-fn connection_close_from_either_side_closes_after_the_response() {
-    each_driver(|config| {
-        let server = start(config);
-        let mut raw = Raw::connect(server.local_addr());
-        raw.send(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
-        let all = raw.read_to_close();
-        assert!(
-            all.contains("connection: close\r\n") && all.ends_with("hello"),
-            "{all}"
-        );
-
-        let mut raw = Raw::connect(server.local_addr());
-        raw.send(b"GET /close HTTP/1.1\r\nHost: a\r\n\r\n");
-        let all = raw.read_to_close();
-        assert!(
-            all.contains("connection: close\r\n") && all.ends_with("bye"),
-            "{all}"
-        );
-    });
-}
-
-#[test]
-fn absolute_form_targets_and_204_without_length() {
-    each_driver(|config| {
-        let server = start(config);
-        let mut raw = Raw::connect(server.local_addr());
-        raw.send(b"GET http://example.com/path?x=1 HTTP/1.1\r\nHost: example.com\r\n\r\n");
-        assert_eq!(body_of(&raw.read_response()), "http://example.com/path?x=1");
-        raw.send(b"GET /empty HTTP/1.1\r\nHost: a\r\n\r\n");
-        let res = raw.read_response();
-        assert!(res.starts_with("HTTP/1.1 204 No Content\r\n"), "{res}");
-        assert!(
-            !res.contains("content-length") && !res.contains("transfer-encoding"),
-            "{res}"
-        );
     });
 }
 

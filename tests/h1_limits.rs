@@ -1,13 +1,13 @@
 //! Size and connection limits: 431, 414, 413 and the connection cap, and a
 //! clear error when the port is taken.
 
-#[path = "support/server.rs"]
-mod server;
+use harrow_tests::server;
 
 use std::time::Duration;
 
 use harrow_server::{Body, Config, service_fn};
-use server::{Raw, body_of, each_driver, start};
+use harrow_tests::{Raw, body_of};
+use server::{each_driver, start};
 
 #[test]
 fn oversized_heads_targets_and_bodies_are_refused() {

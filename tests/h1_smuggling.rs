@@ -2,12 +2,12 @@
 //! 501 for an unsupported coding) and the connection is closed, and the
 //! request hidden behind it is never answered.
 
-#[path = "support/server.rs"]
-mod server;
+use harrow_tests::server;
 
 use std::time::{Duration, Instant};
 
-use server::{Raw, each_driver, start};
+use harrow_tests::Raw;
+use server::{each_driver, start};
 
 /// Each vector carries a second request that a lenient parser would see.
 const VECTORS: &[(&str, &str)] = &[

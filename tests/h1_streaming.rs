@@ -3,14 +3,14 @@
 //! within the body limit and the body deadline, and an answer given before
 //! the body ended closes the connection cleanly.
 
-#[path = "support/server.rs"]
-mod server;
+use harrow_tests::server;
 
 use std::io::Write;
 use std::time::{Duration, Instant};
 
 use harrow_server::Config;
-use server::{Raw, body_of, each_driver, header_value, start};
+use harrow_tests::{Raw, body_of, header_value};
+use server::{each_driver, start};
 
 const MIB: usize = 1 << 20;
 

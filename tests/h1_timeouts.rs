@@ -1,14 +1,14 @@
 //! Timeouts, asserted by bounds: a trickled head, a dripped body, a client
 //! that stops reading, an idle keep-alive connection, a connection's life.
 
-#[path = "support/server.rs"]
-mod server;
+use harrow_tests::server;
 
 use std::io::Write;
 use std::time::{Duration, Instant};
 
 use harrow_server::Config;
-use server::{Raw, body_of, each_driver, start};
+use harrow_tests::{Raw, body_of};
+use server::{each_driver, start};
 
 fn short(config: Config) -> Config {
     Config {

@@ -3,18 +3,17 @@
 //! close, or a reset stream) while other connections carry on. Every test
 //! runs under each available driver.
 
-#[path = "support/server.rs"]
-mod server;
+use harrow_tests::server;
 
-#[path = "support/h2raw.rs"]
-mod h2raw;
+use harrow_tests::h2raw;
 
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use harrow_server::Config;
+use harrow_tests::{Raw, body_of};
 use http::{Request, StatusCode};
-use server::{Raw, body_of, each_driver, start};
+use server::{each_driver, start};
 
 use h2raw::*;
 

@@ -1,12 +1,12 @@
 //! Startup, graceful drain and fault isolation.
 
-#[path = "support/server.rs"]
-mod server;
+use harrow_tests::server;
 
 use std::time::{Duration, Instant};
 
 use harrow_server::Config;
-use server::{Raw, body_of, each_driver, start};
+use harrow_tests::{Raw, body_of};
+use server::{each_driver, start};
 
 #[test]
 fn a_handler_panic_is_a_500_and_the_worker_keeps_serving() {

@@ -368,7 +368,7 @@ mod main_attribute {
                 panic!("exited before a worker started");
             }
         }
-        std::thread::sleep(Duration::from_millis(300));
+        // The signal listener was installed before the worker started.
         let pid = child.id().to_string();
         let term = || {
             let sent = Command::new("kill")
@@ -378,12 +378,16 @@ mod main_attribute {
             assert!(sent.success());
         };
         term();
-        std::thread::sleep(Duration::from_millis(300));
-        // The first signal asks for a drain, which waits for the workers.
-        assert!(
-            child.try_wait().expect("try_wait").is_none(),
-            "exited on the first signal"
-        );
+        // The first signal asks for a drain, which waits for the workers:
+        // the process must still be there a while later.
+        let watched = Instant::now();
+        while watched.elapsed() < Duration::from_millis(300) {
+            assert!(
+                child.try_wait().expect("try_wait").is_none(),
+                "exited on the first signal"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
         term();
         let started = Instant::now();
         let status = wait_with_limit(child, Duration::from_secs(5));

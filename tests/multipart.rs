@@ -5,8 +5,6 @@
 
 #[path = "support/curl.rs"]
 mod curl;
-#[path = "support/server.rs"]
-mod server;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -15,6 +13,7 @@ use curl::{TempDir, curl};
 use harrow::multipart::{Multipart, MultipartLimits};
 use harrow::test::spawn_server_with_config;
 use harrow::{App, Config, Error, State};
+use harrow_tests::server;
 
 /// Where uploads go: a directory the test made.
 #[derive(Clone)]

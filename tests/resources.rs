@@ -2,10 +2,10 @@
 //! (listener, connection, ring) outlives `shutdown`. One test in a binary of
 //! its own, since it counts the process's open descriptors.
 
-#[path = "support/server.rs"]
-mod server;
+use harrow_tests::server;
 
-use server::{Raw, body_of, each_driver, start};
+use harrow_tests::{Raw, body_of};
+use server::{each_driver, start};
 
 fn open_fds() -> usize {
     std::fs::read_dir("/proc/self/fd")

@@ -1,15 +1,15 @@
 //! SIGTERM and SIGINT start a graceful drain. In a test binary of its own,
 //! because it signals its own process.
 
-#[path = "support/server.rs"]
-mod server;
+use harrow_tests::server;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use harrow_server::Config;
-use server::{Raw, body_of, start};
+use harrow_tests::{Raw, body_of};
+use server::start;
 
 /// Whether this process has a thread named `name` (its `comm`).
 fn has_thread(name: &str) -> bool {

@@ -3,15 +3,12 @@
 //! through `harrow::tokio::run`, and the worker keeps answering while the
 //! call waits.
 
-#[path = "support/server.rs"]
-mod server;
-
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
 use harrow::test::{spawn_server, spawn_server_with_config};
 use harrow::{App, Error, Path, State};
-use harrow_tests::get;
+use harrow_tests::{get, server};
 
 /// The upstream service's base URL, and a client built once: a
 /// `reqwest::Client` is `Send + Sync`, so every worker shares one.

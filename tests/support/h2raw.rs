@@ -1,22 +1,31 @@
 //! Hand-made HTTP/2 frames for attack tests, where a well-behaved client
 //! library would refuse to misbehave.
 
-#![allow(dead_code, unreachable_pub)]
-
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
+/// The client connection preface (RFC 9113 §3.4).
 pub const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+/// Frame type DATA.
 pub const DATA: u8 = 0x0;
+/// Frame type HEADERS.
 pub const HEADERS: u8 = 0x1;
+/// Frame type RST_STREAM.
 pub const RST_STREAM: u8 = 0x3;
+/// Frame type SETTINGS.
 pub const SETTINGS: u8 = 0x4;
+/// Frame type PING.
 pub const PING: u8 = 0x6;
+/// Frame type GOAWAY.
 pub const GOAWAY: u8 = 0x7;
+/// Frame type WINDOW_UPDATE.
 pub const WINDOW_UPDATE: u8 = 0x8;
+/// Frame type CONTINUATION.
 pub const CONTINUATION: u8 = 0x9;
+/// Flag END_STREAM.
 pub const END_STREAM: u8 = 0x1;
+/// Flag END_HEADERS.
 pub const END_HEADERS: u8 = 0x4;
 
 /// A received frame: type, flags, stream id, payload.
@@ -48,10 +57,12 @@ pub fn get_block(path: &str) -> Vec<u8> {
 
 /// A raw HTTP/2 connection that has sent the preface and empty SETTINGS.
 pub struct RawH2 {
+    /// The socket.
     pub stream: TcpStream,
 }
 
 impl RawH2 {
+    /// Connects to `addr` and sends the preface and an empty SETTINGS.
     pub fn connect(addr: SocketAddr) -> RawH2 {
         let mut stream = TcpStream::connect(addr).unwrap();
         stream
@@ -117,8 +128,11 @@ pub fn goaway_code(frames: &[Frame]) -> Option<u32> {
         .map(|f| u32::from_be_bytes([f.3[4], f.3[5], f.3[6], f.3[7]]))
 }
 
-/// HTTP/2 error codes (RFC 9113 §7).
+/// Error code NO_ERROR (RFC 9113 §7).
 pub const NO_ERROR: u32 = 0x0;
+/// Error code PROTOCOL_ERROR.
 pub const PROTOCOL_ERROR: u32 = 0x1;
+/// Error code REFUSED_STREAM.
 pub const REFUSED_STREAM: u32 = 0x7;
+/// Error code ENHANCE_YOUR_CALM.
 pub const ENHANCE_YOUR_CALM: u32 = 0xb;

@@ -1,5 +1,8 @@
-//! Shared helpers for the end-to-end tests: a small raw HTTP/1.1 client over
-//! `std::net::TcpStream` for talking to servers started on `127.0.0.1:0`.
+//! The end-to-end tests' support library: one raw HTTP/1.1 client over
+//! `std::net::TcpStream` ([`Raw`], with [`request`] and [`get`] for one
+//! exchange parsed into a [`RawResponse`]), the server core's test service
+//! and real clients ([`server`]), and hand-made HTTP/2 frames ([`h2raw`]),
+//! for servers started on `127.0.0.1:0`.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -7,6 +10,8 @@ use std::time::Duration;
 
 #[cfg(doctest)]
 mod book;
+pub mod h2raw;
+pub mod server;
 
 /// A response read off a socket.
 #[derive(Debug, Clone)]
@@ -64,14 +69,134 @@ pub fn get(addr: SocketAddr, path: &str) -> RawResponse {
 /// Writes `bytes` (a request that asks the server to close) and parses the
 /// one response the server sends before closing.
 pub fn exchange(addr: SocketAddr, bytes: &[u8], head: bool) -> RawResponse {
-    let mut stream = TcpStream::connect(addr).expect("connect to the test server");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .expect("set a read timeout");
-    stream.write_all(bytes).expect("write the request");
-    let mut buf = Vec::new();
-    stream.read_to_end(&mut buf).expect("read the response");
-    parse(&buf, head)
+    let mut raw = Raw::connect(addr);
+    raw.send(bytes);
+    parse(&raw.read_bytes_to_close(), head)
+}
+
+/// A raw TCP client with a read timeout, for exact bytes and malformed input.
+pub struct Raw {
+    /// The socket, for tests that write or read by hand.
+    pub stream: TcpStream,
+}
+
+impl Raw {
+    /// Connects to `addr`, with a 5 s read timeout.
+    pub fn connect(addr: SocketAddr) -> Raw {
+        let stream = TcpStream::connect(addr).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        Raw { stream }
+    }
+
+    /// Writes `bytes` whole.
+    pub fn send(&mut self, bytes: &[u8]) -> &mut Self {
+        self.stream.write_all(bytes).expect("write");
+        self
+    }
+
+    /// One read, retried when a signal interrupts it.
+    pub fn read_some(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            match self.stream.read(buf) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                other => return other,
+            }
+        }
+    }
+
+    /// Reads until the peer closes (or the read timeout); returns all bytes.
+    pub fn read_bytes_to_close(&mut self) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut buf = [0u8; 8192];
+        loop {
+            match self.read_some(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => out.extend_from_slice(&buf[..n]),
+                Err(_) => break,
+            }
+        }
+        out
+    }
+
+    /// [`read_bytes_to_close`](Self::read_bytes_to_close), as text.
+    pub fn read_to_close(&mut self) -> String {
+        String::from_utf8_lossy(&self.read_bytes_to_close()).into_owned()
+    }
+
+    /// Reads one response head only (for HEAD requests).
+    pub fn read_head(&mut self) -> String {
+        let mut out = Vec::new();
+        let mut byte = [0u8; 1];
+        while !out.ends_with(b"\r\n\r\n") {
+            match self.read_some(&mut byte) {
+                Ok(1) => out.push(byte[0]),
+                _ => break,
+            }
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    /// Reads one whole response (head plus Content-Length or chunked body).
+    pub fn read_response(&mut self) -> String {
+        let mut out = self.read_head().into_bytes();
+        if !out.ends_with(b"\r\n\r\n") {
+            return String::from_utf8_lossy(&out).into_owned();
+        }
+        let mut byte = [0u8; 1];
+        let head = String::from_utf8_lossy(&out).to_ascii_lowercase();
+        if head.starts_with("http/1.1 1") {
+            return String::from_utf8_lossy(&out).into_owned();
+        }
+        if let Some(len) = header_value(&head, "content-length") {
+            let mut body = vec![0u8; len.parse().unwrap()];
+            self.stream.read_exact(&mut body).unwrap();
+            out.extend_from_slice(&body);
+        } else if head.contains("transfer-encoding: chunked") {
+            while !out.ends_with(b"\r\n0\r\n\r\n") && !out.ends_with(b"\r\n\r\n0\r\n\r\n") {
+                match self.read_some(&mut byte) {
+                    Ok(1) => out.push(byte[0]),
+                    _ => break,
+                }
+            }
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    /// Whether the server has closed the connection (EOF or reset) within `within`.
+    pub fn closed_within(&mut self, within: Duration) -> bool {
+        self.stream.set_read_timeout(Some(within)).unwrap();
+        let mut buf = [0u8; 1024];
+        loop {
+            match self.read_some(&mut buf) {
+                Ok(0) => return true,
+                Ok(_) => continue,
+                Err(e)
+                    if e.kind() == std::io::ErrorKind::WouldBlock
+                        || e.kind() == std::io::ErrorKind::TimedOut =>
+                {
+                    return false;
+                }
+                Err(_) => return true,
+            }
+        }
+    }
+}
+
+/// The value of header `name` (lowercase) in a lowercased head.
+pub fn header_value<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.lines()
+        .find_map(|l| l.strip_prefix(name).and_then(|r| r.strip_prefix(':')))
+        .map(str::trim)
+}
+
+/// The body after the head of one response text.
+pub fn body_of(response: &str) -> &str {
+    response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b)
+        .unwrap_or("")
 }
 
 fn parse(buf: &[u8], head: bool) -> RawResponse {
