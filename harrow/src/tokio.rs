@@ -183,8 +183,6 @@ impl<T> std::fmt::Debug for Bridged<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
-    use std::sync::atomic::AtomicBool;
     use std::time::Duration;
 
     #[test]
@@ -207,20 +205,28 @@ mod tests {
 
     #[test]
     fn dropping_the_bridge_cancels_the_future() {
-        let finished = Arc::new(AtomicBool::new(false));
-        let flag = finished.clone();
-        let (started_tx, started_rx) = std::sync::mpsc::channel();
+        /// Tells, when dropped, that the future holding it was dropped.
+        struct Guard(std::sync::mpsc::Sender<&'static str>);
+        impl Drop for Guard {
+            fn drop(&mut self) {
+                let _ = self.0.send("dropped");
+            }
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
         let bridged = run(async move {
-            let _ = started_tx.send(());
-            ::tokio::time::sleep(Duration::from_millis(300)).await;
-            flag.store(true, Ordering::SeqCst);
+            let guard = Guard(tx.clone());
+            let _ = tx.send("started");
+            ::tokio::time::sleep(Duration::from_secs(60)).await;
+            drop(guard);
+            let _ = tx.send("finished");
         });
-        started_rx.recv().expect("the future started");
+        let wait = Duration::from_secs(10);
+        assert_eq!(rx.recv_timeout(wait), Ok("started"));
         drop(bridged);
-        std::thread::sleep(Duration::from_millis(500));
-        assert!(
-            !finished.load(Ordering::SeqCst),
-            "the future ran to its end"
+        assert_eq!(
+            rx.recv_timeout(wait),
+            Ok("dropped"),
+            "cancelled on the runtime"
         );
     }
 
