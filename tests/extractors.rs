@@ -358,7 +358,9 @@ fn every_body_extractor_answers_the_one_413_through_the_layers() {
 struct ApiVersion(u8);
 
 impl Header for ApiVersion {
-    const NAME: &'static str = "x-api-version";
+    fn name() -> &'static str {
+        "x-api-version"
+    }
 
     fn decode(value: &HeaderValue) -> Result<Self, String> {
         let text = value.to_str().map_err(|_| "not text".to_string())?;

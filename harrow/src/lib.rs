@@ -12,6 +12,8 @@ mod app;
 ))]
 mod content_coding;
 mod context;
+#[cfg(feature = "cookies")]
+pub mod cookies;
 mod error;
 pub mod extract;
 #[cfg(feature = "fs")]
@@ -19,13 +21,19 @@ pub mod fs;
 mod handler;
 pub mod launch;
 pub mod middleware;
+#[cfg(feature = "multipart")]
+pub mod multipart;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 mod request;
 pub mod response;
 pub mod routing;
 mod run;
+#[cfg(feature = "sessions")]
+pub mod sessions;
 pub mod test;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 
 pub use app::{App, AppService, Scope};
 pub use context::RequestContext;
@@ -44,9 +52,21 @@ pub use run::{
 };
 
 pub use bytes::Bytes;
-pub use harrow_server::{Body, Config, ConnInfo, Driver, Protocols, ServerHandle, StopHandle, rt};
+pub use harrow_server::{Body, Config, ConnInfo, Driver, Protocols, ServerHandle, StopHandle};
 #[cfg(feature = "tls")]
 pub use harrow_server::{ClientAuth, TlsConfig, TlsError, TlsInfo};
+/// The `headers` crate, whose types [`TypedHeader`](extract::TypedHeader)
+/// extracts and sets (with the `typed-headers` feature).
+#[cfg(feature = "typed-headers")]
+pub use headers;
+
+/// Runtime helpers that do not name the runtime: sleeping, time limits,
+/// spawning on the worker, and [`spawn_blocking`](rt::spawn_blocking) for
+/// work that would block the worker's thread.
+pub mod rt {
+    pub use harrow_server::rt::blocking::spawn_blocking;
+    pub use harrow_server::rt::*;
+}
 pub use http::{self, HeaderMap, Method, StatusCode, Uri, header};
 
 #[cfg(feature = "macros")]

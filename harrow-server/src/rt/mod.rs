@@ -2,6 +2,7 @@
 //! blocking on a future. The `harrow` crate uses these so that only this
 //! crate's connection and worker code knows it runs on monoio.
 
+pub mod blocking;
 #[cfg(feature = "fs")]
 pub mod fs;
 

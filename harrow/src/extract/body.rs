@@ -20,7 +20,7 @@ pub(crate) async fn read_body(req: Request) -> Result<Bytes, BytesRejection> {
 }
 
 /// The rejection for a body that could not be read.
-fn rejection(e: CollectError) -> BytesRejection {
+pub(crate) fn rejection(e: CollectError) -> BytesRejection {
     match e {
         CollectError::TooLarge { limit } => BytesRejection::TooLarge {
             limit: limit as u64,

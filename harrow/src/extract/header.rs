@@ -1,4 +1,6 @@
-//! Headers: the whole `HeaderMap`, or one typed header with [`TypedHeader`].
+//! Headers: the whole `HeaderMap`, the [`Header`] trait that
+//! [`TypedHeader`](crate::extract::TypedHeader) extracts, and the headers
+//! Harrow types itself.
 
 use std::convert::Infallible;
 
@@ -8,7 +10,6 @@ use http::request::Parts;
 
 use crate::context::RequestContext;
 use crate::extract::FromRequestParts;
-use crate::extract::rejection::HeaderRejection;
 
 /// All request headers (a copy).
 impl FromRequestParts for HeaderMap {
@@ -23,7 +24,9 @@ impl FromRequestParts for HeaderMap {
 }
 
 /// A header with a typed value. Implement it to extract your own headers
-/// with [`TypedHeader`].
+/// with [`TypedHeader`](crate::extract::TypedHeader). With the
+/// `typed-headers` feature, every type of the `headers` crate implements it
+/// too.
 ///
 /// ```
 /// use harrow::extract::Header;
@@ -32,7 +35,9 @@ impl FromRequestParts for HeaderMap {
 /// struct ApiVersion(u32);
 ///
 /// impl Header for ApiVersion {
-///     const NAME: &'static str = "x-api-version";
+///     fn name() -> &'static str {
+///         "x-api-version"
+///     }
 ///
 ///     fn decode(value: &HeaderValue) -> Result<Self, String> {
 ///         let text = value.to_str().map_err(|_| "not ASCII".to_string())?;
@@ -42,43 +47,20 @@ impl FromRequestParts for HeaderMap {
 /// ```
 pub trait Header: Sized {
     /// The header's name, in lowercase.
-    const NAME: &'static str;
+    fn name() -> &'static str;
 
-    /// Parses the header's (first) value; the error says what is wrong.
+    /// Parses one value of the header; the error says what is wrong.
     fn decode(value: &HeaderValue) -> Result<Self, String>;
-}
 
-/// Extracts one header as `H`: 400 when it is missing or malformed. Wrap it
-/// in `Option` for an optional header.
-///
-/// ```
-/// use harrow::extract::{TypedHeader, UserAgent};
-///
-/// async fn agent(TypedHeader(UserAgent(ua)): TypedHeader<UserAgent>) -> String {
-///     format!("you are {ua}")
-/// }
-/// # let _ = harrow::App::new().get("/", agent);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TypedHeader<H>(pub H);
-
-impl<H: Header> FromRequestParts for TypedHeader<H> {
-    type Rejection = HeaderRejection;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        _cx: &RequestContext,
-    ) -> Result<Self, Self::Rejection> {
-        let value = parts
-            .headers
-            .get(H::NAME)
-            .ok_or(HeaderRejection::Missing { name: H::NAME })?;
-        H::decode(value)
-            .map(TypedHeader)
-            .map_err(|message| HeaderRejection::Invalid {
-                name: H::NAME,
-                message,
-            })
+    /// Parses the header from all its values in the request (there is at
+    /// least one): by default the first, with [`Header::decode`]. Override
+    /// it for a header whose values add up (a list split over several
+    /// lines).
+    fn decode_all(values: &mut dyn Iterator<Item = &HeaderValue>) -> Result<Self, String> {
+        match values.next() {
+            Some(value) => Self::decode(value),
+            None => Err("no value".to_owned()),
+        }
     }
 }
 
@@ -96,7 +78,9 @@ macro_rules! text_header {
             pub struct $ty(pub String);
 
             impl Header for $ty {
-                const NAME: &'static str = $name;
+                fn name() -> &'static str {
+                    $name
+                }
 
                 fn decode(value: &HeaderValue) -> Result<Self, String> {
                     text(value).map(|s| $ty(s.to_owned()))
@@ -120,7 +104,9 @@ text_header! {
 pub struct ContentLength(pub u64);
 
 impl Header for ContentLength {
-    const NAME: &'static str = "content-length";
+    fn name() -> &'static str {
+        "content-length"
+    }
 
     fn decode(value: &HeaderValue) -> Result<Self, String> {
         let s = text(value)?;

@@ -34,6 +34,7 @@ mod path;
 mod query;
 pub mod rejection;
 mod state;
+mod typed_header;
 mod urlencoded;
 
 use std::future::Future;
@@ -44,15 +45,18 @@ use crate::context::RequestContext;
 use crate::request::Request;
 use crate::response::IntoResponse;
 
+#[cfg(feature = "multipart")]
+pub(crate) use body::rejection as body_rejection;
 pub use extension::Extension;
 pub use form::Form;
-pub use header::{ContentLength, ContentType, Header, Host, TypedHeader, UserAgent};
+pub use header::{ContentLength, ContentType, Header, Host, UserAgent};
 #[cfg(feature = "json")]
 pub use json::Json;
 pub use parts::RemoteAddr;
 pub use path::{Path, PathParam, PathParams, path_param};
 pub use query::Query;
 pub use state::{RequiredState, State};
+pub use typed_header::TypedHeader;
 
 /// A value extracted from the request head (method, URI, headers,
 /// extensions), without the body. Any number of these may precede the last

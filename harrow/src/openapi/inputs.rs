@@ -233,13 +233,13 @@ impl DescribeInput for String {
 impl<H: Header> DescribeInput for TypedHeader<H> {
     fn describe(op: &mut Operation<'_>) {
         let reserved = ["accept", "content-type", "authorization"];
-        if !reserved.contains(&H::NAME.to_ascii_lowercase().as_str()) {
+        if !reserved.contains(&H::name().to_ascii_lowercase().as_str()) {
             let schema = op.schema_for::<String>();
-            op.parameter(super::Parameter::header(H::NAME, schema));
+            op.parameter(super::Parameter::header(H::name(), schema));
         }
         op.rejection(
             StatusCode::BAD_REQUEST,
-            &format!("The `{}` header is missing or malformed.", H::NAME),
+            &format!("The `{}` header is missing or malformed.", H::name()),
         );
     }
 }
@@ -306,5 +306,32 @@ mod tests {
             "the path has no parameter `id`"
         );
         assert!(path_shape(&int, &names(&["a", "b"])).is_err());
+    }
+}
+
+#[cfg(feature = "cookies")]
+describes_nothing!(
+    crate::cookies::CookieJar,
+    crate::cookies::SignedCookieJar,
+    crate::cookies::PrivateCookieJar,
+);
+
+#[cfg(feature = "sessions")]
+describes_nothing!(crate::sessions::Session);
+
+/// A `multipart/form-data` body, its parts read as they arrive.
+#[cfg(feature = "multipart")]
+impl DescribeInput for crate::multipart::Multipart {
+    fn describe(op: &mut Operation<'_>) {
+        op.body("multipart/form-data", None);
+        op.rejection(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "The body is not `multipart/form-data` with a boundary.",
+        );
+        op.rejection(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "A part, or the whole body, is larger than the limits.",
+        );
+        op.rejection(StatusCode::BAD_REQUEST, "The body is not well-formed.");
     }
 }

@@ -367,3 +367,32 @@ internal_error!(MissingState, MissingExtension, InvalidHeader);
 pub(crate) fn declared(status: Status, description: &str) -> ResponseDraft {
     ResponseDoc::new(status, description).0
 }
+
+/// A file: `200` with the whole file, of a type known only at run time.
+#[cfg(feature = "fs")]
+impl DescribeOutput for crate::fs::NamedFile {
+    fn describe(responses: &mut Responses<'_>) {
+        responses.add(ResponseDoc::new(ok(), "The file").content("*/*", None));
+    }
+}
+
+/// Why a file could not be served: `404`, `403` or `500`.
+#[cfg(feature = "fs")]
+impl DescribeOutput for crate::fs::FileError {
+    fn describe(responses: &mut Responses<'_>) {
+        let text = json_schema!({"type": "string"});
+        for (status, why) in [
+            (StatusCode::NOT_FOUND, "No such file"),
+            (StatusCode::FORBIDDEN, "The file may not be served"),
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The file could not be read",
+            ),
+        ] {
+            responses.add(
+                ResponseDoc::new(Status::Code(status), why)
+                    .content("text/plain", Some(text.clone())),
+            );
+        }
+    }
+}

@@ -24,6 +24,14 @@ pub struct InvalidHeader {
     what: String,
 }
 
+impl InvalidHeader {
+    /// An invalid header, with what was wrong.
+    #[cfg_attr(not(feature = "cookies"), allow(dead_code))]
+    pub(crate) fn new(what: impl Into<String>) -> Self {
+        InvalidHeader { what: what.into() }
+    }
+}
+
 impl fmt::Display for InvalidHeader {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "invalid response header: {}", self.what)
