@@ -73,6 +73,7 @@ mod shutdown;
 mod timer;
 #[cfg(feature = "tls")]
 mod tls;
+pub mod upgrade;
 mod worker;
 
 pub use body::{Body, BoxError, CollectError};

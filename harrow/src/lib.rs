@@ -34,6 +34,8 @@ pub mod sessions;
 pub mod test;
 #[cfg(feature = "tokio")]
 pub mod tokio;
+#[cfg(feature = "ws")]
+pub mod ws;
 
 pub use app::{App, AppService, Scope};
 pub use context::RequestContext;
@@ -43,6 +45,7 @@ pub use extract::Json;
 pub use extract::{Form, FromRequest, FromRequestParts, Path, Query, RemoteAddr, State};
 pub use handler::Handler;
 pub use request::Request;
+pub use response::sse;
 pub use response::{Html, IntoResponse, Redirect, Response};
 pub use routing::registry::registered_routes;
 pub use routing::{Route, RouteError, RouteErrors, RouteTable, Site};

@@ -52,9 +52,13 @@ pub fn encode_head(h: &ResponseHead<'_>, out: &mut Vec<u8>) -> bool {
     }
     let mut has_date = false;
     let mut keep_alive = h.keep_alive;
+    // RFC 9110 §7.8: after `101 Switching Protocols` the connection speaks
+    // the protocol named in `Upgrade`, never HTTP/1.1 again; its
+    // `Connection: upgrade` goes out as the service wrote it.
+    let switching = h.status == StatusCode::SWITCHING_PROTOCOLS;
     for (name, value) in h.headers {
         // Framing and connection management are the server's to decide.
-        if name == header::CONNECTION {
+        if name == header::CONNECTION && !switching {
             keep_alive &= !asks_to_close(value);
             continue;
         }
@@ -90,7 +94,9 @@ pub fn encode_head(h: &ResponseHead<'_>, out: &mut Vec<u8>) -> bool {
         Framing::Chunked if !no_body => tail.push(b"transfer-encoding: chunked\r\n"),
         Framing::Chunked | Framing::CloseDelimited => {}
     }
-    if !keep_alive {
+    if switching {
+        keep_alive = false;
+    } else if !keep_alive {
         tail.push(b"connection: close\r\n");
     } else if h.version == Version::HTTP_10 {
         tail.push(b"connection: keep-alive\r\n");

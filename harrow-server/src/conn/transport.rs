@@ -13,6 +13,7 @@ use monoio::buf::IoBufMut;
 use monoio::io::{AsyncWriteRent, CancelableAsyncReadRent, CancelableAsyncWriteRentExt};
 use monoio::net::TcpStream;
 
+use crate::conn::upgraded::Socket;
 use crate::timer::ConnTimer;
 
 /// A byte stream for HTTP/1.1, with owned buffers and cancelable waits.
@@ -54,6 +55,9 @@ pub(crate) trait Transport {
 
     /// Says goodbye and ends the sending side, while reading may go on.
     fn shutdown(&mut self, timer: &ConnTimer) -> impl Future<Output = ()>;
+
+    /// The socket as an upgraded connection takes it over.
+    fn into_socket(self) -> Socket;
 }
 
 /// A plain TCP stream; `readiness` says whether the runtime is epoll.
@@ -94,6 +98,10 @@ impl Transport for Plain {
 
     async fn shutdown(&mut self, _timer: &ConnTimer) {
         let _ = self.stream.shutdown().await;
+    }
+
+    fn into_socket(self) -> Socket {
+        Socket::Plain(self.stream)
     }
 }
 

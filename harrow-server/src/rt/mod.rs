@@ -54,6 +54,17 @@ impl<T> Future for JoinHandle<T> {
     }
 }
 
+/// Resolves when the server this worker belongs to starts its graceful
+/// drain (and never on a thread that is not a server's worker): a
+/// long-lived response, an event stream or a WebSocket, ends on it instead
+/// of holding the drain up to its timeout.
+pub async fn shutdown() {
+    match crate::shared::drain::Drain::current() {
+        Some(drain) => drain.wait().await,
+        None => std::future::pending().await,
+    }
+}
+
 /// Runs `future` to completion on a fresh single-threaded runtime with a
 /// timer (the epoll driver, which works everywhere). For tests and tools.
 pub fn block_on<F: Future>(future: F) -> F::Output {

@@ -7,12 +7,13 @@
 //! internals.
 
 pub(crate) mod abort;
+pub(crate) mod drain;
 pub(crate) mod permits;
 
-use std::cell::Cell;
 use std::rc::Rc;
 
 use self::abort::Aborts;
+use self::drain::Drain;
 use self::permits::ConnLimit;
 use crate::Config;
 use crate::buffers::arena::Arena;
@@ -46,14 +47,14 @@ pub(crate) struct Worker {
     pub(crate) arena: Arena,
     pub(crate) timers: Rc<Timers>,
     pub(crate) conns: Rc<ConnLimit>,
-    pub(crate) draining: Cell<bool>,
+    pub(crate) drain: Rc<Drain>,
     pub(crate) aborts: Rc<Aborts>,
     /// The TLS configuration, when the worker serves HTTPS.
     #[cfg(feature = "tls")]
     pub(crate) tls: SharedTls,
     /// TLS handshakes under way on this worker.
     #[cfg(feature = "tls")]
-    pub(crate) handshakes: Cell<usize>,
+    pub(crate) handshakes: std::cell::Cell<usize>,
 }
 
 impl Worker {
@@ -81,12 +82,12 @@ impl Worker {
             limits,
             timers: Timers::new(tick),
             conns: ConnLimit::new(max_conns),
-            draining: Cell::new(false),
+            drain: Rc::new(Drain::default()),
             aborts: Rc::new(Aborts::default()),
             #[cfg(feature = "tls")]
             tls,
             #[cfg(feature = "tls")]
-            handshakes: Cell::new(0),
+            handshakes: std::cell::Cell::new(0),
             config,
         })
     }

@@ -21,6 +21,7 @@ pub(crate) async fn serve_listener<S: Service>(
     stop: impl Future<Output = ()>,
 ) {
     let service = Rc::new(service);
+    let _drain = worker.drain.enter();
     let done = Rc::new(Cell::new(false));
     monoio::spawn(sweep(worker.clone(), done.clone()));
 
@@ -85,7 +86,7 @@ pub(crate) async fn serve_listener<S: Service>(
 async fn drain(worker: &Worker) {
     let open = worker.conns.open();
     tracing::info!(worker = worker.id, open, "draining");
-    worker.draining.set(true);
+    worker.drain.start();
     let deadline = Instant::now() + worker.config.drain_timeout;
     while worker.conns.open() > 0 && Instant::now() < deadline {
         worker.timers.fire_idle();

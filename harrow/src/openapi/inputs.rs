@@ -335,3 +335,20 @@ impl DescribeInput for crate::multipart::Multipart {
         op.rejection(StatusCode::BAD_REQUEST, "The body is not well-formed.");
     }
 }
+
+/// The id a reconnecting event-stream client sends back.
+impl DescribeInput for crate::sse::LastEventId {
+    fn describe(op: &mut Operation<'_>) {
+        let schema = op.schema_for::<String>();
+        op.parameter(
+            super::Parameter::header("Last-Event-ID", schema)
+                .description("The id of the last event received, when reconnecting.")
+                .optional(),
+        );
+    }
+}
+
+// The handshake's fields are the protocol's, not the operation's; the
+// route declares its `101` with `responses(...)`.
+#[cfg(feature = "ws")]
+describes_nothing!(crate::ws::WebSocketUpgrade);

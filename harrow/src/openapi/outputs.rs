@@ -396,3 +396,14 @@ impl DescribeOutput for crate::fs::FileError {
         }
     }
 }
+
+/// An event stream: `200` as `text/event-stream`.
+impl<S> DescribeOutput for crate::sse::Sse<S> {
+    fn describe(responses: &mut Responses<'_>) {
+        let text = json_schema!({"type": "string"});
+        responses.add(
+            ResponseDoc::new(ok(), "A stream of server-sent events")
+                .content("text/event-stream", Some(text)),
+        );
+    }
+}

@@ -13,6 +13,7 @@ mod html;
 #[cfg(feature = "json")]
 mod json;
 mod redirect;
+pub mod sse;
 mod stream;
 
 use std::borrow::Cow;

@@ -12,7 +12,7 @@ use std::rc::Rc;
 use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
-use http::{Method, Request, StatusCode};
+use http::{Method, Request, StatusCode, Version};
 
 use super::feed::Feed;
 use super::io::{FillError, Io};
@@ -23,6 +23,7 @@ use crate::conn::panic::{CatchPanic, make_guarded};
 use crate::conn::transport::Transport;
 use crate::conn::wait::Wait;
 use crate::timer::Fired;
+use crate::upgrade::{Callback, OnUpgrade, Upgraded};
 use crate::{Body, ConnInfo, Service};
 
 /// A request body is read whole up to this size; past it, the rest streams
@@ -38,6 +39,9 @@ pub(super) enum Stop {
     Answer(H1Error),
     /// A request was under way when its deadline passed: 408, then close.
     Timeout,
+    /// The response switched protocols: once its head is written, this
+    /// takes the connection over (boxed again, to keep `Stop` small).
+    Upgrade(Box<Callback>),
 }
 
 /// A request body as read before the service is called.
@@ -89,22 +93,20 @@ impl<S: Service, T: Transport> Dispatch<S, T> {
         async move {
             let stop = loop {
                 // A head already buffered whole (a pipelined request) needs
-                // no read, no deadline and no future.
-                let buffered = if self.io.buffered().is_empty() {
-                    Ok(Status::Partial)
-                } else {
-                    self.io.parse_head()
-                };
-                let head = match buffered {
-                    Ok(Status::Complete(head)) => {
-                        self.io.consume(head.len);
-                        head
+                // no read, no deadline and no future. (An `if let`, whose
+                // parse result is gone before the read is awaited: a value
+                // alive across an await takes room in every idle
+                // connection.)
+                let head = if let Some(parsed) = self.buffered_head() {
+                    match parsed {
+                        Ok(head) => head,
+                        Err(e) => break Stop::Answer(e),
                     }
-                    Ok(Status::Partial) => match self.read_head().await {
+                } else {
+                    match self.read_head().await {
                         Ok(head) => head,
                         Err(stop) => break stop,
-                    },
-                    Err(e) => break Stop::Answer(e),
+                    }
                 };
                 let keep_alive = match self.exchange(head).await {
                     Ok(keep_alive) => keep_alive,
@@ -116,6 +118,11 @@ impl<S: Service, T: Transport> Dispatch<S, T> {
                 }
             };
             match stop {
+                Stop::Upgrade(upgrade) => {
+                    if self.io.flush().await.is_ok() {
+                        return Box::pin(self.hand_over(upgrade)).await;
+                    }
+                }
                 Stop::Quiet => {
                     if self.io.flush().await.is_ok() {
                         if self.unread_body {
@@ -140,7 +147,33 @@ impl<S: Service, T: Transport> Dispatch<S, T> {
         }
     }
 
+    /// Runs `upgrade` with the connection, its `101` written: the HTTP/1.1
+    /// state goes, the socket and any bytes read past the request stay.
+    async fn hand_over(self, upgrade: Box<Callback>) {
+        let worker = self.io.worker().clone();
+        let (transport, early, timer) = self.io.into_parts();
+        // The upgraded halves keep deadlines of their own.
+        drop(timer);
+        upgrade(Upgraded::new(transport.into_socket(), early, worker)).await;
+    }
+
     // ----- heads -----------------------------------------------------------
+
+    /// The next head when the input already holds all of it (consumed), or
+    /// the error it makes; `None` when more input is needed.
+    fn buffered_head(&mut self) -> Option<Result<Head, H1Error>> {
+        if self.io.buffered().is_empty() {
+            return None;
+        }
+        match self.io.parse_head() {
+            Ok(Status::Complete(head)) => {
+                self.io.consume(head.len);
+                Some(Ok(head))
+            }
+            Ok(Status::Partial) => None,
+            Err(e) => Some(Err(e)),
+        }
+    }
 
     /// Reads until a whole head is buffered, and parses it.
     async fn read_head(&mut self) -> Result<Head, Stop> {
@@ -280,6 +313,9 @@ impl<S: Service, T: Transport> Dispatch<S, T> {
             };
             let is_head = head.method == Method::HEAD;
             let version = head.version;
+            // RFC 9110 §7.8: a request that asks to switch protocols (and
+            // has no body to read first) may be taken over.
+            let mut upgrade_key = None;
             let mut keep_alive = head.keep_alive && !self.unread_body;
 
             // Built inside the `Option` the guarded call takes it from, so
@@ -299,6 +335,14 @@ impl<S: Service, T: Transport> Dispatch<S, T> {
                 }
                 if let Some(t) = trailers {
                     r.extensions_mut().insert(t);
+                }
+                if version == Version::HTTP_11
+                    && r.body().exact_len() == Some(0)
+                    && r.headers().contains_key(http::header::UPGRADE)
+                {
+                    let on_upgrade = OnUpgrade::open();
+                    upgrade_key = Some(on_upgrade.key());
+                    r.extensions_mut().insert(on_upgrade);
                 }
                 self.io.config().request_span.then(
                     || tracing::info_span!("request", method = %r.method(), path = r.uri().path()),
@@ -353,7 +397,14 @@ impl<S: Service, T: Transport> Dispatch<S, T> {
                 }
             };
             keep_alive &= !self.io.draining();
+            let mut upgrade = upgrade_key.and_then(OnUpgrade::close);
+            if !matches!(&answered, Ok(r) if r.status() == StatusCode::SWITCHING_PROTOCOLS) {
+                upgrade = None;
+            }
             let (keep_alive, rest) = self.queue_response(answered, is_head, version, keep_alive);
+            if let Some(upgrade) = upgrade {
+                return Err(Stop::Upgrade(Box::new(upgrade)));
+            }
             if !matches!(rest, Rest::Done) {
                 // Boxed: the rare paths would otherwise make every
                 // connection's future as large as they are.

@@ -77,6 +77,11 @@ impl<T: Transport> Io<T> {
         }
     }
 
+    /// The worker.
+    pub(crate) fn worker(&self) -> &Rc<Worker> {
+        &self.worker
+    }
+
     /// The worker's configuration.
     pub(crate) fn config(&self) -> &Config {
         &self.worker.config
@@ -84,12 +89,12 @@ impl<T: Transport> Io<T> {
 
     /// Whether the worker is draining.
     pub(crate) fn draining(&self) -> bool {
-        self.worker.draining.get()
+        self.worker.drain.is_on()
     }
 
     /// Gives up the transport, the bytes read and not yet consumed, and the
-    /// timer entry (for a connection that turns out to speak HTTP/2).
-    #[cfg(feature = "http2")]
+    /// timer entry (for a connection that turns out to speak HTTP/2, or is
+    /// upgraded).
     pub(crate) fn into_parts(mut self) -> (T, Vec<u8>, ConnTimer) {
         self.release_write_buf();
         let mut read = self.rbuf.take().unwrap_or_default();

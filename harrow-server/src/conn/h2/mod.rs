@@ -19,6 +19,7 @@
 
 pub(crate) mod guard;
 mod io;
+mod lent;
 mod recv;
 mod stream;
 pub(crate) mod trailers;
@@ -34,6 +35,7 @@ use monoio::io::poll_io::{AsyncRead, AsyncWrite};
 use monoio::net::TcpStream;
 
 use self::io::{GuardedIo, Seen};
+use self::lent::Lent;
 use self::stream::{Stream, StreamEnv};
 use crate::conn::wait::Wait;
 use crate::shared::Worker;
@@ -107,6 +109,7 @@ pub(crate) async fn serve_io<S, T>(
 {
     let remote = info.remote();
     let seen = Rc::new(Seen::default());
+    let (io, taken_back) = Lent::new(io);
     let io = GuardedIo::new(read, io, seen.clone());
     let config = &worker.config;
 
@@ -151,7 +154,7 @@ pub(crate) async fn serve_io<S, T>(
             }
             match (away, timer.fired()) {
                 (false, Some(why)) => return Poll::Ready(Err(Away::Graceful(why))),
-                (false, None) if worker.draining.get() => {
+                (false, None) if worker.drain.is_on() => {
                     return Poll::Ready(Err(Away::Graceful(Fired::Drain)));
                 }
                 (true, Some(Fired::Deadline)) => return Poll::Ready(Err(Away::Done)),
@@ -182,6 +185,8 @@ pub(crate) async fn serve_io<S, T>(
             }
             Ok(Some(Err(e))) => {
                 tracing::debug!(%remote, error = %e, "HTTP/2 connection error");
+                // `h2` sent GOAWAY with the reason.
+                away = true;
                 break;
             }
             Ok(None) | Err(Away::Done) => break,
@@ -215,5 +220,11 @@ pub(crate) async fn serve_io<S, T>(
                 wait.arm(&timer, config, false);
             }
         }
+    }
+    drop(conn);
+    // Sent away with input still coming: linger, so that the client reads
+    // the GOAWAY rather than a reset.
+    if away && let Some(io) = taken_back.take() {
+        lent::linger(io, &timer, config).await;
     }
 }

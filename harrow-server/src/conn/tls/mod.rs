@@ -13,7 +13,8 @@
 //!   Anything else goes back to the completion-based socket, and rustls
 //!   runs in memory under HTTP/1.1 ([`stream::TlsIo`]).
 
-mod stream;
+pub(crate) mod split;
+pub(crate) mod stream;
 
 use std::net::SocketAddr;
 use std::rc::Rc;

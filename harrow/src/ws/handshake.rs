@@ -1,0 +1,313 @@
+//! The opening handshake (RFC 6455 §4.2): what makes a request a WebSocket
+//! upgrade, the answer to each mistake, and the `101` that accepts it.
+
+use std::fmt;
+
+use http::request::Parts;
+use http::{HeaderMap, HeaderValue, Method, StatusCode, Version, header};
+
+use crate::response::{IntoResponse, Response, plain};
+
+/// The protocol version this server speaks (RFC 6455 §4.1).
+const VERSION: &str = "13";
+
+/// Why a request is not a WebSocket handshake the server can accept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WebSocketRejection {
+    /// 405: the handshake is a GET request (§4.1).
+    NotGet,
+    /// 426: a request without `Upgrade: websocket` and `Connection:
+    /// upgrade` (a browser opening the address as a page); the answer says
+    /// `Upgrade: websocket`.
+    NotAnUpgrade,
+    /// 426: a `Sec-WebSocket-Version` other than 13; the answer names 13
+    /// (§4.4).
+    UnsupportedVersion(String),
+    /// 400: no `Sec-WebSocket-Key`, or one that is not 16 bytes in base64
+    /// (§4.2.1).
+    BadKey,
+    /// 400: the connection cannot be taken over: an HTTP/1.0 or HTTP/2
+    /// request, or the in-process test client.
+    NotUpgradable,
+    /// 403: an `Origin` the route does not allow.
+    OriginNotAllowed(String),
+}
+
+impl WebSocketRejection {
+    /// The status it is answered with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            WebSocketRejection::NotGet => StatusCode::METHOD_NOT_ALLOWED,
+            WebSocketRejection::NotAnUpgrade | WebSocketRejection::UnsupportedVersion(_) => {
+                StatusCode::UPGRADE_REQUIRED
+            }
+            WebSocketRejection::BadKey | WebSocketRejection::NotUpgradable => {
+                StatusCode::BAD_REQUEST
+            }
+            WebSocketRejection::OriginNotAllowed(_) => StatusCode::FORBIDDEN,
+        }
+    }
+}
+
+impl fmt::Display for WebSocketRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WebSocketRejection::NotGet => f.write_str("a WebSocket handshake is a GET request"),
+            WebSocketRejection::NotAnUpgrade => f.write_str(
+                "this is a WebSocket endpoint: ask with `Upgrade: websocket` and `Connection: upgrade`",
+            ),
+            WebSocketRejection::UnsupportedVersion(v) => write!(
+                f,
+                "WebSocket version `{v}` is not supported; this server speaks version 13"
+            ),
+            WebSocketRejection::BadKey => {
+                f.write_str("missing or malformed `Sec-WebSocket-Key`: 16 bytes in base64")
+            }
+            WebSocketRejection::NotUpgradable => f.write_str(
+                "this connection cannot switch to WebSocket: it needs an HTTP/1.1 connection",
+            ),
+            WebSocketRejection::OriginNotAllowed(origin) => {
+                write!(f, "origin `{origin}` may not open this WebSocket")
+            }
+        }
+    }
+}
+
+impl std::error::Error for WebSocketRejection {}
+
+impl IntoResponse for WebSocketRejection {
+    fn into_response(self) -> Response {
+        let mut res = plain(self.status(), self.to_string());
+        match self {
+            WebSocketRejection::NotAnUpgrade => {
+                res.headers_mut()
+                    .insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+            }
+            WebSocketRejection::UnsupportedVersion(_) => {
+                res.headers_mut().insert(
+                    header::SEC_WEBSOCKET_VERSION,
+                    HeaderValue::from_static(VERSION),
+                );
+            }
+            _ => {}
+        }
+        res
+    }
+}
+
+/// What a valid handshake request says.
+#[derive(Debug, Clone)]
+pub(super) struct Request {
+    /// `Sec-WebSocket-Key`.
+    pub(super) key: HeaderValue,
+    /// `Origin`, if sent.
+    pub(super) origin: Option<HeaderValue>,
+    /// `Sec-WebSocket-Protocol`: the subprotocols offered, in the client's
+    /// order of preference.
+    pub(super) protocols: Vec<String>,
+}
+
+/// Checks `parts` against RFC 6455 §4.2.1, in the order a client most
+/// likely needs to hear about.
+pub(super) fn check(parts: &Parts) -> Result<Request, WebSocketRejection> {
+    if parts.method != Method::GET {
+        return Err(WebSocketRejection::NotGet);
+    }
+    let headers = &parts.headers;
+    let upgrade = has_token(headers, header::UPGRADE, "websocket");
+    let connection = has_token(headers, header::CONNECTION, "upgrade");
+    if !(upgrade && connection) {
+        return Err(WebSocketRejection::NotAnUpgrade);
+    }
+    match headers.get(header::SEC_WEBSOCKET_VERSION) {
+        Some(v) if v == VERSION => {}
+        Some(v) => {
+            let shown = String::from_utf8_lossy(v.as_bytes()).into_owned();
+            return Err(WebSocketRejection::UnsupportedVersion(shown));
+        }
+        None => return Err(WebSocketRejection::UnsupportedVersion(String::new())),
+    }
+    let key = headers
+        .get(header::SEC_WEBSOCKET_KEY)
+        .filter(|k| is_key(k.as_bytes()))
+        .ok_or(WebSocketRejection::BadKey)?
+        .clone();
+    if parts.version != Version::HTTP_11 {
+        return Err(WebSocketRejection::NotUpgradable);
+    }
+    let protocols = headers
+        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|p| p.trim().to_owned())
+        .filter(|p| !p.is_empty())
+        .collect();
+    Ok(Request {
+        key,
+        origin: headers.get(header::ORIGIN).cloned(),
+        protocols,
+    })
+}
+
+/// The `101` that accepts the handshake of `key`, with the chosen
+/// subprotocol.
+pub(super) fn accept(key: &HeaderValue, protocol: Option<&str>) -> Response {
+    let accept = tungstenite::handshake::derive_accept_key(key.as_bytes());
+    let mut res = Response::new(crate::Body::empty());
+    *res.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+    let headers = res.headers_mut();
+    headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+    headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+    if let Ok(accept) = HeaderValue::from_str(&accept) {
+        headers.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
+    }
+    if let Some(protocol) = protocol.and_then(|p| HeaderValue::from_str(p).ok()) {
+        headers.insert(header::SEC_WEBSOCKET_PROTOCOL, protocol);
+    }
+    res
+}
+
+/// Whether a comma-separated header lists `token` (case-insensitive).
+fn has_token(headers: &HeaderMap, name: header::HeaderName, token: &str) -> bool {
+    headers
+        .get_all(name)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim().eq_ignore_ascii_case(token))
+}
+
+/// A nonce of 16 bytes in base64: 24 characters, the last two `=`, and a
+/// 22nd character whose two low bits are zero (RFC 4648 §4).
+fn is_key(key: &[u8]) -> bool {
+    const LAST: &[u8] = b"AQgw";
+    key.len() == 24
+        && key[22..] == *b"=="
+        && LAST.contains(&key[21])
+        && key[..21]
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'+' || *b == b'/')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(method: &str, headers: &[(&str, &str)]) -> Parts {
+        let mut req = http::Request::builder().method(method).uri("/ws");
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        req.body(()).unwrap().into_parts().0
+    }
+
+    const GOOD: [(&str, &str); 4] = [
+        ("upgrade", "websocket"),
+        ("connection", "keep-alive, Upgrade"),
+        ("sec-websocket-version", "13"),
+        ("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="),
+    ];
+
+    #[test]
+    fn every_rule_of_the_opening_handshake() {
+        let without = |name: &str| -> Vec<(&str, &str)> {
+            GOOD.iter().copied().filter(|(n, _)| *n != name).collect()
+        };
+        let with = |name: &'static str, value: &'static str| -> Vec<(&str, &str)> {
+            let mut h = without(name);
+            h.push((name, value));
+            h
+        };
+        type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, Option<WebSocketRejection>);
+        let cases: Vec<Case<'_>> = vec![
+            ("GET", GOOD.to_vec(), None),
+            ("POST", GOOD.to_vec(), Some(WebSocketRejection::NotGet)),
+            (
+                "GET",
+                without("upgrade"),
+                Some(WebSocketRejection::NotAnUpgrade),
+            ),
+            (
+                "GET",
+                with("upgrade", "h2c"),
+                Some(WebSocketRejection::NotAnUpgrade),
+            ),
+            ("GET", with("upgrade", "WebSocket"), None),
+            (
+                "GET",
+                without("connection"),
+                Some(WebSocketRejection::NotAnUpgrade),
+            ),
+            (
+                "GET",
+                with("connection", "close"),
+                Some(WebSocketRejection::NotAnUpgrade),
+            ),
+            (
+                "GET",
+                with("sec-websocket-version", "8"),
+                Some(WebSocketRejection::UnsupportedVersion("8".into())),
+            ),
+            (
+                "GET",
+                without("sec-websocket-version"),
+                Some(WebSocketRejection::UnsupportedVersion(String::new())),
+            ),
+            (
+                "GET",
+                without("sec-websocket-key"),
+                Some(WebSocketRejection::BadKey),
+            ),
+            (
+                "GET",
+                with("sec-websocket-key", "short=="),
+                Some(WebSocketRejection::BadKey),
+            ),
+            (
+                "GET",
+                with("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZR=="),
+                Some(WebSocketRejection::BadKey),
+            ),
+            (
+                "GET",
+                with("sec-websocket-key", "dGhlIHNhbXBsZSBub25j*Q=="),
+                Some(WebSocketRejection::BadKey),
+            ),
+        ];
+        for (method, headers, expected) in cases {
+            let mut p = parts(method, &headers);
+            p.version = Version::HTTP_11;
+            assert_eq!(check(&p).err(), expected, "{method} {headers:?}");
+        }
+        let mut h2 = parts("GET", &GOOD);
+        h2.version = Version::HTTP_2;
+        assert_eq!(check(&h2).err(), Some(WebSocketRejection::NotUpgradable));
+    }
+
+    #[test]
+    fn the_accept_key_and_protocol_of_rfc_6455() {
+        // RFC 6455 §1.3's worked example.
+        let key = HeaderValue::from_static("dGhlIHNhbXBsZSBub25jZQ==");
+        let res = accept(&key, Some("chat"));
+        assert_eq!(res.status(), StatusCode::SWITCHING_PROTOCOLS);
+        assert_eq!(
+            res.headers()["sec-websocket-accept"],
+            "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+        );
+        assert_eq!(res.headers()["sec-websocket-protocol"], "chat");
+        assert_eq!(res.headers()["upgrade"], "websocket");
+    }
+
+    #[test]
+    fn offered_protocols_are_read_in_order() {
+        let mut headers = GOOD.to_vec();
+        headers.push(("sec-websocket-protocol", "v2.chat, v1.chat"));
+        headers.push(("sec-websocket-protocol", "superchat"));
+        let mut p = parts("GET", &headers);
+        p.version = Version::HTTP_11;
+        let req = check(&p).unwrap();
+        assert_eq!(req.protocols, ["v2.chat", "v1.chat", "superchat"]);
+    }
+}
