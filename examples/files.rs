@@ -1,6 +1,7 @@
 //! Static files, a file sent from a handler, and compressed JSON.
 //!
-//! `cargo run --example files` (from the repository root), then:
+//! `cargo run -p harrow-examples --features files --example files` (from the
+//! repository root), then:
 //! `curl -i localhost:3000/static/` (the index file, with `ETag` and
 //! `Last-Modified`), `curl -i -H 'if-none-match: "…"' localhost:3000/static/`
 //! with the tag it sent (304), `curl -i -r 0-9 localhost:3000/static/hello.txt`

@@ -1,4 +1,5 @@
-//! An API described by its own handlers: `cargo run --example openapi`,
+//! An API described by its own handlers:
+//! `cargo run -p harrow-examples --features openapi --example openapi`,
 //! then open <http://127.0.0.1:3000/docs>, or fetch the document:
 //!
 //! ```text

@@ -1,6 +1,6 @@
 // ANCHOR: all
 //! Notes: a small JSON API with sessions and file uploads, kept in SQLite.
-//! `cargo run --example notes`, then:
+//! `cargo run -p harrow-examples --features notes --example notes`, then:
 //!
 //! ```text
 //! curl -c jar -H 'content-type: application/json' -d '{"name":"ann"}' localhost:3000/login

@@ -32,6 +32,7 @@ chapters! {
     Uploads => "uploads.md",
     BlockingWork => "blocking-work.md",
     DatabasesAndTokio => "databases-and-tokio.md",
+    Realtime => "realtime.md",
     ServerConfiguration => "server-configuration.md",
     Logging => "logging.md",
     Http2 => "http2.md",
