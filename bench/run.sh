@@ -6,7 +6,7 @@
 #
 #   h1         wrk: plaintext (64 conns), plaintext pipelined 16 deep, JSON (64 conns)
 #   mem        server RSS per idle keep-alive connection at IDLE_CONNS connections
-#   h2         h2load -c16 -m32 against harrow (enable_http2) and hyper (h2 prior knowledge)
+#   h2         h2load -c16 -m32 against harrow (enable_http2), hyper and monoio-http (h2 prior knowledge)
 #   framework  the full harrow::App (50 routes, one middleware) against the bare core
 #   files      static files and compressed JSON: harrow (ServeDir, Compression) against
 #              nginx, actix-files and tower-http's ServeDir (axum): a 4 KiB file, a
@@ -20,8 +20,16 @@
 #   CONNS [64]       wrk connections
 #   DEPTH [16]       pipelining depth
 #   IDLE_CONNS [10000]
-#   SERVERS          servers for h1 (default: harrow-uring harrow-epoll hyper actix may)
-#   SERVER_CPU [0]   core the server is pinned to; LOAD_CPU [1] core of wrk/h2load
+#   SERVERS          servers for h1 (default: harrow-uring harrow-epoll hyper actix may monoio-http)
+#   H2_SERVERS       servers for h2 (default: the harrow drivers, hyper, monoio-http)
+#   H2_CONNS [16]    h2load connections
+#   SERVER_CPU [0]   core(s) the server is pinned to; LOAD_CPU [1] core(s) of wrk/h2load
+#   WORKERS [1]      server worker threads (harrow workers, hyper's and actix's
+#                    threads, monoio-http runtimes); LOAD_THREADS [1] wrk/h2load threads
+#
+# Many-core mode: the same parts with N workers pinned to N cores and the
+# load on others, e.g. on 16 cores:
+#   WORKERS=8 SERVER_CPU=0-7 LOAD_CPU=8-15 LOAD_THREADS=8 CONNS=512 bench/run.sh h1 h2
 #   PORT_BASE [18080] first of the 12 ports the servers listen on
 #   OUT              results directory (default: bench/results/<UTC timestamp>)
 #   NO_BUILD=1       skip the cargo build
@@ -38,9 +46,14 @@ WARMUP=${WARMUP:-1}
 CONNS=${CONNS:-64}
 DEPTH=${DEPTH:-16}
 IDLE_CONNS=${IDLE_CONNS:-10000}
-SERVERS=${SERVERS:-"harrow-uring harrow-epoll hyper actix may"}
+SERVERS=${SERVERS:-"harrow-uring harrow-epoll hyper actix may monoio-http"}
+H2_SERVERS=${H2_SERVERS:-"harrow-uring-h2 harrow-epoll-h2 hyper-h2 monoio-http-h2"}
+H2_CONNS=${H2_CONNS:-16}
 SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
+WORKERS=${WORKERS:-1}
+LOAD_THREADS=${LOAD_THREADS:-1}
+export WORKERS
 PORT_BASE=${PORT_BASE:-18080}
 OUT=${OUT:-"$BENCH_DIR/results/$(date -u +%Y%m%dT%H%M%SZ)"}
 BIN="$BENCH_DIR/target/release"
@@ -83,7 +96,7 @@ RAW="$OUT/raw.tsv"
     echo "# date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
     echo "# machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), kernel $(uname -r)"
     echo "# commit: $(git -C "$BENCH_DIR" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-    echo "# rounds=$ROUNDS duration=${DURATION}s warmup=${WARMUP}s conns=$CONNS depth=$DEPTH server_cpu=$SERVER_CPU load_cpu=$LOAD_CPU"
+    echo "# rounds=$ROUNDS duration=${DURATION}s warmup=${WARMUP}s conns=$CONNS depth=$DEPTH server_cpu=$SERVER_CPU load_cpu=$LOAD_CPU workers=$WORKERS load_threads=$LOAD_THREADS"
     echo "# part scenario server round req/s p99_ms server_cpu_s requests req_per_server_cpu_s"
 } >"$RAW"
 
@@ -99,6 +112,8 @@ server_cmd() {
         harrow-epoll-h2) echo "$BIN/harrow-server $port epoll h2" ;;
         hyper) echo "$BIN/hyper $port" ;;
         hyper-h2) echo "$BIN/hyper $port h2" ;;
+        monoio-http) echo "$BIN/monoio-http $port" ;;
+        monoio-http-h2) echo "$BIN/monoio-http $port h2" ;;
         actix) echo "$BIN/actix $port" ;;
         may) echo "$BIN/may-minihttp $port" ;;
         harrow-app-uring) echo "$BIN/harrow-app $port uring app" ;;
@@ -120,7 +135,8 @@ server_port() {
     local i=0 n
     for n in harrow-uring harrow-epoll hyper actix may harrow-uring-h2 harrow-epoll-h2 hyper-h2 \
         harrow-app-uring harrow-app-epoll core-uring core-epoll \
-        files-harrow-uring files-harrow-epoll files-actix files-axum files-nginx; do
+        files-harrow-uring files-harrow-epoll files-actix files-axum files-nginx \
+        monoio-http monoio-http-h2; do
         [ "$n" = "$1" ] && { echo $((PORT_BASE + i)); return; }
         i=$((i + 1))
     done
@@ -193,11 +209,11 @@ run_wrk() {
     args=$(wrk_args "$sc" "$port")
     start_server "$name" "$port"
     # shellcheck disable=SC2086
-    [ "$WARMUP" -gt 0 ] && taskset -c "$LOAD_CPU" wrk -t1 -d"${WARMUP}s" $args >/dev/null
+    [ "$WARMUP" -gt 0 ] && taskset -c "$LOAD_CPU" wrk -t"$LOAD_THREADS" -d"${WARMUP}s" $args >/dev/null
     t0=$(cpu_ticks "$SERVER_PID")
     out="$OUT/wrk-$sc-$name-$rd.txt"
     # shellcheck disable=SC2086
-    taskset -c "$LOAD_CPU" wrk -t1 -d"${DURATION}s" --latency $args >"$out"
+    taskset -c "$LOAD_CPU" wrk -t"$LOAD_THREADS" -d"${DURATION}s" --latency $args >"$out"
     t1=$(cpu_ticks "$SERVER_PID")
     stop_server
     local rps p99 reqs errs cpu rpc
@@ -221,11 +237,11 @@ run_h2() {
     # Warm-up as a separate, unmeasured run, so that the CPU window and the
     # request count cover the same period.
     [ "$WARMUP" -gt 0 ] && { taskset -c "$LOAD_CPU" timeout $((WARMUP + 30)) \
-        h2load -t1 -c16 -m32 -D "$WARMUP" "http://127.0.0.1:$port/plaintext" >"$out.warmup" 2>&1 ||
+        h2load -t"$LOAD_THREADS" -c"$H2_CONNS" -m32 -D "$WARMUP" "http://127.0.0.1:$port/plaintext" >"$out.warmup" 2>&1 ||
         log "  h2load warm-up exited $? against $name (see $out.warmup)"; }
     t0=$(cpu_ticks "$SERVER_PID")
     taskset -c "$LOAD_CPU" timeout $((DURATION + 30)) \
-        h2load -t1 -c16 -m32 -D "$DURATION" \
+        h2load -t"$LOAD_THREADS" -c"$H2_CONNS" -m32 -D "$DURATION" \
         "http://127.0.0.1:$port/plaintext" >"$out" 2>&1 || log "  h2load exited $? against $name (see $out)"
     t1=$(cpu_ticks "$SERVER_PID")
     local alive=yes
@@ -254,7 +270,7 @@ rotate() {
 # --- parts -----------------------------------------------------------------
 
 part_h1() {
-    log "HTTP/1.1 (wrk -t1 -c$CONNS, ${DURATION}s, $ROUNDS rounds): $SERVERS"
+    log "HTTP/1.1 (wrk -t$LOAD_THREADS -c$CONNS, ${DURATION}s, $ROUNDS rounds): $SERVERS"
     local rd sc name
     for rd in $(seq 1 "$ROUNDS"); do
         for sc in plaintext pipelined json; do
@@ -267,10 +283,10 @@ part_h1() {
 }
 
 part_h2() {
-    log "HTTP/2 (h2load -t1 -c16 -m32, ${DURATION}s, $ROUNDS rounds)"
+    log "HTTP/2 (h2load -t$LOAD_THREADS -c$H2_CONNS -m32, ${DURATION}s, $ROUNDS rounds)"
     local rd name
     for rd in $(seq 1 "$ROUNDS"); do
-        for name in $(rotate $((rd - 1)) harrow-uring-h2 harrow-epoll-h2 hyper-h2); do
+        for name in $(rotate $((rd - 1)) $H2_SERVERS); do
             run_h2 "$name" "$rd"
         done
     done
@@ -281,7 +297,7 @@ part_framework() {
         log "framework: no harrow-app binary (the harrow crate is not merged here); skipped"
         return
     fi
-    log "framework cost: harrow::App against the bare core (wrk -t1 -c$CONNS)"
+    log "framework cost: harrow::App against the bare core (wrk -t$LOAD_THREADS -c$CONNS)"
     local rd sc name
     for rd in $(seq 1 "$ROUNDS"); do
         for sc in fw-plaintext fw-json; do

@@ -4,7 +4,7 @@ use harrow_tests::server;
 
 use std::time::{Duration, Instant};
 
-use harrow_server::Config;
+use harrow_server::{Config, Driver};
 use harrow_tests::{Raw, body_of};
 use server::{each_driver, start};
 
@@ -198,4 +198,23 @@ fn serve_runs_on_the_callers_runtime_until_told_to_stop() {
             .unwrap();
         assert_eq!(client.join().unwrap(), "/path");
     });
+}
+
+#[test]
+fn an_io_uring_worker_with_a_polling_kernel_thread_serves() {
+    if !server::drivers().contains(&Driver::IoUring) {
+        return;
+    }
+    let server = start(Config {
+        driver: Driver::IoUring,
+        workers: Some(1),
+        uring_sqpoll: Some(Duration::from_millis(50)),
+        ..Default::default()
+    });
+    for i in 0..3 {
+        let res = harrow_tests::get(server.local_addr(), &format!("/path?{i}"));
+        assert_eq!(res.status, 200);
+        assert_eq!(res.text(), format!("/path?{i}"));
+    }
+    server.shutdown().unwrap();
 }

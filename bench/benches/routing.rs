@@ -49,7 +49,11 @@ fn templates() -> Vec<String> {
 fn paths() -> Vec<String> {
     templates()
         .iter()
-        .map(|t| t.replace("{id}", "42").replace("{org}", "7").replace("{repo}", "9"))
+        .map(|t| {
+            t.replace("{id}", "42")
+                .replace("{org}", "7")
+                .replace("{repo}", "9")
+        })
         .collect()
 }
 
@@ -95,7 +99,9 @@ fn bench(c: &mut Criterion) {
         b.iter_batched(
             || {
                 i = (i + 1) % paths.len();
-                http::Request::get(paths[i].as_str()).body(Body::from(())).unwrap()
+                http::Request::get(paths[i].as_str())
+                    .body(Body::from(()))
+                    .unwrap()
             },
             |req| black_box(block_on(service.handle(req, peer.clone()))),
             BatchSize::SmallInput,
@@ -108,7 +114,11 @@ fn bench(c: &mut Criterion) {
     let static_path = paths[0].clone();
     group.bench_function("harrow_app_dispatch_static", |b| {
         b.iter_batched(
-            || http::Request::get(static_path.as_str()).body(Body::from(())).unwrap(),
+            || {
+                http::Request::get(static_path.as_str())
+                    .body(Body::from(()))
+                    .unwrap()
+            },
             |req| black_box(block_on(service.handle(req, peer.clone()))),
             BatchSize::SmallInput,
         )
@@ -129,7 +139,11 @@ fn bench(c: &mut Criterion) {
     });
     group.bench_function("bare_service_static", |b| {
         b.iter_batched(
-            || http::Request::get(static_path.as_str()).body(Body::from(())).unwrap(),
+            || {
+                http::Request::get(static_path.as_str())
+                    .body(Body::from(()))
+                    .unwrap()
+            },
             |req| black_box(block_on(bare.call(req, peer.clone()))),
             BatchSize::SmallInput,
         )

@@ -27,6 +27,16 @@ pub fn port_arg() -> u16 {
         .unwrap_or(8080)
 }
 
+/// Worker threads for the many-core mode: the `WORKERS` variable, 1 when
+/// unset (each server's one-core setup).
+pub fn workers() -> usize {
+    std::env::var("WORKERS")
+        .ok()
+        .and_then(|w| w.parse().ok())
+        .filter(|w| *w > 0)
+        .unwrap_or(1)
+}
+
 /// The n-th argument (1-based), if any.
 pub fn arg(n: usize) -> Option<String> {
     std::env::args().nth(n)

@@ -1,4 +1,4 @@
-//! actix-web 4 with one worker serving /plaintext and /json.
+//! actix-web 4 with one worker (or `WORKERS`) serving /plaintext and /json.
 //!
 //! Usage: actix PORT
 
@@ -28,7 +28,7 @@ fn main() -> std::io::Result<()> {
                 .route("/plaintext", web::get().to(plaintext))
                 .route("/json", web::get().to(json))
         })
-        .workers(1)
+        .workers(harrow_bench::workers())
         .max_connections(20_000)
         .backlog(4096)
         .keep_alive(Duration::from_secs(600))

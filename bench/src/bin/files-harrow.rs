@@ -39,9 +39,10 @@ fn main() {
         ..Config::default()
     };
     let make = move || {
-        App::new()
-            .routes(ServeDir::new(&dir).at("/static"))
-            .nest("/", Scope::new().get("/json", json).layer(Compression::new()))
+        App::new().routes(ServeDir::new(&dir).at("/static")).nest(
+            "/",
+            Scope::new().get("/json", json).layer(Compression::new()),
+        )
     };
     harrow::run_with_config(make, ("127.0.0.1", port), config).expect("server runs");
 }

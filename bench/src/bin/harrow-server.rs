@@ -1,6 +1,7 @@
-//! harrow-server (the bare core, no framework) serving /plaintext and /json.
+//! harrow-server (the bare core, no framework) serving /plaintext and /json,
+//! with one worker (or `WORKERS`).
 //!
-//! Usage: harrow-server PORT [uring|epoll] [h2]
+//! Usage: harrow-server PORT [uring|epoll] [h2]   (`SQPOLL_MS=N`: io_uring SQPOLL)
 
 use std::time::Duration;
 
@@ -17,7 +18,13 @@ fn main() {
     };
     let h2 = arg(3).as_deref() == Some("h2");
     let config = Config {
-        workers: Some(1),
+        workers: Some(harrow_bench::workers()),
+        // `SQPOLL_MS`: a submission-polling kernel thread per worker, idle
+        // after that many milliseconds.
+        uring_sqpoll: std::env::var("SQPOLL_MS")
+            .ok()
+            .and_then(|ms| ms.parse().ok())
+            .map(Duration::from_millis),
         driver,
         enable_http2: h2,
         max_connections: 20_000,

@@ -1,4 +1,5 @@
-//! hyper 1.x on a current-thread tokio runtime serving /plaintext and /json.
+//! hyper 1.x on a current-thread tokio runtime (or a multi-thread one with
+//! `WORKERS` threads) serving /plaintext and /json.
 //!
 //! Usage: hyper PORT [h1|h2]   (h2 = HTTP/2 with prior knowledge only)
 
@@ -39,10 +40,20 @@ async fn handle(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infalli
 fn main() {
     let port = port_arg();
     let h2 = arg(2).as_deref() == Some("h2");
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
+    // One thread, or tokio's work-stealing runtime with `WORKERS` threads:
+    // hyper's usual setup on many cores.
+    let workers = harrow_bench::workers();
+    let rt = if workers == 1 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(workers)
+            .enable_all()
+            .build()
+    }
+    .expect("tokio runtime");
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
             .await

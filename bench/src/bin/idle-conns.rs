@@ -60,7 +60,10 @@ fn main() {
             }
         }
     }
-    eprintln!("{n} connections opened and answered in {:.2?}", start.elapsed());
+    eprintln!(
+        "{n} connections opened and answered in {:.2?}",
+        start.elapsed()
+    );
     println!("idle {}", conns.len());
     std::io::stdout().flush().ok();
     std::thread::sleep(Duration::from_secs(hold));

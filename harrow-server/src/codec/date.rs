@@ -13,6 +13,9 @@ thread_local! {
 pub struct DateCache {
     second: u64,
     text: [u8; 29],
+    /// The same date as a header value, for HTTP/2 responses: cloning it
+    /// shares its bytes.
+    value: http::HeaderValue,
 }
 
 impl Default for DateCache {
@@ -20,6 +23,7 @@ impl Default for DateCache {
         let mut d = DateCache {
             second: u64::MAX,
             text: [b' '; 29],
+            value: http::HeaderValue::from_static(""),
         };
         d.refresh(SystemTime::now());
         d
@@ -44,6 +48,9 @@ impl DateCache {
             if s.len() == self.text.len() {
                 self.text.copy_from_slice(s.as_bytes());
             }
+            if let Ok(value) = http::HeaderValue::from_str(&s) {
+                self.value = value;
+            }
         }
     }
 
@@ -52,6 +59,11 @@ impl DateCache {
     /// a second, so a response costs no clock read for its `Date`.
     pub fn with_cached<R>(f: impl FnOnce(&[u8; 29]) -> R) -> R {
         CACHE.with(|c| f(&c.borrow().text))
+    }
+
+    /// The date in this thread's cache as a header value.
+    pub fn header_value() -> http::HeaderValue {
+        CACHE.with(|c| c.borrow().value.clone())
     }
 
     /// Brings this thread's cached date up to the current second.

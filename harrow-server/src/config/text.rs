@@ -35,6 +35,7 @@ impl Config {
         "driver",
         "read_buffer_size",
         "uring_entries",
+        "uring_sqpoll",
         "request_span",
         "handle_signals",
         "tls_cert",
@@ -48,7 +49,7 @@ impl Config {
     ///
     /// * durations: a number of seconds (`30`) or a number with a unit,
     ///   `ms`, `s`, `m` or `h` (`"500ms"`, `"5s"`, `"2m"`); the optional
-    ///   timeouts also take `"off"`;
+    ///   timeouts and `uring_sqpoll` also take `"off"`;
     /// * sizes: a number of bytes (`1024`) or a number with a unit, `B`,
     ///   `KiB`, `MiB` or `GiB` (`"16KiB"`, `"2MiB"`);
     /// * `workers`: a number, or `"auto"` for one per CPU;
@@ -128,6 +129,7 @@ impl Config {
             "driver" => self.driver = value.parse().map_err(err)?,
             "read_buffer_size" => self.read_buffer_size = size(value).map_err(err)?,
             "uring_entries" => self.uring_entries = count(value).map_err(err)?,
+            "uring_sqpoll" => self.uring_sqpoll = timeout(value).map_err(err)?,
             "request_span" => self.request_span = flag(value).map_err(err)?,
             "handle_signals" => self.handle_signals = flag(value).map_err(err)?,
             "tls_cert"
@@ -313,6 +315,7 @@ mod tests {
             ("driver", "io_uring"),
             ("read_buffer_size", "16KiB"),
             ("uring_entries", "256"),
+            ("uring_sqpoll", "1s"),
             ("request_span", "true"),
             ("handle_signals", "true"),
         ];
@@ -357,6 +360,7 @@ mod tests {
         assert_eq!(c.protocols, Protocols::Http1Only);
         assert_eq!(c.max_body_size, 8 << 20);
         assert_eq!(c.driver, Driver::IoUring);
+        assert_eq!(c.uring_sqpoll, Some(Duration::from_secs(1)));
         assert!(c.request_span);
         assert!(c.handle_signals);
         c.set("workers", "auto").unwrap();

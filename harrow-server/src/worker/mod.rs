@@ -53,7 +53,7 @@ where
         let _ = ready.send((id, Err(e)));
     };
     match w.driver {
-        Chosen::IoUring => match build_uring(w.config.uring_entries) {
+        Chosen::IoUring => match build_uring(w.config.uring_entries, w.config.uring_sqpoll) {
             Ok(mut rt) => rt.block_on(worker_main(w)),
             Err(e) => fail(Error::new(
                 Kind::IoUringUnavailable(format!("creating the ring failed: {e}")),
@@ -76,28 +76,51 @@ where
 /// deferred to the moment the worker asks for completions
 /// (`DEFER_TASKRUN`): completions then arrive in batches when the worker
 /// parks, instead of interrupting it while it runs, which saves kernel
-/// crossings under load. Kernels before 6.1 lack these flags; the ring is
-/// then created without them.
+/// crossings under load. Kernels before 6.1 lack `DEFER_TASKRUN`; 5.19 and
+/// 6.0 get cooperative task work (`COOP_TASKRUN`) instead, older ones a
+/// plain ring.
+///
+/// With `sqpoll` (the `uring_sqpoll` setting), a kernel thread per worker
+/// polls the submission queue for that idle time before it sleeps, so a
+/// busy worker submits without system calls at the cost of a second busy
+/// thread; it is asked for, never a fallback, and a kernel that refuses it
+/// stops the start.
 fn build_uring(
     entries: u32,
+    sqpoll: Option<std::time::Duration>,
 ) -> std::io::Result<monoio::Runtime<monoio::time::TimeDriver<monoio::IoUringDriver>>> {
-    let mut tuned = io_uring::IoUring::builder();
-    tuned.setup_single_issuer().setup_defer_taskrun();
-    let rt = monoio::RuntimeBuilder::<monoio::IoUringDriver>::new()
-        .with_entries(entries)
-        .uring_builder(tuned)
-        .enable_timer()
-        .build();
-    match rt {
-        Ok(rt) => Ok(rt),
-        Err(e) => {
-            tracing::debug!(error = %e, "io_uring without DEFER_TASKRUN");
-            monoio::RuntimeBuilder::<monoio::IoUringDriver>::new()
-                .with_entries(entries)
-                .enable_timer()
-                .build()
+    let build = |tuned: Option<io_uring::Builder>| {
+        let builder = monoio::RuntimeBuilder::<monoio::IoUringDriver>::new().with_entries(entries);
+        match tuned {
+            Some(tuned) => builder.uring_builder(tuned).enable_timer().build(),
+            None => builder.enable_timer().build(),
+        }
+    };
+    if let Some(idle) = sqpoll {
+        let mut tuned = io_uring::IoUring::builder();
+        let idle = u32::try_from(idle.as_millis()).unwrap_or(u32::MAX);
+        tuned.setup_sqpoll(idle).setup_single_issuer();
+        return build(Some(tuned));
+    }
+    let mut deferred = io_uring::IoUring::builder();
+    deferred.setup_single_issuer().setup_defer_taskrun();
+    let mut cooperative = io_uring::IoUring::builder();
+    cooperative.setup_coop_taskrun().setup_taskrun_flag();
+    let mut last = None;
+    for (name, tuned) in [
+        ("DEFER_TASKRUN", Some(deferred)),
+        ("COOP_TASKRUN", Some(cooperative)),
+        ("plain", None),
+    ] {
+        match build(tuned) {
+            Ok(rt) => return Ok(rt),
+            Err(e) => {
+                tracing::debug!(error = %e, "io_uring without {name}");
+                last = Some(e);
+            }
         }
     }
+    Err(last.unwrap_or_else(|| std::io::Error::other("no io_uring set-up worked")))
 }
 
 async fn worker_main<F, S>(w: Spawn<F>)

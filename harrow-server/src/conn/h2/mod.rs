@@ -181,6 +181,9 @@ pub(crate) async fn serve_io<S, T>(
                     conn: info.clone(),
                     active: active.clone(),
                 };
+                // Its own task from the first poll: a future first polled
+                // in another task's context cannot move (monoio's timers keep
+                // the first waker they are given).
                 monoio::spawn(task.run(req, respond));
             }
             Ok(Some(Err(e))) => {

@@ -108,10 +108,9 @@ impl<S: Service> Stream<S> {
         strip_connection_headers(&mut parts.headers);
         if !parts.headers.contains_key(header::DATE) {
             // RFC 9110 §6.6.1: an origin server with a clock sends Date.
-            let date = DateCache::with_cached(|d| HeaderValue::from_bytes(d));
-            if let Ok(date) = date {
-                parts.headers.insert(header::DATE, date);
-            }
+            parts
+                .headers
+                .insert(header::DATE, DateCache::header_value());
         }
         let no_body = status_has_no_body(parts.status);
         if let (Some(n), false) = (body.exact_len(), no_body) {
