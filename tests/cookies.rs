@@ -2,15 +2,12 @@
 //! private cookies round-trip, tampered ones are refused, removal empties
 //! the jar.
 
-#[path = "support/curl.rs"]
-mod curl;
-
 use std::sync::LazyLock;
 
-use curl::{TempDir, curl, jar_cookies, tamper};
 use harrow::cookies::{Cookie, CookieJar, Key, PrivateCookieJar, SignedCookieJar};
 use harrow::test::spawn_server;
 use harrow::{App, Path};
+use harrow_tests::curl::{curl, jar_cookies, tamper};
 
 static KEY: LazyLock<Key> = LazyLock::new(Key::generate);
 
@@ -68,7 +65,7 @@ fn app() -> App {
 #[test]
 fn cookies_round_trip_through_curls_cookie_jar_and_tampering_is_refused() {
     let server = spawn_server(app);
-    let dir = TempDir::new("cookies");
+    let dir = harrow_tests::TempDir::new("cookies");
     let jar = dir.join("jar.txt");
     let jar = jar.to_str().expect("a UTF-8 path");
     let with_jar =

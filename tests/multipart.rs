@@ -3,16 +3,13 @@
 //! to climb out of the upload directory, and uploads over a limit refused
 //! with 413.
 
-#[path = "support/curl.rs"]
-mod curl;
-
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use curl::{TempDir, curl};
 use harrow::multipart::{Multipart, MultipartLimits};
 use harrow::test::spawn_server_with_config;
 use harrow::{App, Config, Error, State};
+use harrow_tests::curl::curl;
 use harrow_tests::server;
 
 /// Where uploads go: a directory the test made.
@@ -34,7 +31,7 @@ async fn upload(State(dir): State<Uploads>, mut form: Multipart) -> Result<Strin
     Ok(report.join(", "))
 }
 
-fn start(config: Config, dir: &TempDir) -> harrow::test::TestServer {
+fn start(config: Config, dir: &harrow_tests::TempDir) -> harrow::test::TestServer {
     let uploads = Uploads(Arc::new(dir.path().to_owned()));
     let config = Config {
         max_body_size: 8 << 20,
@@ -57,11 +54,11 @@ fn start(config: Config, dir: &TempDir) -> harrow::test::TestServer {
 #[test]
 fn curl_uploads_fields_and_a_file_streamed_to_disk() {
     server::each_driver(|config| {
-        let dir = TempDir::new("multipart");
+        let dir = harrow_tests::TempDir::new("multipart");
         let source = dir.join("source.bin");
         let data: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
         std::fs::write(&source, &data).expect("write the file to send");
-        let uploads = TempDir::new("multipart-out");
+        let uploads = harrow_tests::TempDir::new("multipart-out");
         let server = start(config, &uploads);
 
         let file_arg = format!("file=@{};filename=../../escape.bin", source.display());
@@ -90,8 +87,8 @@ fn curl_uploads_fields_and_a_file_streamed_to_disk() {
 #[test]
 fn curl_uploads_over_a_limit_are_refused_with_413() {
     server::each_driver(|config| {
-        let dir = TempDir::new("multipart-limits");
-        let uploads = TempDir::new("multipart-limits-out");
+        let dir = harrow_tests::TempDir::new("multipart-limits");
+        let uploads = harrow_tests::TempDir::new("multipart-limits-out");
         let server = start(config, &uploads);
         let big = dir.join("big.bin");
         std::fs::write(&big, vec![b'x'; 3 << 20]).expect("write the file to send");

@@ -5,18 +5,15 @@
 //! server runs in this process, and the kernel's record of its peak
 //! resident set (VmHWM, reset before the upload) is the measure.
 
-#[path = "support/curl.rs"]
-mod curl;
-
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use curl::{TempDir, curl};
 use harrow::multipart::{Multipart, MultipartLimits};
 use harrow::test::spawn_server_with_config;
 use harrow::{App, Config, Error, State};
+use harrow_tests::curl::curl;
 
 const SIZE: u64 = 200 << 20;
 
@@ -67,10 +64,10 @@ fn sparse_source(path: &std::path::Path) -> Vec<(u64, [u8; 8])> {
 
 #[test]
 fn a_200_mib_upload_streams_to_disk_in_little_memory() {
-    let dir = TempDir::new("multipart-large");
+    let dir = harrow_tests::TempDir::new("multipart-large");
     let source = dir.join("source.bin");
     let marks = sparse_source(&source);
-    let uploads = TempDir::new("multipart-large-out");
+    let uploads = harrow_tests::TempDir::new("multipart-large-out");
     let state = Uploads(Arc::new(uploads.path().to_owned()));
     let config = Config {
         workers: Some(1),

@@ -3,18 +3,15 @@
 //! the SQLite store: one database file the test creates), and a session
 //! deleted from the database is revoked at once.
 
-#[path = "support/curl.rs"]
-mod curl;
-
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, LazyLock};
 
-use curl::{TempDir, curl};
 use harrow::cookies::Key;
 use harrow::sessions::{CookieStore, Session, SessionStore, Sessions, SqliteStore};
 use harrow::test::{TestServer, spawn_server_with_config};
 use harrow::{App, Config, Error, Path, State};
+use harrow_tests::curl::curl;
 
 static KEY: LazyLock<Key> = LazyLock::new(Key::generate);
 
@@ -59,7 +56,10 @@ fn serve(layer: impl Fn() -> Sessions + Send + Sync + 'static) -> TestServer {
 /// Logs in as ann with curl, then asks `/me` on fresh connections until
 /// two workers have answered; every answer must know ann. Returns the
 /// session id and the cookie jar.
-fn session_on_every_worker(server: &TestServer, dir: &TempDir) -> Option<(String, String)> {
+fn session_on_every_worker(
+    server: &TestServer,
+    dir: &harrow_tests::TempDir,
+) -> Option<(String, String)> {
     let jar = dir.join("jar.txt").to_str().expect("UTF-8").to_owned();
     let id = curl(&["-X", "POST", "-c", &jar, &server.url("/login/ann")])?;
     let mut workers = BTreeSet::new();
@@ -78,7 +78,7 @@ fn session_on_every_worker(server: &TestServer, dir: &TempDir) -> Option<(String
 #[test]
 fn a_cookie_session_is_seen_by_every_worker() {
     let server = serve(|| Sessions::new(CookieStore::new()));
-    let dir = TempDir::new("sessions-cookie");
+    let dir = harrow_tests::TempDir::new("sessions-cookie");
     let Some((_, jar)) = session_on_every_worker(&server, &dir) else {
         return;
     };
@@ -92,7 +92,7 @@ fn a_cookie_session_is_seen_by_every_worker() {
 
 #[test]
 fn an_sqlite_session_is_shared_and_revocable() {
-    let dir = TempDir::new("sessions-sqlite");
+    let dir = harrow_tests::TempDir::new("sessions-sqlite");
     let db = dir.join("sessions.db");
     let store = SqliteStore::open(&db).expect("the database opens");
     let for_app = store.clone();

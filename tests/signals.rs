@@ -119,10 +119,10 @@ fn sigterm_during_startup_drains_instead_of_killing() {
 
 #[test]
 fn sighup_reloads_the_tls_certificate_and_keeps_serving() {
-    use harrow_tests::tls::{TestCa, client_config, https_get, scratch_dir};
+    use harrow_tests::tls::{TestCa, client_config, https_get};
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
     let ca = TestCa::new("sighup");
-    let dir = scratch_dir("sighup");
+    let dir = harrow_tests::TempDir::new("sighup");
     let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
     let first = ca.server("first");
     std::fs::write(&cert, &first.cert).unwrap();

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use harrow_server::{ClientAuth, Config, TlsConfig};
 use harrow_tests::server::{self, Full, each_driver};
 use harrow_tests::tls::{
-    Identity, TestCa, client_config, connect, https_get, https_send, https_send_as, scratch_dir,
+    Identity, TestCa, client_config, connect, https_get, https_send, https_send_as,
 };
 use harrow_tests::{Raw, body_of};
 use http::{Request, StatusCode};
@@ -270,7 +270,7 @@ fn client_certificates_required_or_optional() {
     let id = ca.server("server");
     let clients = TestCa::new("client ca");
     let strangers = TestCa::new("stranger ca");
-    let dir = scratch_dir("mtls");
+    let dir = harrow_tests::TempDir::new("mtls");
     let clients_file = dir.join("clients.pem");
     std::fs::write(&clients_file, clients.pem()).unwrap();
     let alice = clients.client("alice");
@@ -311,7 +311,7 @@ fn client_certificates_required_or_optional() {
 #[test]
 fn a_reload_serves_new_connections_with_the_new_certificate() {
     let ca = TestCa::new("reload");
-    let dir = scratch_dir("reload");
+    let dir = harrow_tests::TempDir::new("reload");
     let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
     let install = |id: &Identity| {
         std::fs::write(&cert, &id.cert).unwrap();
@@ -351,7 +351,7 @@ fn bad_tls_material_stops_the_start_naming_the_file() {
     let other = ca.server("other");
     let expired = ca.expired_server();
     let future = ca.future_server();
-    let dir = scratch_dir("errors");
+    let dir = harrow_tests::TempDir::new("errors");
     let write = |name: &str, text: &str| {
         let path = dir.join(name);
         std::fs::write(&path, text).unwrap();
@@ -444,7 +444,7 @@ fn curl_speaks_https_on_both_protocols() {
     }
     let ca = TestCa::new("curl");
     let id = ca.server("server");
-    let dir = scratch_dir("curl");
+    let dir = harrow_tests::TempDir::new("curl");
     let ca_file = dir.join("ca.pem");
     std::fs::write(&ca_file, ca.pem()).unwrap();
     each_driver(|config| {

@@ -98,7 +98,6 @@ impl Timers {
         (shortest / 10).clamp(Duration::from_millis(10), Duration::from_millis(250))
     }
 
-    /// Registers a connection.
     /// Registers a connection that may live `max_life` at most.
     pub(crate) fn register(self: &Rc<Self>, max_life: Option<Duration>) -> ConnTimer {
         let entry = Rc::new(Entry {

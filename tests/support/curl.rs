@@ -1,8 +1,5 @@
-//! curl as a real client: its cookie jar, `-F` uploads. Included by a test
-//! file with `#[path = "support/curl.rs"] mod curl;`. Where curl is not
+//! curl as a real client: its cookie jar, `-F` uploads. Where curl is not
 //! installed the test is skipped, except in CI (`CI` set), where it fails.
-
-#![allow(dead_code, unreachable_pub)]
 
 use std::path::Path;
 use std::process::Command;
@@ -13,7 +10,7 @@ pub fn curl(args: &[&str]) -> Option<String> {
     let out = match Command::new("curl").arg("-sS").args(args).output() {
         Ok(out) => out,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            harrow_tests::server::skip("a test with curl: curl is not installed");
+            crate::server::skip("a test with curl: curl is not installed");
             return None;
         }
         Err(e) => panic!("cannot run curl: {e}"),
@@ -55,36 +52,4 @@ pub fn tamper(jar: &Path, name: &str, f: impl Fn(&str) -> String) {
         })
         .collect();
     std::fs::write(jar, lines.join("\n") + "\n").expect("write the cookie jar");
-}
-
-/// A fresh directory under the system's temporary directory, removed when
-/// dropped.
-pub struct TempDir(std::path::PathBuf);
-
-impl TempDir {
-    pub fn new(label: &str) -> TempDir {
-        use std::sync::atomic::{AtomicU32, Ordering};
-        static N: AtomicU32 = AtomicU32::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "harrow-{label}-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir).expect("create a temporary directory");
-        TempDir(dir)
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.0
-    }
-
-    pub fn join(&self, name: &str) -> std::path::PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }

@@ -1,7 +1,7 @@
 //! The end-to-end tests' support library: one raw HTTP/1.1 client over
 //! `std::net::TcpStream` ([`Raw`], with [`request`] and [`get`] for one
 //! exchange parsed into a [`RawResponse`]), the server core's test service
-//! and real clients ([`server`]), certificates and an HTTPS client
+//! and real clients ([`server`]), curl ([`curl`]), certificates and an HTTPS client
 //! ([`tls`]), and hand-made HTTP/2 frames ([`h2raw`]),
 //! for servers started on `127.0.0.1:0`.
 
@@ -11,6 +11,7 @@ use std::time::Duration;
 
 #[cfg(doctest)]
 mod book;
+pub mod curl;
 pub mod h2raw;
 pub mod server;
 pub mod tls;
@@ -256,6 +257,41 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
         }
         out.extend_from_slice(&data[..size]);
         data = &data[size + 2..];
+    }
+}
+
+/// A fresh directory under the system's temporary directory, removed when
+/// dropped.
+pub struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    /// A new directory whose name starts with `label`.
+    pub fn new(label: &str) -> TempDir {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static N: AtomicU32 = AtomicU32::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "harrow-{label}-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir).expect("create a temporary directory");
+        TempDir(dir)
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+
+    /// The path of `name` in the directory.
+    pub fn join(&self, name: &str) -> std::path::PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 

@@ -274,11 +274,3 @@ pub fn connect(
     let session = rustls::ClientConnection::new(config, name).expect("a client session");
     rustls::StreamOwned::new(session, tcp)
 }
-
-/// A directory of its own for one test's files, emptied first.
-pub fn scratch_dir(test: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("harrow-tls-{}-{test}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("a scratch directory");
-    dir
-}
