@@ -5,13 +5,18 @@
 # Usage: bench/instructions.sh [SERVER...]
 #   SERVER: harrow-epoll hyper may actix (default: all four), or floor: the
 #   contract-floor program (no server, no IO), the least work per request
-#   under harrow-server's http::Request -> http::Response contract. io_uring
-#   is not measured: valgrind does not follow io_uring's shared rings.
+#   under harrow-server's http::Request -> http::Response contract, or
+#   app / core: the framework-cost server (src/bin/harrow-app.rs) serving
+#   through harrow::App or through the bare core; their difference is the
+#   framework's cost per request. io_uring is not measured: valgrind does
+#   not follow io_uring's shared rings.
 #
 # Environment (defaults in brackets):
 #   DEPTH [16]        requests per connection per round trip (1: no pipelining)
 #   PATHQ [/plaintext] the path requested
 #   PORT_BASE [19080] first port used
+#   KEEP []           a directory to keep each server's callgrind output in
+#                     (NAME.out, of the larger run), for callgrind_annotate
 #
 # Each server runs twice under callgrind, serving 16,000 and then 80,000
 # requests from bench/pipe_client.py (4 connections, 127.0.0.1 only); the
@@ -45,6 +50,8 @@ server_cmd() {
         hyper) echo "$BIN/hyper $2" ;;
         actix) echo "$BIN/actix $2" ;;
         may) echo "$BIN/may-minihttp $2" ;;
+        app) echo "$BIN/harrow-app $2 epoll app" ;;
+        core) echo "$BIN/harrow-app $2 epoll core" ;;
         *) die "unknown server $1 (io_uring cannot run under valgrind)" ;;
     esac
 }
@@ -73,6 +80,7 @@ count() {
     kill -KILL "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
     ir=$(awk '/Collected :/ {gsub(",", "", $4); print $4}' "$work/vg.log")
+    if [ -n "${KEEP:-}" ]; then mkdir -p "$KEEP" && cp "$work/cg.out" "$KEEP/$name.out"; fi
     [ -n "$ir" ] || die "$name: callgrind wrote no total (see $work/vg.log)"
     echo "$ir $n"
 }

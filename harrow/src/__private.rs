@@ -16,6 +16,7 @@ pub use std::time::Duration;
 pub use crate::extract::{FromRequest, FromRequestParts, PathParam, RequiredState};
 pub use crate::launch::{DEFAULT_ADDR, MainArgs, main};
 pub use crate::response::IntoResponse;
+pub use crate::response::future::ResponseFuture;
 pub use crate::routing::registry::Registered;
 pub use crate::{App, Driver, Protocols, Request, RequestContext, Response, Route, Site};
 

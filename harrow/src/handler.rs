@@ -9,6 +9,7 @@ use std::rc::Rc;
 use crate::context::RequestContext;
 use crate::extract::{FromRequest, FromRequestParts, RequiredState};
 use crate::request::Request;
+use crate::response::future::ResponseFuture;
 use crate::response::{IntoResponse, Response};
 
 /// A boxed response future; handler futures need not be `Send`.
@@ -84,9 +85,8 @@ where
     Fut: Future<Output = Res> + 'static,
     Res: IntoResponse,
 {
-    #[allow(clippy::manual_async_fn)]
     fn call(self, _req: Request, _cx: RequestContext) -> impl Future<Output = Response> + 'static {
-        async move { self().await.into_response() }
+        ResponseFuture::pending(self())
     }
 }
 
@@ -108,9 +108,11 @@ macro_rules! impl_handler {
 
             #[allow(non_snake_case)]
             fn call(self, req: Request, cx: RequestContext) -> impl Future<Output = Response> + 'static {
+                // Taken apart before the async block, which then holds the
+                // parts and not the whole request beside them.
+                #[allow(unused_mut)]
+                let (mut parts, body) = req.into_parts();
                 async move {
-                    #[allow(unused_mut)]
-                    let (mut parts, body) = req.into_parts();
                     $(
                         let $ty = match $ty::from_request_parts(&mut parts, &cx).await {
                             Ok(value) => value,

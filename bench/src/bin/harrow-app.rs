@@ -1,6 +1,12 @@
-//! The framework-cost benchmark server: the same /plaintext and /json bytes
-//! served either through the full `harrow::App` (router with 50 routes, one
-//! middleware) or by the bare `harrow_server::service_fn` core, in one binary.
+//! The framework-cost benchmark server: the same /plaintext, /json and
+//! /user/{id} bytes served either through the full `harrow::App` (router
+//! with 51 routes, one middleware) or by the bare `harrow_server::service_fn`
+//! core, in one binary.
+//!
+//! `/user/{id}` is a route attribute with its parameter bound by name, as
+//! the book writes one; the core strips the prefix and parses the number by
+//! hand. `/api/v1/resource{N}/{id}` takes its parameter through `Path<u64>`
+//! (App only: the core answers 404 there).
 //!
 //! Usage: harrow-app PORT [uring|epoll] [app|core]
 
@@ -20,6 +26,11 @@ async fn json() -> Json<Message> {
     Json(Message { message: PLAINTEXT })
 }
 
+#[harrow::get("/user/{id}")]
+async fn user(id: u64) -> String {
+    format!("user {id}")
+}
+
 async fn filler() -> &'static str {
     "filler"
 }
@@ -33,9 +44,12 @@ async fn pass_through(req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
-/// 50 routes: the two measured ones and 48 others, half with a parameter.
+/// 51 routes: the three measured ones and 48 others, half with a parameter.
 pub fn app() -> App {
-    let mut app = App::new().get("/plaintext", plaintext).get("/json", json);
+    let mut app = App::new()
+        .get("/plaintext", plaintext)
+        .get("/json", json)
+        .routes(harrow::routes![user]);
     for i in 0..24 {
         app = app
             .get(&format!("/api/v1/resource{i}"), filler)
@@ -47,7 +61,25 @@ pub fn app() -> App {
 /// The bare core answering with the bytes the App sends.
 fn core() -> impl harrow_server::Service {
     service_fn(|req: http::Request<Body>, _conn| async move {
-        match req.uri().path() {
+        let path = req.uri().path();
+        if let Some(id) = path.strip_prefix("/user/") {
+            return match id.parse::<u64>() {
+                Ok(id) => {
+                    let mut res = http::Response::new(Body::from(format!("user {id}")));
+                    res.headers_mut().insert(
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_static("text/plain; charset=utf-8"),
+                    );
+                    res
+                }
+                Err(_) => {
+                    let mut res = http::Response::new(Body::from(()));
+                    *res.status_mut() = StatusCode::BAD_REQUEST;
+                    res
+                }
+            };
+        }
+        match path {
             "/plaintext" => {
                 let mut res = http::Response::new(Body::from(PLAINTEXT));
                 res.headers_mut().insert(

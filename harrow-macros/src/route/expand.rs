@@ -306,8 +306,15 @@ fn state(parsed: &Parsed, plan: &Plan) -> TokenStream {
     }
 }
 
-/// `async fn __harrow_handler(Request, RequestContext) -> Response`:
+/// `fn __harrow_handler(Request, RequestContext) -> ResponseFuture<_>`:
 /// extracts every argument, calls the handler and converts its output.
+///
+/// The request is taken apart and the path parameters parsed before the
+/// `async` block, which then holds only what it still needs: the parts and
+/// the context when a head or body extractor runs, else just the parsed
+/// parameters. A parameter that does not parse answers at once. (An
+/// `async fn` would keep the whole request in its state beside the parts,
+/// and the context even when no extractor reads it.)
 fn handler(parsed: &Parsed, plan: &Plan) -> TokenStream {
     let name = &parsed.func.sig.ident;
     let vars: Vec<_> = (0..parsed.params.len())
@@ -327,45 +334,63 @@ fn handler(parsed: &Parsed, plan: &Plan) -> TokenStream {
         .zip(&vars)
         .collect();
     args.sort_by_key(|((_, binding), _)| stage(binding));
-    let steps = args.into_iter().map(|((arg, binding), var)| {
+    let mut params = Vec::new();
+    let mut extractions = Vec::new();
+    for ((arg, binding), var) in args {
         let ty = &arg.ty;
         // Each extraction names the trait itself, so an argument that is no
         // extractor is one error at its type, whose notes name public items.
         // The head extractors are checked in `__harrow_state` instead: the
         // `.await` of a failed trait call would report it a second time.
-        let get = match binding {
-            Binding::PathParam(p) => quote_spanned! {ty.span()=>
-                <#ty as ::harrow::__private::PathParam>::from_path(&__harrow_cx, #p)
-            },
+        match binding {
+            Binding::PathParam(p) => {
+                let get = quote_spanned! {ty.span()=>
+                    <#ty as ::harrow::__private::PathParam>::from_path(&__harrow_cx, #p)
+                };
+                params.push(quote! {
+                    let #var: #ty = match #get {
+                        ::core::result::Result::Ok(__harrow_value) => __harrow_value,
+                        ::core::result::Result::Err(__harrow_rejection) => {
+                            return ::harrow::__private::ResponseFuture::ready(
+                                ::harrow::__private::IntoResponse::into_response(
+                                    __harrow_rejection,
+                                ),
+                            );
+                        }
+                    };
+                });
+            }
             // Checked in `__harrow_state`; extracted here through a probe
             // that compiles for any type, so a type that is no extractor is
             // reported there only.
-            Binding::Parts => quote_spanned! {ty.span()=>
-                (&&::harrow::__private::Extract::<#ty>::new())
-                    .extract(&mut __harrow_parts, &__harrow_cx)
-                    .await
-            },
-            Binding::Request => quote_spanned! {ty.span()=>
-                <#ty as ::harrow::__private::FromRequest<_>>::from_request(
-                    ::harrow::__private::Request::from_parts(__harrow_parts, __harrow_body),
-                    &__harrow_cx,
-                ).await
-            },
-        };
-        quote! {
-            let #var: #ty = match #get {
-                ::core::result::Result::Ok(__harrow_value) => __harrow_value,
-                ::core::result::Result::Err(__harrow_rejection) => {
-                    return ::harrow::__private::IntoResponse::into_response(__harrow_rejection);
-                }
-            };
+            Binding::Parts => extractions.push(extraction(
+                var,
+                ty,
+                quote_spanned! {ty.span()=>
+                    (&&::harrow::__private::Extract::<#ty>::new())
+                        .extract(&mut __harrow_parts, &__harrow_cx)
+                        .await
+                },
+            )),
+            Binding::Request => extractions.push(extraction(
+                var,
+                ty,
+                quote_spanned! {ty.span()=>
+                    <#ty as ::harrow::__private::FromRequest<_>>::from_request(
+                        ::harrow::__private::Request::from_parts(__harrow_parts, __harrow_body),
+                        &__harrow_cx,
+                    ).await
+                },
+            )),
         }
-    });
-    let takes_body = plan.bindings.contains(&Binding::Request);
-    let body = if takes_body {
-        quote!(__harrow_body)
+    }
+    // The request is taken apart only for the extractors that read it.
+    let split = if extractions.is_empty() {
+        quote!()
+    } else if plan.bindings.contains(&Binding::Request) {
+        quote!(let (mut __harrow_parts, __harrow_body) = __harrow_req.into_parts();)
     } else {
-        quote!(_)
+        quote!(let (mut __harrow_parts, _) = __harrow_req.into_parts();)
     };
     // Spanned at the return type, so an output that is no response is
     // reported there. No type is written on `__harrow_out`: the handler may
@@ -386,16 +411,34 @@ fn handler(parsed: &Parsed, plan: &Plan) -> TokenStream {
     quote! {
         #[allow(unused_mut, unused_imports)]
         #allow_deprecated
-        async fn __harrow_handler(
+        fn __harrow_handler(
             __harrow_req: ::harrow::__private::Request,
             __harrow_cx: ::harrow::__private::RequestContext,
-        ) -> ::harrow::__private::Response {
-            use ::harrow::__private::{ExtractNothing as _, ExtractParts as _};
-            let (mut __harrow_parts, #body) = __harrow_req.into_parts();
-            #(#steps)*
-            let __harrow_out = #name(#(#vars),*).await;
-            #respond
+        ) -> ::harrow::__private::ResponseFuture<
+            impl ::core::future::Future<Output = ::harrow::__private::Response> + 'static,
+        > {
+            #split
+            #(#params)*
+            ::harrow::__private::ResponseFuture::pending(async move {
+                use ::harrow::__private::{ExtractNothing as _, ExtractParts as _};
+                #(#extractions)*
+                let __harrow_out = #name(#(#vars),*).await;
+                #respond
+            })
         }
+    }
+}
+
+/// `let VAR: TY = match GET { Ok(v) => v, Err(r) => return r.into_response() };`
+/// inside the handler's `async` block.
+fn extraction(var: &syn::Ident, ty: &syn::Type, get: TokenStream) -> TokenStream {
+    quote! {
+        let #var: #ty = match #get {
+            ::core::result::Result::Ok(__harrow_value) => __harrow_value,
+            ::core::result::Result::Err(__harrow_rejection) => {
+                return ::harrow::__private::IntoResponse::into_response(__harrow_rejection);
+            }
+        };
     }
 }
 
@@ -491,9 +534,44 @@ mod tests {
             );
         }
         assert!(
-            out.contains("# [allow (deprecated)] async fn __harrow_handler"),
+            out.contains("# [allow (deprecated)] fn __harrow_handler"),
             "{out}"
         );
+    }
+
+    #[test]
+    fn path_params_are_parsed_before_the_async_block_which_holds_only_what_it_needs() {
+        let only_params = expand_ok(
+            quote!("/users/{id}"),
+            quote!(
+                async fn user(id: u64) -> String {
+                    todo()
+                }
+            ),
+        );
+        let block = only_params
+            .find("ResponseFuture :: pending (async move")
+            .unwrap_or_else(|| panic!("{only_params}"));
+        let parse = only_params
+            .find("PathParam > :: from_path (& __harrow_cx , \"id\")")
+            .unwrap_or_else(|| panic!("{only_params}"));
+        assert!(parse < block, "{only_params}");
+        assert!(!only_params.contains("into_parts"), "{only_params}");
+        let with_extractor = expand_ok(
+            quote!("/users/{id}"),
+            quote!(
+                async fn user(id: u64, q: Query<Q>) -> String {
+                    todo()
+                }
+            ),
+        );
+        let split = with_extractor
+            .find("__harrow_req . into_parts ()")
+            .unwrap_or_else(|| panic!("{with_extractor}"));
+        let block = with_extractor
+            .find("async move")
+            .unwrap_or_else(|| panic!("{with_extractor}"));
+        assert!(split < block, "{with_extractor}");
     }
 
     #[test]

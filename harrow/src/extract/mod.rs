@@ -53,6 +53,7 @@ pub use header::{ContentLength, ContentType, Header, Host, UserAgent};
 #[cfg(feature = "json")]
 pub use json::Json;
 pub use parts::RemoteAddr;
+pub(crate) use path::ParamNames;
 pub use path::{Path, PathParam, PathParams, path_param};
 pub use query::Query;
 pub use state::{RequiredState, State};

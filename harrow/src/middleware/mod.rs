@@ -27,6 +27,7 @@ use std::rc::Rc;
 use crate::context::RequestContext;
 use crate::handler::{BoxEndpoint, BoxFuture, Endpoint};
 use crate::request::Request;
+use crate::response::future::ResponseFuture;
 use crate::response::{IntoResponse, Response};
 
 pub use access_log::AccessLog;
@@ -64,6 +65,16 @@ pub use timeout::Timeout;
 pub trait Middleware: 'static {
     /// Handles one request; the future need not be `Send`.
     fn call(&self, req: Request, next: Next) -> impl Future<Output = Response>;
+
+    /// [`call`](Middleware::call) with its future boxed, as the erased chain
+    /// runs it; not for users to call or override. The future borrows the
+    /// middleware, so the box holds both, and the request and `Next` wait
+    /// in it until the first poll moves them into the future: twice their
+    /// size. [`FromFn`], whose future borrows nothing, boxes it alone.
+    #[doc(hidden)]
+    fn __call_boxed(self: Rc<Self>, req: Request, next: Next) -> BoxFuture {
+        Box::pin(async move { Middleware::call(&*self, req, next).await })
+    }
 }
 
 /// The rest of the chain (inner middleware, then the router or handler),
@@ -147,12 +158,15 @@ pub struct FromFn<F>(F);
 impl<F, Fut, R> Middleware for FromFn<F>
 where
     F: Fn(Request, Next) -> Fut + 'static,
-    Fut: Future<Output = R>,
+    Fut: Future<Output = R> + 'static,
     R: IntoResponse,
 {
     fn call(&self, req: Request, next: Next) -> impl Future<Output = Response> {
-        let fut = (self.0)(req, next);
-        async move { fut.await.into_response() }
+        ResponseFuture::pending((self.0)(req, next))
+    }
+
+    fn __call_boxed(self: Rc<Self>, req: Request, next: Next) -> BoxFuture {
+        Box::pin(ResponseFuture::pending((self.0)(req, next)))
     }
 }
 
@@ -163,7 +177,7 @@ pub(crate) trait DynMiddleware {
 
 impl<M: Middleware> DynMiddleware for M {
     fn call_boxed(self: Rc<Self>, req: Request, next: Next) -> BoxFuture {
-        Box::pin(async move { Middleware::call(&*self, req, next).await })
+        Middleware::__call_boxed(self, req, next)
     }
 }
 

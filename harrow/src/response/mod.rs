@@ -8,6 +8,7 @@
 //! body when its size is known; a streaming [`Body`] goes out chunked on
 //! HTTP/1.1.
 
+pub(crate) mod future;
 mod headers;
 mod html;
 #[cfg(feature = "json")]

@@ -6,8 +6,10 @@
 //! is answered 204 with `Allow`; any other method is 405 with `Allow`
 //! listing exactly the methods the path answers.
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::future::ready;
+use std::sync::Arc;
 
 use http::header::{ALLOW, HeaderValue};
 use http::{Method, StatusCode};
@@ -16,7 +18,7 @@ use super::error::RouteError;
 use super::route::{Origin, Route};
 use super::template;
 use crate::context::RequestContext;
-use crate::extract::PathParams;
+use crate::extract::{ParamNames, PathParams};
 use crate::handler::{BoxEndpoint, BoxFuture, Endpoint};
 use crate::request::Request;
 use crate::response::{IntoResponse, Response, plain};
@@ -26,6 +28,10 @@ struct PathEntry {
     template: String,
     methods: Vec<(Method, BoxEndpoint, Origin)>,
     allow: HeaderValue,
+    /// The template's parameter names, as matchit reports them: taken from
+    /// the first request that matches, then shared by every match's
+    /// [`PathParams`].
+    names: OnceCell<Arc<ParamNames>>,
 }
 
 impl PathEntry {
@@ -94,6 +100,7 @@ impl Router {
                         template: route.path.clone(),
                         methods: Vec::new(),
                         allow: HeaderValue::from_static(""),
+                        names: OnceCell::new(),
                     });
                     i
                 }
@@ -205,9 +212,16 @@ impl Endpoint for Router {
         let (entry, params) = match self.tree.at(req.uri().path()) {
             Ok(found) => {
                 let entry = &self.paths[*found.value];
-                match PathParams::decode(found.params.iter()) {
-                    Ok(params) => (entry, params),
-                    Err(rejection) => return now(rejection.into_response()),
+                if found.params.is_empty() {
+                    (entry, None)
+                } else {
+                    let names = entry
+                        .names
+                        .get_or_init(|| Arc::new(ParamNames::of(&found.params)));
+                    match PathParams::matched(names, req.uri().path_and_query(), &found.params) {
+                        Ok(params) => (entry, Some(params)),
+                        Err(rejection) => return now(rejection.into_response()),
+                    }
                 }
             }
             Err(_) => {
@@ -231,7 +245,9 @@ impl Endpoint for Router {
             }
             None => return now(method_not_allowed(&entry.allow)),
         };
-        cx.set_path_params(params);
+        if let Some(params) = params {
+            cx.set_path_params(params);
+        }
         endpoint.call(req, cx)
     }
 }

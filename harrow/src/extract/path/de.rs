@@ -7,6 +7,7 @@ use serde::de::value::StrDeserializer;
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 use serde::forward_to_deserialize_any;
 
+use super::PathParams;
 use crate::extract::rejection::PathRejection;
 
 impl de::Error for PathRejection {
@@ -25,21 +26,18 @@ impl de::Error for PathRejection {
 
 /// Deserializes all parameters of a route.
 pub(crate) struct ParamsDeserializer<'de> {
-    params: &'de [(String, String)],
+    params: &'de PathParams,
 }
 
 impl<'de> ParamsDeserializer<'de> {
-    pub(crate) fn new(params: &'de [(String, String)]) -> Self {
+    pub(crate) fn new(params: &'de PathParams) -> Self {
         ParamsDeserializer { params }
     }
 
     fn single(&self) -> Result<ValueDeserializer<'de>, PathRejection> {
-        match self.params {
-            [(name, value)] => Ok(ValueDeserializer { name, value }),
-            _ => Err(PathRejection::WrongCount {
-                expected: 1,
-                got: self.params.len(),
-            }),
+        match self.params.len() {
+            1 => Ok(ValueDeserializer::at(self.params, 0)),
+            got => Err(PathRejection::WrongCount { expected: 1, got }),
         }
     }
 }
@@ -94,7 +92,8 @@ impl<'de> de::Deserializer<'de> for ParamsDeserializer<'de> {
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, PathRejection> {
         visitor.visit_seq(Seq {
-            params: self.params.iter(),
+            params: self.params,
+            next: 0,
         })
     }
 
@@ -123,7 +122,8 @@ impl<'de> de::Deserializer<'de> for ParamsDeserializer<'de> {
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, PathRejection> {
         visitor.visit_map(Map {
-            params: self.params.iter(),
+            params: self.params,
+            next: 0,
             value: None,
         })
     }
@@ -162,7 +162,8 @@ impl<'de> de::Deserializer<'de> for ParamsDeserializer<'de> {
 }
 
 struct Seq<'de> {
-    params: std::slice::Iter<'de, (String, String)>,
+    params: &'de PathParams,
+    next: usize,
 }
 
 impl<'de> de::SeqAccess<'de> for Seq<'de> {
@@ -172,18 +173,19 @@ impl<'de> de::SeqAccess<'de> for Seq<'de> {
         &mut self,
         seed: T,
     ) -> Result<Option<T::Value>, PathRejection> {
-        match self.params.next() {
-            Some((name, value)) => seed
-                .deserialize(ValueDeserializer { name, value })
-                .map(Some),
-            None => Ok(None),
+        if self.next == self.params.len() {
+            return Ok(None);
         }
+        self.next += 1;
+        seed.deserialize(ValueDeserializer::at(self.params, self.next - 1))
+            .map(Some)
     }
 }
 
 struct Map<'de> {
-    params: std::slice::Iter<'de, (String, String)>,
-    value: Option<&'de (String, String)>,
+    params: &'de PathParams,
+    next: usize,
+    value: Option<ValueDeserializer<'de>>,
 }
 
 impl<'de> de::MapAccess<'de> for Map<'de> {
@@ -193,14 +195,14 @@ impl<'de> de::MapAccess<'de> for Map<'de> {
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, PathRejection> {
-        match self.params.next() {
-            Some(pair) => {
-                self.value = Some(pair);
-                let key: StrDeserializer<'de, PathRejection> = pair.0.as_str().into_deserializer();
-                seed.deserialize(key).map(Some)
-            }
-            None => Ok(None),
+        if self.next == self.params.len() {
+            return Ok(None);
         }
+        let value = ValueDeserializer::at(self.params, self.next);
+        self.next += 1;
+        self.value = Some(value);
+        let key: StrDeserializer<'de, PathRejection> = value.name.into_deserializer();
+        seed.deserialize(key).map(Some)
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(
@@ -208,7 +210,7 @@ impl<'de> de::MapAccess<'de> for Map<'de> {
         seed: V,
     ) -> Result<V::Value, PathRejection> {
         match self.value.take() {
-            Some((name, value)) => seed.deserialize(ValueDeserializer { name, value }),
+            Some(value) => seed.deserialize(value),
             None => Err(PathRejection::Message {
                 message: "path parameter value asked for before its name".into(),
             }),
@@ -217,12 +219,19 @@ impl<'de> de::MapAccess<'de> for Map<'de> {
 }
 
 /// Deserializes one parameter's value.
+#[derive(Clone, Copy)]
 struct ValueDeserializer<'de> {
     name: &'de str,
     value: &'de str,
 }
 
-impl ValueDeserializer<'_> {
+impl<'de> ValueDeserializer<'de> {
+    /// The `i`-th parameter of `params`.
+    fn at(params: &'de PathParams, i: usize) -> Self {
+        let (name, value) = params.pair(i);
+        ValueDeserializer { name, value }
+    }
+
     fn parse<T: FromStr>(&self, expected: &'static str) -> Result<T, PathRejection> {
         self.value.parse().map_err(|_| PathRejection::InvalidParam {
             name: self.name.to_owned(),
@@ -312,14 +321,11 @@ mod tests {
 
     use super::*;
 
-    fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(n, v)| (n.to_string(), v.to_string()))
-            .collect()
+    fn params(pairs: &[(&str, &str)]) -> PathParams {
+        PathParams::decode(pairs.iter().copied()).expect("plain values")
     }
 
-    fn de<'a, T: Deserialize<'a>>(p: &'a [(String, String)]) -> Result<T, PathRejection> {
+    fn de<'a, T: Deserialize<'a>>(p: &'a PathParams) -> Result<T, PathRejection> {
         T::deserialize(ParamsDeserializer::new(p))
     }
 

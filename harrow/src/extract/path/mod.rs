@@ -9,6 +9,7 @@ use std::str::FromStr;
 use http::request::Parts;
 use serde::de::DeserializeOwned;
 
+pub(crate) use params::ParamNames;
 pub use params::PathParams;
 
 use crate::context::RequestContext;
@@ -43,8 +44,7 @@ impl<T: DeserializeOwned> FromRequestParts for Path<T> {
         _parts: &mut Parts,
         cx: &RequestContext,
     ) -> Result<Self, Self::Rejection> {
-        let params = cx.path_params().as_slice();
-        T::deserialize(de::ParamsDeserializer::new(params)).map(Path)
+        T::deserialize(de::ParamsDeserializer::new(cx.path_params())).map(Path)
     }
 }
 
