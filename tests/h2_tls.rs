@@ -54,12 +54,9 @@ async fn open(addr: std::net::SocketAddr) -> h2::client::SendRequest<Bytes> {
 
 /// A TLS session to `addr` (ALPN `h2`) for hand-made frames.
 fn raw_stream(addr: std::net::SocketAddr) -> Box<dyn Duplex> {
-    let tcp = std::net::TcpStream::connect(addr).unwrap();
-    tcp.set_read_timeout(Some(Duration::from_millis(200)))
-        .unwrap();
+    let mut tcp = harrow_tests::patient::Patient::connect(addr, Duration::from_millis(200));
     let name = ServerName::try_from("localhost").unwrap();
     let mut session = rustls::ClientConnection::new(h2_client_config(), name).unwrap();
-    let mut tcp = tcp;
     while session.is_handshaking() {
         session.complete_io(&mut tcp).expect("the TLS handshake");
     }

@@ -5,7 +5,7 @@
 //! and WebSocket over TLS.
 
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use harrow::test::{TestServer, spawn_server_with_config};
 use harrow::ws::{Message, WebSocketUpgrade, close_code};
 use harrow::{App, Config, Response, State};
+use harrow_tests::patient::Patient;
 use harrow_tests::server::{self, each_driver};
 use tungstenite::protocol::frame::coding::CloseCode;
 
@@ -75,14 +76,11 @@ fn start(config: Config, sent: Arc<AtomicUsize>) -> TestServer {
     .expect("the server starts")
 }
 
-type Client = tungstenite::WebSocket<TcpStream>;
+type Client = tungstenite::WebSocket<Patient>;
 
 /// A tungstenite client on `path`, with a 5 s read timeout.
 fn connect(addr: SocketAddr, path: &str) -> Client {
-    let stream = TcpStream::connect(addr).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
+    let stream = Patient::connect(addr, Duration::from_secs(5));
     let (client, response) = tungstenite::client(format!("ws://{addr}{path}"), stream)
         .unwrap_or_else(|e| panic!("handshake on {path}: {e}"));
     assert_eq!(response.status(), 101);
@@ -143,10 +141,7 @@ fn subprotocol_origin_and_plain_requests() {
                     .insert("sec-websocket-protocol", p.parse().unwrap());
             }
             req.headers_mut().insert("origin", origin.parse().unwrap());
-            let stream = TcpStream::connect(addr).unwrap();
-            stream
-                .set_read_timeout(Some(Duration::from_secs(5)))
-                .unwrap();
+            let stream = Patient::connect(addr, Duration::from_secs(5));
             tungstenite::client(req, stream).map_err(Box::new)
         };
         let (mut client, res) = handshake(Some("v1.chat, v2.chat"), "https://ok.example").unwrap();
@@ -173,15 +168,12 @@ fn subprotocol_origin_and_plain_requests() {
 
 /// A hand-made WebSocket client: the handshake, then frames as bytes.
 struct Raw {
-    stream: TcpStream,
+    stream: Patient,
 }
 
 impl Raw {
     fn open(addr: SocketAddr, path: &str) -> Raw {
-        let mut stream = TcpStream::connect(addr).unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(5)))
-            .unwrap();
+        let mut stream = Patient::connect(addr, Duration::from_secs(5));
         let request = format!(
             "GET {path} HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
              Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"

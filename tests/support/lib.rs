@@ -13,6 +13,7 @@ use std::time::Duration;
 mod book;
 pub mod curl;
 pub mod h2raw;
+pub mod patient;
 pub mod server;
 pub mod tls;
 

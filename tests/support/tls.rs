@@ -266,10 +266,8 @@ async fn collect(
 pub fn connect(
     addr: SocketAddr,
     config: Arc<rustls::ClientConfig>,
-) -> rustls::StreamOwned<rustls::ClientConnection, std::net::TcpStream> {
-    let tcp = std::net::TcpStream::connect(addr).expect("connect");
-    tcp.set_read_timeout(Some(std::time::Duration::from_secs(5)))
-        .expect("a read timeout");
+) -> rustls::StreamOwned<rustls::ClientConnection, crate::patient::Patient> {
+    let tcp = crate::patient::Patient::connect(addr, std::time::Duration::from_secs(5));
     let name = ServerName::try_from("localhost").expect("a server name");
     let session = rustls::ClientConnection::new(config, name).expect("a client session");
     rustls::StreamOwned::new(session, tcp)
