@@ -21,6 +21,7 @@ pub(crate) async fn serve_listener<S: Service>(
     stop: impl Future<Output = ()>,
 ) {
     let service = Rc::new(service);
+    service.on_worker_start(&worker.server);
     let done = Rc::new(Cell::new(false));
     monoio::spawn(sweep(worker.clone(), done.clone()));
 
