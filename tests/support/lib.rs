@@ -2,7 +2,8 @@
 //! `std::net::TcpStream` ([`Raw`], with [`request`] and [`get`] for one
 //! exchange parsed into a [`RawResponse`]), the server core's test service
 //! and real clients ([`server`]), certificates and an HTTPS client
-//! ([`tls`]), and hand-made HTTP/2 frames ([`h2raw`]),
+//! ([`tls`]), hand-made HTTP/2 frames ([`h2raw`]) and a strict reader
+//! of the Prometheus text format ([`prometheus`]),
 //! for servers started on `127.0.0.1:0`.
 
 use std::io::{Read, Write};
@@ -12,6 +13,7 @@ use std::time::Duration;
 #[cfg(doctest)]
 mod book;
 pub mod h2raw;
+pub mod prometheus;
 pub mod server;
 pub mod tls;
 
