@@ -401,3 +401,21 @@ fn routes_are_labelled_by_template_and_unmatched_requests_share_one_label() {
         "no server in the test client"
     );
 }
+
+#[test]
+fn two_registries_on_one_app_both_see_the_route() {
+    let (outer, inner) = (Metrics::new(), Metrics::new());
+    let app = App::new()
+        .get("/users/{id}", user)
+        .layer(inner.layer())
+        .layer(outer.layer());
+    let client = TestClient::new(app);
+    for id in 0..3 {
+        client.get(&format!("/users/{id}")).send();
+    }
+    for metrics in [outer, inner] {
+        let page = parse(&metrics.render(None));
+        let users = series("/users/{id}", "GET", "200");
+        assert_eq!(page.value(REQUESTS, &users), Some(3.0));
+    }
+}

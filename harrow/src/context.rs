@@ -99,11 +99,14 @@ impl RequestContext {
         self.app.get::<crate::metrics::ServerSlot>()?.get()
     }
 
-    /// The slot the router will leave the matched route's template in (the
-    /// one already asked for, if another layer did).
+    /// The slot the router will leave the matched route's template in:
+    /// the one already asked for if another layer did, else `make`'s.
     #[cfg(feature = "metrics")]
-    pub(crate) fn watch_route(&mut self) -> Rc<crate::metrics::RouteSlot> {
-        self.route.get_or_insert_with(Rc::default).clone()
+    pub(crate) fn watch_route(
+        &mut self,
+        make: impl FnOnce() -> Rc<crate::metrics::RouteSlot>,
+    ) -> Rc<crate::metrics::RouteSlot> {
+        self.route.get_or_insert_with(make).clone()
     }
 
     /// Tells the layers watching that the route with this template matched.

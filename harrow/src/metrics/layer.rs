@@ -3,6 +3,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::future::Future;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
 use std::sync::Arc;
@@ -34,14 +35,19 @@ impl RouteSlot {
     }
 }
 
+/// Spare slots a layer keeps for the next requests, so that counting a
+/// request allocates nothing once the worker is warm.
+const SPARE_SLOTS: usize = 64;
+
 /// The metrics middleware of one worker, made by
 /// [`Metrics::layer`](super::Metrics::layer) in the app factory.
 ///
 /// Each request is timed from the moment it reaches this layer until the
 /// response head is ready (a streamed body is not waited for), then counted
 /// under the route template the router matched, its method and the
-/// response's status (500 for a panic, which the app answers so). Add it with [`App::layer`](crate::App::layer) last, so
-/// it runs first and sees what the other layers answer too.
+/// response's status (500 for a panic, which the app answers so). Add it
+/// with [`App::layer`](crate::App::layer) last, so it runs first and sees
+/// what the other layers answer too.
 ///
 /// It writes only to its own worker's numbers, without locks or
 /// read-modify-write instructions; a scrape reads them from any worker.
@@ -52,6 +58,8 @@ pub struct MetricsLayer {
     registered: Cell<bool>,
     /// The series by route, method and status, for this worker alone.
     index: RefCell<HashMap<Key, Entry, BuildHasherDefault<KeyHasher>>>,
+    /// Route slots no request holds, to be used again.
+    spare: RefCell<Vec<Rc<RouteSlot>>>,
 }
 
 /// A series' key on this worker: the address of the router's template
@@ -76,6 +84,24 @@ impl MetricsLayer {
             series: Arc::new(WorkerSeries::default()),
             registered: Cell::new(false),
             index: RefCell::default(),
+            spare: RefCell::default(),
+        }
+    }
+
+    /// A slot for the next request: a spare one, or a new one.
+    fn slot(&self) -> Rc<RouteSlot> {
+        self.spare.borrow_mut().pop().unwrap_or_default()
+    }
+
+    /// Keeps `slot` for another request, unless something still holds it
+    /// (a task the handler spawned with the context) or enough are kept.
+    fn recycle(&self, slot: Rc<RouteSlot>) {
+        if Rc::strong_count(&slot) == 1 {
+            slot.0.take();
+            let mut spare = self.spare.borrow_mut();
+            if spare.len() < SPARE_SLOTS {
+                spare.push(slot);
+            }
         }
     }
 
@@ -113,17 +139,22 @@ impl MetricsLayer {
 }
 
 impl Middleware for MetricsLayer {
-    async fn call(&self, req: Request, mut next: Next) -> Response {
+    fn call(&self, req: Request, mut next: Next) -> impl Future<Output = Response> {
+        let slot = next.context_mut().watch_route(|| self.slot());
         let mut pending = Pending {
             layer: self,
             start: Instant::now(),
             method: method_index(req.method()),
-            slot: next.context_mut().watch_route(),
-            counted: false,
+            slot: Some(slot),
         };
-        let res = next.run(req).await;
-        pending.count(res.status().as_u16());
-        res
+        // The inner chain is built here, routing included, so the future
+        // below holds only the inner one and what counting needs.
+        let res = next.run(req);
+        async move {
+            let res = res.await;
+            pending.count(res.status().as_u16());
+            res
+        }
     }
 }
 
@@ -135,16 +166,17 @@ struct Pending<'a> {
     layer: &'a MetricsLayer,
     start: Instant,
     method: u8,
-    slot: Rc<RouteSlot>,
-    counted: bool,
+    /// Until counted.
+    slot: Option<Rc<RouteSlot>>,
 }
 
 impl Pending<'_> {
     fn count(&mut self, status: u16) {
-        self.counted = true;
-        let elapsed = self.start.elapsed();
-        self.layer
-            .record(self.slot.get(), self.method, status, elapsed);
+        if let Some(slot) = self.slot.take() {
+            let elapsed = self.start.elapsed();
+            self.layer.record(slot.get(), self.method, status, elapsed);
+            self.layer.recycle(slot);
+        }
     }
 }
 
@@ -152,7 +184,10 @@ impl Drop for Pending<'_> {
     fn drop(&mut self) {
         // The app's panic guard, outside every layer, answers 500. Not when
         // the panic came from counting itself (its index is borrowed then).
-        if !self.counted && std::thread::panicking() && self.layer.index.try_borrow_mut().is_ok() {
+        if std::thread::panicking()
+            && self.layer.index.try_borrow_mut().is_ok()
+            && self.layer.spare.try_borrow_mut().is_ok()
+        {
             self.count(500);
         }
     }

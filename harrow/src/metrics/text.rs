@@ -23,16 +23,19 @@ pub(crate) fn render(
     bounds: &Bounds,
     workers: Option<&[WorkerStats]>,
 ) -> String {
-    let mut out = String::with_capacity(256 + series.len() * (bounds.seconds.len() + 4) * 96);
-    requests(&mut out, series);
-    durations(&mut out, series, bounds);
+    // Each series' labels, escaped once for all its lines.
+    let labels: Vec<String> = series.keys().map(label_set).collect();
+    let lines = series.len() * (bounds.seconds.len() + 4) + 16;
+    let mut out = String::with_capacity(lines * 112);
+    requests(&mut out, series, &labels);
+    durations(&mut out, series, &labels, bounds);
     if let Some(workers) = workers {
         server(&mut out, workers);
     }
     out
 }
 
-fn requests(out: &mut String, series: &BTreeMap<Labels, Reading>) {
+fn requests(out: &mut String, series: &BTreeMap<Labels, Reading>, labels: &[String]) {
     let name = "harrow_http_requests_total";
     header(
         out,
@@ -40,14 +43,17 @@ fn requests(out: &mut String, series: &BTreeMap<Labels, Reading>) {
         "counter",
         "Requests answered, by route template, method and status.",
     );
-    for (labels, reading) in series {
-        let (route, method, status) = label_values(labels);
-        let pairs = [("route", route), ("method", method), ("status", &status)];
-        sample(out, name, &pairs, reading.count());
+    for (reading, labels) in series.values().zip(labels) {
+        sample(out, name, labels, None, reading.count());
     }
 }
 
-fn durations(out: &mut String, series: &BTreeMap<Labels, Reading>, bounds: &Bounds) {
+fn durations(
+    out: &mut String,
+    series: &BTreeMap<Labels, Reading>,
+    labels: &[String],
+    bounds: &Bounds,
+) {
     let name = "harrow_http_request_duration_seconds";
     header(
         out,
@@ -56,33 +62,23 @@ fn durations(out: &mut String, series: &BTreeMap<Labels, Reading>, bounds: &Boun
         "Time from a request reaching the Metrics layer to its response head, by route \
          template, method and status.",
     );
-    let bucket = format!("{name}_bucket");
-    for (labels, reading) in series {
-        let (route, method, status) = label_values(labels);
+    let (bucket, sum, count) = (
+        format!("{name}_bucket"),
+        format!("{name}_sum"),
+        format!("{name}_count"),
+    );
+    let les: Vec<String> = bounds.seconds.iter().map(f64::to_string).collect();
+    for (reading, labels) in series.values().zip(labels) {
         let mut cumulated = 0;
-        for (i, bound) in bounds.seconds.iter().enumerate() {
+        for (i, le) in les.iter().enumerate() {
             cumulated += reading.buckets.get(i).copied().unwrap_or(0);
-            let le = bound.to_string();
-            let pairs = [
-                ("route", route),
-                ("method", method),
-                ("status", &status),
-                ("le", &le),
-            ];
-            sample(out, &bucket, &pairs, cumulated);
+            sample(out, &bucket, labels, Some(le), cumulated);
         }
-        let count = reading.count();
-        let pairs = [
-            ("route", route),
-            ("method", method),
-            ("status", &status),
-            ("le", "+Inf"),
-        ];
-        sample(out, &bucket, &pairs, count);
-        let pairs = [("route", route), ("method", method), ("status", &status)];
+        let total = reading.count();
+        sample(out, &bucket, labels, Some("+Inf"), total);
         let seconds = reading.sum_nanos as f64 / 1e9;
-        sample(out, &format!("{name}_sum"), &pairs, seconds);
-        sample(out, &format!("{name}_count"), &pairs, count);
+        let _ = writeln!(out, "{sum}{{{labels}}} {seconds}");
+        sample(out, &count, labels, None, total);
     }
 }
 
@@ -121,19 +117,31 @@ fn server(out: &mut String, workers: &[WorkerStats]) {
             |w| w.bytes_sent,
         ),
     ];
+    let labels: Vec<String> = workers
+        .iter()
+        .map(|w| format!("worker=\"{}\"", w.worker))
+        .collect();
     for (name, kind, help, read) in families {
         header(out, name, kind, help);
-        for worker in workers {
-            let id = worker.worker.to_string();
-            sample(out, name, &[("worker", &id)], read(worker));
+        for (worker, labels) in workers.iter().zip(&labels) {
+            sample(out, name, labels, None, read(worker));
         }
     }
 }
 
-fn label_values(labels: &Labels) -> (&str, &'static str, String) {
+/// `route="…",method="…",status="…"`, escaped.
+fn label_set(labels: &Labels) -> String {
     let route = labels.route.as_deref().unwrap_or(UNMATCHED);
     let method = METHODS[usize::from(labels.method).min(METHODS.len() - 1)];
-    (route, method, labels.status.to_string())
+    let mut out = String::with_capacity(route.len() + 40);
+    out.push_str("route=\"");
+    escape_label(&mut out, route);
+    out.push_str("\",method=\"");
+    out.push_str(method);
+    out.push_str("\",status=\"");
+    push_u64(&mut out, u64::from(labels.status));
+    out.push('"');
+    out
 }
 
 fn header(out: &mut String, name: &str, kind: &str, help: &str) {
@@ -141,19 +149,37 @@ fn header(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# TYPE {name} {kind}");
 }
 
-fn sample(out: &mut String, name: &str, labels: &[(&str, &str)], value: impl std::fmt::Display) {
+/// One line: `name{labels,le="le"} value`; `labels` already escaped.
+fn sample(out: &mut String, name: &str, labels: &str, le: Option<&str>, value: u64) {
     out.push_str(name);
     out.push('{');
-    for (i, (key, value)) in labels.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(key);
-        out.push_str("=\"");
-        escape_label(out, value);
+    out.push_str(labels);
+    if let Some(le) = le {
+        out.push_str(",le=\"");
+        out.push_str(le);
         out.push('"');
     }
-    let _ = writeln!(out, "}} {value}");
+    out.push_str("} ");
+    push_u64(out, value);
+    out.push('\n');
+}
+
+/// Writes `n` in decimal, without the formatting machinery (a page has
+/// thousands of these).
+fn push_u64(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[at..] {
+        out.push(char::from(d));
+    }
 }
 
 /// Writes `value` as a label value: backslash, double quote and line feed
@@ -178,6 +204,15 @@ mod tests {
             route: route.map(Into::into),
             method,
             status,
+        }
+    }
+
+    #[test]
+    fn numbers_are_written_in_decimal() {
+        for n in [0, 7, 10, 999, 1_000_000, u64::MAX] {
+            let mut out = String::new();
+            push_u64(&mut out, n);
+            assert_eq!(out, n.to_string());
         }
     }
 
