@@ -34,6 +34,7 @@ chapters! {
     DatabasesAndTokio => "databases-and-tokio.md",
     ServerConfiguration => "server-configuration.md",
     Logging => "logging.md",
+    MetricsAndObservability => "metrics.md",
     Http2 => "http2.md",
     Https => "https.md",
     GracefulShutdown => "graceful-shutdown.md",

@@ -29,8 +29,9 @@ impl Counter {
     }
 }
 
-/// The method labels: the methods of RFC 9110 by name, every other one as
-/// `other`, so a client inventing methods cannot add series without end.
+/// The method labels: the methods of RFC 9110 and PATCH (RFC 5789) by
+/// name, every other one as `other`, so a client inventing methods cannot
+/// add series without end.
 pub(crate) const METHODS: [&str; 10] = [
     "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE", "other",
 ];
