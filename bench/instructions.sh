@@ -5,8 +5,12 @@
 # Usage: bench/instructions.sh [SERVER...]
 #   SERVER: harrow-epoll hyper may actix (default: all four), or floor: the
 #   contract-floor program (no server, no IO), the least work per request
-#   under harrow-server's http::Request -> http::Response contract. io_uring
-#   is not measured: valgrind does not follow io_uring's shared rings.
+#   under harrow-server's http::Request -> http::Response contract, or
+#   harrow-app / harrow-app-metrics: the framework-cost App (50 routes, one
+#   middleware) without and with the metrics layer, or metrics-scrape: one
+#   scrape of that app's metrics page with 100 series (per scrape, not per
+#   request). io_uring is not measured: valgrind does not follow io_uring's
+#   shared rings.
 #
 # Environment (defaults in brackets):
 #   DEPTH [16]        requests per connection per round trip (1: no pipelining)
@@ -42,6 +46,8 @@ fi
 server_cmd() {
     case $1 in
         harrow-epoll) echo "$BIN/harrow-server $2 epoll" ;;
+        harrow-app) echo "$BIN/harrow-app $2 epoll app" ;;
+        harrow-app-metrics | metrics-scrape) echo "$BIN/harrow-app $2 epoll metrics" ;;
         hyper) echo "$BIN/hyper $2" ;;
         actix) echo "$BIN/actix $2" ;;
         may) echo "$BIN/may-minihttp $2" ;;
@@ -67,7 +73,11 @@ count() {
     # shellcheck disable=SC2086
     valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" $cmd >"$work/vg.log" 2>&1 &
     pid=$!
-    n=$(python3 "$BENCH_DIR/pipe_client.py" "$port" $((want / 4 / DEPTH)) 4 "$PATHQ" "$DEPTH")
+    if [ "$name" = metrics-scrape ]; then
+        n=$(python3 "$BENCH_DIR/scrape_client.py" "$port" $((want / 100)))
+    else
+        n=$(python3 "$BENCH_DIR/pipe_client.py" "$port" $((want / 4 / DEPTH)) 4 "$PATHQ" "$DEPTH")
+    fi
     kill -TERM "$pid" 2>/dev/null || true
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null || true

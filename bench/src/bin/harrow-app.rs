@@ -1,11 +1,13 @@
 //! The framework-cost benchmark server: the same /plaintext and /json bytes
 //! served either through the full `harrow::App` (router with 50 routes, one
-//! middleware) or by the bare `harrow_server::service_fn` core, in one binary.
+//! middleware) or by the bare `harrow_server::service_fn` core, in one binary;
+//! `metrics` is the App with the metrics layer on and its page at /metrics.
 //!
-//! Usage: harrow-app PORT [uring|epoll] [app|core]
+//! Usage: harrow-app PORT [uring|epoll] [app|core|metrics]
 
 use std::time::Duration;
 
+use harrow::metrics::Metrics;
 use harrow::middleware::{Next, from_fn};
 use harrow::{App, Json, Request, Response};
 use harrow_bench::{Message, PLAINTEXT, arg, json_body, port_arg};
@@ -94,10 +96,21 @@ fn main() {
                 .expect("harrow app failed to start");
             server.wait().expect("harrow app");
         }
+        Some("metrics") => {
+            let metrics = Metrics::new();
+            let app = move || {
+                app()
+                    .get("/metrics", metrics.endpoint())
+                    .layer(metrics.layer())
+            };
+            let server = harrow::start_with_config(app, ("127.0.0.1", port), config)
+                .expect("harrow app failed to start");
+            server.wait().expect("harrow app");
+        }
         Some("core") => {
             harrow_server::run_with_config(core, ("127.0.0.1", port), config)
                 .expect("harrow-server failed");
         }
-        Some(other) => panic!("unknown mode {other:?}: use app or core"),
+        Some(other) => panic!("unknown mode {other:?}: use app, core or metrics"),
     }
 }
