@@ -8,8 +8,10 @@
 #   under harrow-server's http::Request -> http::Response contract, or
 #   app / core: the framework-cost server (src/bin/harrow-app.rs) serving
 #   through harrow::App or through the bare core; their difference is the
-#   framework's cost per request. io_uring is not measured: valgrind does
-#   not follow io_uring's shared rings.
+#   framework's cost per request; harrow-app-metrics: that App with the
+#   metrics layer, or metrics-scrape: one scrape of its metrics page with
+#   100 series (per scrape, not per request). io_uring is not measured:
+#   valgrind does not follow io_uring's shared rings.
 #
 # Environment (defaults in brackets):
 #   DEPTH [16]        requests per connection per round trip (1: no pipelining)
@@ -47,6 +49,8 @@ fi
 server_cmd() {
     case $1 in
         harrow-epoll) echo "$BIN/harrow-server $2 epoll" ;;
+        harrow-app) echo "$BIN/harrow-app $2 epoll app" ;;
+        harrow-app-metrics | metrics-scrape) echo "$BIN/harrow-app $2 epoll metrics" ;;
         hyper) echo "$BIN/hyper $2" ;;
         actix) echo "$BIN/actix $2" ;;
         may) echo "$BIN/may-minihttp $2" ;;
@@ -74,7 +78,11 @@ count() {
     # shellcheck disable=SC2086
     valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" $cmd >"$work/vg.log" 2>&1 &
     pid=$!
-    n=$(python3 "$BENCH_DIR/pipe_client.py" "$port" $((want / 4 / DEPTH)) 4 "$PATHQ" "$DEPTH")
+    if [ "$name" = metrics-scrape ]; then
+        n=$(python3 "$BENCH_DIR/scrape_client.py" "$port" $((want / 100)))
+    else
+        n=$(python3 "$BENCH_DIR/pipe_client.py" "$port" $((want / 4 / DEPTH)) 4 "$PATHQ" "$DEPTH")
+    fi
     kill -TERM "$pid" 2>/dev/null || true
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null || true

@@ -17,6 +17,7 @@ use crate::config::ConfigError;
 use crate::error::{Error, Kind};
 use crate::shared::{SharedTls, Worker};
 use crate::shutdown::{StopSignal, on_terminate};
+use crate::stats::ServerStats;
 use crate::worker::{self, Spawn};
 use crate::{Config, ServerHandle, Service, driver};
 
@@ -146,6 +147,7 @@ where
 
     let make_service = Arc::new(make_service);
     let (ready_tx, ready_rx) = mpsc::channel();
+    let stats = ServerStats::default();
     let mut handle = ServerHandle {
         local_addr,
         driver: driver.public(),
@@ -153,6 +155,7 @@ where
         signal: signal.clone(),
         workers: Vec::with_capacity(workers),
         tls: tls.clone(),
+        stats: stats.clone(),
     };
     for (id, listener) in listeners.into_iter().enumerate() {
         let spawn = Spawn {
@@ -164,6 +167,7 @@ where
             signal: signal.clone(),
             ready: ready_tx.clone(),
             tls: tls.clone(),
+            stats: stats.clone(),
         };
         match worker::spawn(spawn) {
             Ok(thread) => handle.workers.push(thread),

@@ -70,6 +70,7 @@ mod semantics;
 mod service;
 mod shared;
 mod shutdown;
+pub mod stats;
 mod timer;
 #[cfg(feature = "tls")]
 mod tls;
@@ -85,5 +86,6 @@ pub use config::{Config, ConfigError, Driver, Protocols};
 pub use error::Error;
 pub use service::{ConnInfo, Service, ServiceFn, service_fn};
 pub use shutdown::{ServerHandle, StopHandle};
+pub use stats::{ServerStats, WorkerStats};
 #[cfg(feature = "tls")]
 pub use tls::{CertificateDer, ClientAuth, TlsConfig, TlsError, TlsInfo};

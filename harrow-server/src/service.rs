@@ -8,6 +8,7 @@ use std::rc::Rc;
 use http::{Request, Response};
 
 use crate::Body;
+use crate::stats::ServerStats;
 
 /// Turns a request into a response. One value lives on each worker, so
 /// neither the service nor its futures need to be `Send`.
@@ -25,11 +26,23 @@ use crate::Body;
 pub trait Service: 'static {
     /// Handles one request that came on the connection `conn`.
     fn call(&self, req: Request<Body>, conn: ConnInfo) -> impl Future<Output = Response<Body>>;
+
+    /// Called once on each worker's thread, before the worker accepts a
+    /// connection, with the statistics of the whole server (every worker's
+    /// counters), for a service that reports them, on a metrics page say.
+    /// Does nothing unless overridden.
+    fn on_worker_start(&self, stats: &ServerStats) {
+        let _ = stats;
+    }
 }
 
 impl<S: Service> Service for Rc<S> {
     fn call(&self, req: Request<Body>, conn: ConnInfo) -> impl Future<Output = Response<Body>> {
         (**self).call(req, conn)
+    }
+
+    fn on_worker_start(&self, stats: &ServerStats) {
+        (**self).on_worker_start(stats);
     }
 }
 

@@ -14,6 +14,7 @@ use slab::Slab;
 use crate::Driver;
 use crate::error::{Error, Kind};
 use crate::shared::SharedTls;
+use crate::stats::ServerStats;
 
 /// A one-way flag that wakes every waiter when raised; shared across threads.
 ///
@@ -116,12 +117,20 @@ pub struct ServerHandle {
     pub(crate) workers: Vec<JoinHandle<()>>,
     /// The TLS state of the workers, for reloads.
     pub(crate) tls: SharedTls,
+    /// Every worker's counters.
+    pub(crate) stats: ServerStats,
 }
 
 impl ServerHandle {
     /// The address the workers listen on (the real port when 0 was asked).
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// What the workers count: connections open, accepted and rejected,
+    /// and bytes read and written, per worker.
+    pub fn stats(&self) -> &ServerStats {
+        &self.stats
     }
 
     /// The IO driver the workers run on: [`Driver::IoUring`] or

@@ -41,6 +41,10 @@ pub struct RequestContext {
     app: Rc<StateMap>,
     conn: ConnInfo,
     params: PathParams,
+    /// Where the router says which route it matched, when a metrics layer
+    /// asked to know.
+    #[cfg(feature = "metrics")]
+    route: Option<Rc<crate::metrics::RouteSlot>>,
 }
 
 impl RequestContext {
@@ -50,6 +54,8 @@ impl RequestContext {
             app,
             conn,
             params: PathParams::default(),
+            #[cfg(feature = "metrics")]
+            route: None,
         }
     }
 
@@ -83,6 +89,32 @@ impl RequestContext {
     /// Records the parameters the route matched.
     pub(crate) fn set_path_params(&mut self, params: PathParams) {
         self.params = params;
+    }
+
+    /// The statistics of the server this request came through (every
+    /// worker's connections and bytes), to report them; `None` without a
+    /// server, in the in-process [`TestClient`](crate::test::TestClient).
+    #[cfg(feature = "metrics")]
+    pub fn server_stats(&self) -> Option<&harrow_server::ServerStats> {
+        self.app.get::<crate::metrics::ServerSlot>()?.get()
+    }
+
+    /// The slot the router will leave the matched route's template in:
+    /// the one already asked for if another layer did, else `make`'s.
+    #[cfg(feature = "metrics")]
+    pub(crate) fn watch_route(
+        &mut self,
+        make: impl FnOnce() -> Rc<crate::metrics::RouteSlot>,
+    ) -> Rc<crate::metrics::RouteSlot> {
+        self.route.get_or_insert_with(make).clone()
+    }
+
+    /// Tells the layers watching that the route with this template matched.
+    #[cfg(feature = "metrics")]
+    pub(crate) fn matched_route(&self, template: &Rc<str>) {
+        if let Some(slot) = &self.route {
+            slot.set(template);
+        }
     }
 }
 

@@ -20,6 +20,8 @@ pub mod extract;
 pub mod fs;
 mod handler;
 pub mod launch;
+#[cfg(feature = "metrics")]
+pub mod metrics;
 pub mod middleware;
 #[cfg(feature = "multipart")]
 pub mod multipart;

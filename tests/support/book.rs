@@ -35,6 +35,7 @@ chapters! {
     Realtime => "realtime.md",
     ServerConfiguration => "server-configuration.md",
     Logging => "logging.md",
+    MetricsAndObservability => "metrics.md",
     Http2 => "http2.md",
     Https => "https.md",
     GracefulShutdown => "graceful-shutdown.md",

@@ -2,8 +2,9 @@
 //! `std::net::TcpStream` ([`Raw`], with [`request`] and [`get`] for one
 //! exchange parsed into a [`RawResponse`]), the server core's test service
 //! and real clients ([`server`]), curl ([`curl`]), certificates and an HTTPS client
-//! ([`tls`]), and hand-made HTTP/2 frames ([`h2raw`]),
-//! for servers started on `127.0.0.1:0`.
+//! ([`tls`]), hand-made HTTP/2 frames ([`h2raw`]), a strict reader of the
+//! Prometheus text format ([`prometheus`]) and a socket that outlasts
+//! signals ([`patient`]), for servers started on `127.0.0.1:0`.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -14,6 +15,7 @@ mod book;
 pub mod curl;
 pub mod h2raw;
 pub mod patient;
+pub mod prometheus;
 pub mod server;
 pub mod tls;
 

@@ -1,17 +1,19 @@
 //! The framework-cost benchmark server: the same /plaintext, /json and
 //! /user/{id} bytes served either through the full `harrow::App` (router
 //! with 51 routes, one middleware) or by the bare `harrow_server::service_fn`
-//! core, in one binary.
+//! core, in one binary; `metrics` is the App with the metrics layer on and
+//! its page at /metrics.
 //!
 //! `/user/{id}` is a route attribute with its parameter bound by name, as
 //! the book writes one; the core strips the prefix and parses the number by
 //! hand. `/api/v1/resource{N}/{id}` takes its parameter through `Path<u64>`
 //! (App only: the core answers 404 there).
 //!
-//! Usage: harrow-app PORT [uring|epoll] [app|core]
+//! Usage: harrow-app PORT [uring|epoll] [app|core|metrics]
 
 use std::time::Duration;
 
+use harrow::metrics::Metrics;
 use harrow::middleware::{Next, from_fn};
 use harrow::{App, Json, Request, Response};
 use harrow_bench::{Message, PLAINTEXT, arg, json_body, port_arg};
@@ -126,10 +128,21 @@ fn main() {
                 .expect("harrow app failed to start");
             server.wait().expect("harrow app");
         }
+        Some("metrics") => {
+            let metrics = Metrics::new();
+            let app = move || {
+                app()
+                    .get("/metrics", metrics.endpoint())
+                    .layer(metrics.layer())
+            };
+            let server = harrow::start_with_config(app, ("127.0.0.1", port), config)
+                .expect("harrow app failed to start");
+            server.wait().expect("harrow app");
+        }
         Some("core") => {
             harrow_server::run_with_config(core, ("127.0.0.1", port), config)
                 .expect("harrow-server failed");
         }
-        Some(other) => panic!("unknown mode {other:?}: use app or core"),
+        Some(other) => panic!("unknown mode {other:?}: use app, core or metrics"),
     }
 }

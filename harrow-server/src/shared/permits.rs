@@ -1,43 +1,44 @@
 //! Connection permits: each worker's share of `max_connections`.
+//!
+//! The counts live in the worker's [`Counters`], where a server's
+//! statistics read them from any thread.
 
-use std::cell::Cell;
 use std::rc::Rc;
+use std::sync::Arc;
+
+use crate::stats::Counters;
 
 /// Counts a worker's open connections against its share of the limit.
 pub(crate) struct ConnLimit {
-    open: Cell<usize>,
+    counters: Arc<Counters>,
     max: usize,
-    rejected: Cell<u64>,
 }
 
 impl ConnLimit {
-    /// A limit of `max` connections.
-    pub(crate) fn new(max: usize) -> Rc<ConnLimit> {
-        Rc::new(ConnLimit {
-            open: Cell::new(0),
-            max,
-            rejected: Cell::new(0),
-        })
+    /// A limit of `max` connections, counted in `counters`.
+    pub(crate) fn new(max: usize, counters: Arc<Counters>) -> Rc<ConnLimit> {
+        Rc::new(ConnLimit { counters, max })
     }
 
     /// A permit for one more connection, or `None` (counted) when full.
     pub(crate) fn try_acquire(self: &Rc<Self>) -> Option<Permit> {
-        if self.open.get() >= self.max {
-            self.rejected.set(self.rejected.get() + 1);
+        if self.open() >= self.max {
+            self.counters.rejected.add(1);
             return None;
         }
-        self.open.set(self.open.get() + 1);
+        self.counters.open.add(1);
+        self.counters.accepted.add(1);
         Some(Permit(self.clone()))
     }
 
     /// Connections open now.
     pub(crate) fn open(&self) -> usize {
-        self.open.get()
+        self.counters.open.get() as usize
     }
 
     /// Connections refused so far.
     pub(crate) fn rejected(&self) -> u64 {
-        self.rejected.get()
+        self.counters.rejected.get()
     }
 }
 
@@ -46,7 +47,7 @@ pub(crate) struct Permit(Rc<ConnLimit>);
 
 impl Drop for Permit {
     fn drop(&mut self) {
-        self.0.open.set(self.0.open.get() - 1);
+        self.0.counters.open.sub(1);
     }
 }
 
@@ -56,7 +57,7 @@ mod tests {
 
     #[test]
     fn permits_are_counted_and_returned() {
-        let limit = ConnLimit::new(2);
+        let limit = ConnLimit::new(2, Counters::new(0));
         let a = limit.try_acquire().unwrap();
         let _b = limit.try_acquire().unwrap();
         assert!(limit.try_acquire().is_none());
@@ -64,5 +65,6 @@ mod tests {
         drop(a);
         assert_eq!(limit.open(), 1);
         assert!(limit.try_acquire().is_some());
+        assert_eq!(limit.counters.accepted.get(), 3);
     }
 }

@@ -22,6 +22,7 @@ pub(crate) async fn serve_listener<S: Service>(
 ) {
     let service = Rc::new(service);
     let _drain = worker.drain.enter();
+    service.on_worker_start(&worker.server);
     let done = Rc::new(Cell::new(false));
     monoio::spawn(sweep(worker.clone(), done.clone()));
 

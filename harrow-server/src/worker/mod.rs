@@ -15,6 +15,7 @@ use crate::driver::Chosen;
 use crate::error::{Error, Kind};
 use crate::shared::{SharedTls, Worker};
 use crate::shutdown::StopSignal;
+use crate::stats::ServerStats;
 use crate::{Config, Service};
 
 /// Everything a worker thread needs to start.
@@ -28,6 +29,8 @@ pub(crate) struct Spawn<F> {
     pub(crate) ready: Sender<(usize, Result<(), Error>)>,
     /// The TLS state all workers share, when serving HTTPS.
     pub(crate) tls: SharedTls,
+    /// The server's statistics, which the worker's counters join.
+    pub(crate) stats: ServerStats,
 }
 
 /// Starts a worker thread; it reports on `ready` once it accepts, or why not.
@@ -149,7 +152,7 @@ where
         }
     };
     let max = w.config.connections_per_worker();
-    let worker = Worker::new(w.id, w.config, max, w.tls);
+    let worker = Worker::new_in(&w.stats, w.id, w.config, max, w.tls);
     let _ = w.ready.send((w.id, Ok(())));
     serve_listener(listener, service, worker, w.signal.wait()).await;
 }

@@ -3,6 +3,8 @@
 use std::future::Future;
 use std::rc::Rc;
 
+#[cfg(feature = "metrics")]
+use harrow_server::ServerStats;
 use harrow_server::{ConnInfo, Service};
 
 use http::StatusCode;
@@ -30,6 +32,12 @@ pub struct AppService {
 
 impl AppService {
     pub(crate) fn new(chain: BoxEndpoint, state: StateMap, catch_panics: bool) -> Self {
+        #[cfg(feature = "metrics")]
+        let state = {
+            let mut state = state;
+            state.insert(crate::metrics::ServerSlot::default());
+            state
+        };
         AppService {
             inner: Rc::new(Inner {
                 chain,
@@ -63,6 +71,14 @@ impl AppService {
 impl Service for AppService {
     fn call(&self, req: Request, conn: ConnInfo) -> impl Future<Output = Response> {
         self.handle(req, conn)
+    }
+
+    /// Keeps the server's statistics for the metrics page.
+    #[cfg(feature = "metrics")]
+    fn on_worker_start(&self, stats: &ServerStats) {
+        if let Some(slot) = self.inner.state.get::<crate::metrics::ServerSlot>() {
+            slot.set(stats.clone());
+        }
     }
 }
 

@@ -7,7 +7,8 @@
 //! [`Scope::layer`](crate::Scope::layer). The layer added last runs first.
 //!
 //! Built in: [`SetRequestId`], [`Timeout`], [`CatchPanic`], [`Cors`],
-//! [`AccessLog`] and, with a `compression` feature, `Compression`.
+//! [`AccessLog`], with a `compression` feature `Compression`, and with the
+//! `metrics` feature the layer of `harrow::metrics`.
 
 mod access_log;
 mod catch_panic;
@@ -111,6 +112,12 @@ impl Next {
     /// future is polled; the future owns everything it needs (`'static`).
     pub fn run(self, req: Request) -> impl Future<Output = Response> + 'static {
         self.run_boxed(req)
+    }
+
+    /// The context, to change before passing the request on.
+    #[cfg(feature = "metrics")]
+    pub(crate) fn context_mut(&mut self) -> &mut RequestContext {
+        &mut self.cx
     }
 
     /// [`Next::run`] as the boxed future it is, for callers that need one.

@@ -25,7 +25,8 @@ use crate::response::{IntoResponse, Response, plain};
 
 /// All the handlers of one path template.
 struct PathEntry {
-    template: String,
+    /// Shared: a metrics layer keeps it as the label of the route's series.
+    template: std::rc::Rc<str>,
     methods: Vec<(Method, BoxEndpoint, Origin)>,
     allow: HeaderValue,
     /// The template's parameter names, as matchit reports them: taken from
@@ -97,7 +98,7 @@ impl Router {
                     }
                     by_template.insert(route.path.clone(), i);
                     paths.push(PathEntry {
-                        template: route.path.clone(),
+                        template: route.path.as_str().into(),
                         methods: Vec::new(),
                         allow: HeaderValue::from_static(""),
                         names: OnceCell::new(),
@@ -142,7 +143,7 @@ fn insert_error(
         matchit::InsertError::Conflict { with } => {
             let first = paths
                 .iter()
-                .find(|p| p.template == with)
+                .find(|p| *p.template == *with)
                 .and_then(|p| p.methods.first())
                 .map(|(_, _, o)| o.clone())
                 .unwrap_or_else(|| Origin {
@@ -212,6 +213,8 @@ impl Endpoint for Router {
         let (entry, params) = match self.tree.at(req.uri().path()) {
             Ok(found) => {
                 let entry = &self.paths[*found.value];
+                #[cfg(feature = "metrics")]
+                cx.matched_route(&entry.template);
                 if found.params.is_empty() {
                     (entry, None)
                 } else {

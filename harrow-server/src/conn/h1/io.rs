@@ -230,7 +230,10 @@ impl<T: Transport> Io<T> {
         self.rbuf = Some(buf);
         match res {
             Ok(0) => Err(FillError::Eof),
-            Ok(n) => Ok(n),
+            Ok(n) => {
+                self.worker.stats.received(n);
+                Ok(n)
+            }
             Err(_) => Err(self.timer.fired().map_or(FillError::Io, FillError::Fired)),
         }
     }
@@ -297,10 +300,14 @@ impl<T: Transport> Io<T> {
         match self.transport.try_send(&buf) {
             None => {}
             Some(Ok(n)) if n == buf.len() => {
+                self.worker.stats.sent(n);
                 self.worker.pool.put(buf);
                 return Ok(());
             }
-            Some(Ok(n)) => drop(buf.drain(..n)),
+            Some(Ok(n)) => {
+                self.worker.stats.sent(n);
+                drop(buf.drain(..n));
+            }
             Some(Err(e)) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::Interrupted) => {}
             Some(Err(e)) => {
                 self.worker.pool.put(buf);
@@ -309,6 +316,9 @@ impl<T: Transport> Io<T> {
         }
         self.wait(Wait::Write);
         let (res, buf) = self.transport.write_all(buf, &self.timer).await;
+        if res.is_ok() {
+            self.worker.stats.sent(buf.len());
+        }
         self.worker.pool.put(buf);
         res
     }
@@ -317,7 +327,10 @@ impl<T: Transport> Io<T> {
     pub(crate) async fn write_bytes(&mut self, bytes: Bytes) -> std::io::Result<()> {
         self.flush().await?;
         self.wait(Wait::Write);
-        self.transport.write_bytes(bytes, &self.timer).await
+        let len = bytes.len();
+        self.transport.write_bytes(bytes, &self.timer).await?;
+        self.worker.stats.sent(len);
+        Ok(())
     }
 
     /// Gives the write buffer back to the pool.

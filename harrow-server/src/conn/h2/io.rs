@@ -1,15 +1,18 @@
 //! The socket as `h2` sees it: bytes read during protocol detection are
-//! replayed first, and every byte read passes the frame guard.
+//! replayed first, every byte read passes the frame guard, and the bytes
+//! read and written are counted for the worker's statistics.
 
 use std::cell::Cell;
 use std::io;
 use std::pin::Pin;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use monoio::io::poll_io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use super::guard::{FrameGuard, Verdict};
+use crate::stats::Counters;
 
 /// What the guard has learnt, shared with the connection task.
 #[derive(Default)]
@@ -31,11 +34,13 @@ pub(crate) struct GuardedIo<T> {
     guard: FrameGuard,
     seen: Rc<Seen>,
     woken: bool,
+    stats: Arc<Counters>,
 }
 
 impl<T> GuardedIo<T> {
-    /// Wraps `inner`, replaying `prefix` first.
-    pub(crate) fn new(prefix: Vec<u8>, inner: T, seen: Rc<Seen>) -> Self {
+    /// Wraps `inner`, replaying `prefix` (already counted) first, and
+    /// counting what goes through in `stats`.
+    pub(crate) fn new(prefix: Vec<u8>, inner: T, seen: Rc<Seen>, stats: Arc<Counters>) -> Self {
         GuardedIo {
             prefix,
             pos: 0,
@@ -43,6 +48,7 @@ impl<T> GuardedIo<T> {
             guard: FrameGuard::default(),
             seen,
             woken: false,
+            stats,
         }
     }
 }
@@ -75,7 +81,7 @@ impl<T: AsyncRead + Unpin> AsyncRead for GuardedIo<T> {
             }
         } else {
             match Pin::new(&mut this.inner).poll_read(cx, buf) {
-                Poll::Ready(Ok(())) => {}
+                Poll::Ready(Ok(())) => this.stats.received(buf.filled().len() - before),
                 other => return other,
             }
         }
@@ -113,7 +119,11 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for GuardedIo<T> {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, buf)
+        let written = Pin::new(&mut self.inner).poll_write(cx, buf);
+        if let Poll::Ready(Ok(n)) = written {
+            self.stats.sent(n);
+        }
+        written
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -129,7 +139,11 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for GuardedIo<T> {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+        let written = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        if let Poll::Ready(Ok(n)) = written {
+            self.stats.sent(n);
+        }
+        written
     }
 
     fn is_write_vectored(&self) -> bool {

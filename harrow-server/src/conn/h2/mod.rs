@@ -110,7 +110,7 @@ pub(crate) async fn serve_io<S, T>(
     let remote = info.remote();
     let seen = Rc::new(Seen::default());
     let (io, taken_back) = Lent::new(io);
-    let io = GuardedIo::new(read, io, seen.clone());
+    let io = GuardedIo::new(read, io, seen.clone(), worker.stats.clone());
     let config = &worker.config;
 
     // The preface and first SETTINGS must arrive within the header timeout.
