@@ -434,3 +434,7 @@ fn wake(slot: &mut Option<Waker>) {
         w.wake();
     }
 }
+
+#[cfg(test)]
+#[path = "state_tests.rs"]
+mod tests;
