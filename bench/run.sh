@@ -2,7 +2,7 @@
 # Load benchmarks: harrow-server (io_uring and epoll drivers) against hyper,
 # actix-web and may_minihttp, one server core each, on 127.0.0.1 only.
 #
-# Usage: bench/run.sh [PART...]      PART: h1 mem h2 framework files (default: the first four)
+# Usage: bench/run.sh [PART...]      PART: h1 mem h2 framework files ws (default: the first four)
 #
 #   h1         wrk: plaintext (64 conns), plaintext pipelined 16 deep, JSON (64 conns)
 #   mem        server RSS per idle keep-alive connection at IDLE_CONNS connections
@@ -11,6 +11,10 @@
 #   files      static files and compressed JSON: harrow (ServeDir, Compression) against
 #              nginx, actix-files and tower-http's ServeDir (axum): a 4 KiB file, a
 #              100 MiB file, a 10 KiB JSON document gzipped per request
+#   ws         WebSocket echo: harrow (both drivers) against axum (tokio-tungstenite) and
+#              fastwebsockets: WS_SOCKETS sockets each echoing 32-byte text messages,
+#              then 64 KiB binary ones, one at a time per socket; and server RSS per idle
+#              open WebSocket at WS_IDLE sockets
 #
 # Environment (defaults in brackets):
 #   ROUNDS [3]       rounds; each round runs every server once per scenario,
@@ -23,6 +27,10 @@
 #   SERVERS          servers for h1 (default: harrow-uring harrow-epoll hyper actix may monoio-http)
 #   H2_SERVERS       servers for h2 (default: the harrow drivers, hyper, monoio-http)
 #   H2_CONNS [16]    h2load connections
+#   WS_SOCKETS [1000] WebSockets of the ws echo scenarios
+#   WS_BIG_SOCKETS [WS_SOCKETS] WebSockets of the 64 KiB scenario
+#   WS_IDLE [10000]  WebSockets of the ws memory test
+#   WS_SERVERS       servers for ws (default: ws-harrow-uring ws-harrow-epoll ws-axum ws-fws)
 #   SERVER_CPU [0]   core(s) the server is pinned to; LOAD_CPU [1] core(s) of wrk/h2load
 #   WORKERS [1]      server worker threads (harrow workers, hyper's and actix's
 #                    threads, monoio-http runtimes); LOAD_THREADS [1] wrk/h2load threads
@@ -30,7 +38,7 @@
 # Many-core mode: the same parts with N workers pinned to N cores and the
 # load on others, e.g. on 16 cores:
 #   WORKERS=8 SERVER_CPU=0-7 LOAD_CPU=8-15 LOAD_THREADS=8 CONNS=512 bench/run.sh h1 h2
-#   PORT_BASE [18080] first of the 12 ports the servers listen on
+#   PORT_BASE [18080] first of the 23 ports the servers listen on
 #   OUT              results directory (default: bench/results/<UTC timestamp>)
 #   NO_BUILD=1       skip the cargo build
 #
@@ -49,6 +57,10 @@ IDLE_CONNS=${IDLE_CONNS:-10000}
 SERVERS=${SERVERS:-"harrow-uring harrow-epoll hyper actix may monoio-http"}
 H2_SERVERS=${H2_SERVERS:-"harrow-uring-h2 harrow-epoll-h2 hyper-h2 monoio-http-h2"}
 H2_CONNS=${H2_CONNS:-16}
+WS_SOCKETS=${WS_SOCKETS:-1000}
+WS_BIG_SOCKETS=${WS_BIG_SOCKETS:-$WS_SOCKETS}
+WS_IDLE=${WS_IDLE:-10000}
+WS_SERVERS=${WS_SERVERS:-"ws-harrow-uring ws-harrow-epoll ws-axum ws-fws"}
 SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 WORKERS=${WORKERS:-1}
@@ -87,7 +99,11 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 if [ "${NO_BUILD:-0}" != 1 ]; then
     log "building (release)"
-    cargo build --release --bins >&2
+    if [ "${PARTS[*]}" = ws ]; then
+        cargo build --release --bin ws-harrow --bin ws-axum --bin ws-fastwebsockets --bin ws-load >&2
+    else
+        cargo build --release --bins >&2
+    fi
 fi
 
 mkdir -p "$OUT"
@@ -125,6 +141,10 @@ server_cmd() {
         files-actix) echo "$BIN/files-actix $port $FILES_DIR" ;;
         files-axum) echo "$BIN/files-axum $port $FILES_DIR" ;;
         files-nginx) echo "nginx -p $OUT/nginx/ -c $(nginx_conf "$port")" ;;
+        ws-harrow-uring) echo "$BIN/ws-harrow $port uring" ;;
+        ws-harrow-epoll) echo "$BIN/ws-harrow $port epoll" ;;
+        ws-axum) echo "$BIN/ws-axum $port" ;;
+        ws-fws) echo "$BIN/ws-fastwebsockets $port" ;;
         *) die "unknown server $name" ;;
     esac
 }
@@ -136,7 +156,8 @@ server_port() {
     for n in harrow-uring harrow-epoll hyper actix may harrow-uring-h2 harrow-epoll-h2 hyper-h2 \
         harrow-app-uring harrow-app-epoll core-uring core-epoll \
         files-harrow-uring files-harrow-epoll files-actix files-axum files-nginx \
-        monoio-http monoio-http-h2; do
+        monoio-http monoio-http-h2 \
+        ws-harrow-uring ws-harrow-epoll ws-axum ws-fws; do
         [ "$n" = "$1" ] && { echo $((PORT_BASE + i)); return; }
         i=$((i + 1))
     done
@@ -400,6 +421,78 @@ part_mem() {
     done
 }
 
+# ws_args SCENARIO: sockets, message size and kind of a WebSocket scenario.
+ws_args() {
+    case $1 in
+        ws-small) echo "$WS_SOCKETS 32 text" ;;
+        ws-64k) echo "$WS_BIG_SOCKETS 65536 binary" ;;
+        *) die "unknown scenario $1" ;;
+    esac
+}
+
+# run_ws SCENARIO SERVER ROUND: one measured WebSocket echo run against a
+# fresh server. ws-load opens the sockets, puts WARMUP s of unmeasured load
+# on them, then reads the server's CPU time itself at both ends of the
+# DURATION s it counts echoes in.
+run_ws() {
+    local sc=$1 name=$2 rd=$3 port out line
+    port=$(server_port "$name")
+    start_server "$name" "$port"
+    out="$OUT/ws-$sc-$name-$rd"
+    # shellcheck disable=SC2046
+    taskset -c "$LOAD_CPU" timeout $((WARMUP + DURATION + 120)) \
+        "$BIN/ws-load" echo "$port" $(ws_args "$sc") "$WARMUP" "$DURATION" "$SERVER_PID" \
+        >"$out.out" 2>"$out.err" || log "  ws-load exited $? against $name (see $out.err)"
+    local alive=yes
+    kill -0 "$SERVER_PID" 2>/dev/null || alive=no
+    stop_server
+    line=$(grep '^echo' "$out.out" || true)
+    local echoes secs ticks eps cpu epc
+    echoes=$(echo "$line" | awk '{print $4 + 0}')
+    secs=$(echo "$line" | awk '{print $5 + 0}')
+    ticks=$(echo "$line" | awk '{print $6 + 0}')
+    eps=$(awk -v n="$echoes" -v s="$secs" 'BEGIN{ if (s > 0) printf "%.0f", n / s; else print 0 }')
+    cpu=$(awk -v t="$ticks" -v hz="$HZ" 'BEGIN{printf "%.2f", t / hz}')
+    epc=$(awk -v n="$echoes" -v c="$cpu" 'BEGIN{ if (c > 0) printf "%.0f", n / c; else print 0 }')
+    # No latency figure: p99 is recorded as 0.
+    printf 'ws\t%s\t%s\t%s\t%s\t0\t%s\t%s\t%s\n' "$sc" "$name" "$rd" "$eps" "$cpu" "$echoes" "$epc" >>"$RAW"
+    log "  $sc $name round $rd: $eps echoes/s, server CPU ${cpu} s, $epc echoes/CPU-s, server alive after: $alive"
+}
+
+part_ws() {
+    log "WebSocket echo ($WS_SOCKETS sockets x 32 B text, $WS_BIG_SOCKETS x 64 KiB binary, ${DURATION}s, $ROUNDS rounds): $WS_SERVERS"
+    local rd sc name
+    for rd in $(seq 1 "$ROUNDS"); do
+        for sc in ws-small ws-64k; do
+            # shellcheck disable=SC2086
+            for name in $(rotate $((rd - 1)) $WS_SERVERS); do
+                run_ws "$sc" "$name" "$rd"
+            done
+        done
+    done
+    log "memory per idle open WebSocket, $WS_IDLE sockets: $WS_SERVERS"
+    local mem="$OUT/ws-memory.tsv"
+    echo -e "# server\tsockets\trss_before_kib\trss_open_kib\trss_after_one_message_kib\tkib_per_socket_open\tkib_per_socket_after_one_message" >"$mem"
+    local port line
+    for name in $WS_SERVERS; do
+        port=$(server_port "$name")
+        start_server "$name" "$port"
+        sleep 1
+        taskset -c "$LOAD_CPU" timeout 300 "$BIN/ws-load" idle "$port" "$WS_IDLE" "$SERVER_PID" \
+            >"$OUT/ws-idle-$name.out" 2>"$OUT/ws-idle-$name.err" ||
+            log "  ws-load idle exited $? against $name (see $OUT/ws-idle-$name.err)"
+        stop_server
+        line=$(grep '^idle' "$OUT/ws-idle-$name.out" || true)
+        if [ -z "$line" ]; then
+            echo -e "$name\t$WS_IDLE\t-\t-\t-\t-\t-" >>"$mem"
+            continue
+        fi
+        echo "$line" | awk -v name="$name" 'BEGIN{OFS="\t"} {
+            printf "%s\t%d\t%d\t%d\t%d\t%.2f\t%.2f\n", name, $2, $3, $4, $5, ($4 - $3) / $2, ($5 - $3) / $2 }' >>"$mem"
+        log "  $name: $(tail -1 "$mem" | awk '{print "RSS " $3 " KiB -> " $4 " KiB open, " $5 " KiB after one message each: " $6 " / " $7 " KiB per socket"}')"
+    done
+}
+
 for part in "${PARTS[@]}"; do
     case $part in
         h1) part_h1 ;;
@@ -407,7 +500,8 @@ for part in "${PARTS[@]}"; do
         h2) part_h2 ;;
         framework) part_framework ;;
         files) part_files ;;
-        *) die "unknown part $part (use h1 mem h2 framework files)" ;;
+        ws) part_ws ;;
+        *) die "unknown part $part (use h1 mem h2 framework files ws)" ;;
     esac
 done
 
@@ -421,6 +515,11 @@ done
         echo
         echo "memory per idle keep-alive connection"
         column -t -s $'\t' "$OUT/memory.tsv" 2>/dev/null || cat "$OUT/memory.tsv"
+    fi
+    if [ -f "$OUT/ws-memory.tsv" ]; then
+        echo
+        echo "memory per idle open WebSocket"
+        column -t -s $'\t' "$OUT/ws-memory.tsv" 2>/dev/null || cat "$OUT/ws-memory.tsv"
     fi
 } | tee "$OUT/summary.txt"
 log "raw results and wrk/h2load outputs in $OUT"

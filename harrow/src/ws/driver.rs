@@ -98,10 +98,13 @@ async fn reading(mut read: UpgradedRead, shared: &Shared) {
                 return;
             }
             Ok(n) => {
-                shared.borrow_mut().received(&buf[..n]);
+                let filled = n == buf.capacity();
+                shared.borrow_mut().received(&mut buf);
                 awaiting_pong = false;
-                if n == buf.capacity() && buf.capacity() < READ_MAX {
-                    buf.reserve(buf.capacity());
+                if buf.capacity() < READ_START {
+                    buf.reserve(READ_START);
+                } else if filled && buf.capacity() < READ_MAX {
+                    buf.reserve(buf.capacity() * 2);
                 }
                 let closing = shared.borrow().phase() != Phase::Open;
                 if !closing {

@@ -91,10 +91,6 @@ impl Text {
     pub(super) fn from_wire(text: tungstenite::Utf8Bytes) -> Text {
         Text(text)
     }
-
-    pub(super) fn into_wire(self) -> tungstenite::Utf8Bytes {
-        self.0
-    }
 }
 
 impl Deref for Text {

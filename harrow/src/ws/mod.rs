@@ -31,6 +31,7 @@
 //! longer answers, and closes every socket with 1001 when it drains.
 
 mod driver;
+mod frame;
 mod handshake;
 mod message;
 mod socket;

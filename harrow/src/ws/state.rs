@@ -16,6 +16,7 @@ use std::time::Instant;
 use bytes::Bytes;
 use tungstenite::protocol::{Role, WebSocketConfig, WebSocketContext};
 
+use super::frame::{OPCODE_BINARY, OPCODE_TEXT, encode_data};
 use super::message::{CloseFrame, Message, Text, close_code};
 use super::{Settings, WsError};
 
@@ -30,7 +31,8 @@ const INBOUND_HIGH: usize = 32;
 /// Bytes between the socket and the protocol engine.
 #[derive(Default)]
 struct Wire {
-    /// Received and not yet parsed, from `at`.
+    /// Received and not yet parsed, from `at`: usually the reading loop's
+    /// own buffer, lent for the time the engine parses it.
     input: Vec<u8>,
     at: usize,
     /// Encoded and not yet written.
@@ -103,8 +105,11 @@ pub(super) type Shared = RefCell<State>;
 impl State {
     /// A server-side socket with `settings`.
     pub(super) fn new(settings: Settings) -> State {
+        // The engine's read buffer is held by every open socket, idle or
+        // not, so it starts small: a frame's whole length is reserved once
+        // its header has arrived.
         let config = WebSocketConfig::default()
-            .read_buffer_size(4096)
+            .read_buffer_size(1024)
             .write_buffer_size(0)
             .max_message_size(Some(settings.max_message_size))
             .max_frame_size(Some(settings.max_frame_size));
@@ -138,10 +143,30 @@ impl State {
 
     // ----- from the socket ----------------------------------------------
 
-    /// Parses `bytes` from the socket: messages for the application, and
-    /// the answers the protocol gives by itself (pong, closing frame).
-    pub(super) fn received(&mut self, bytes: &[u8]) {
-        self.wire.input.extend_from_slice(bytes);
+    /// Parses `buf`, as read from the socket: messages for the
+    /// application, and the answers the protocol gives by itself (pong,
+    /// closing frame). `buf` comes back empty, with a capacity to read into.
+    pub(super) fn received(&mut self, buf: &mut Vec<u8>) {
+        // The engine reads from the wire's input. Nothing is left in it
+        // between calls (the engine keeps what it cannot parse yet), except
+        // after the socket broke; the buffer is lent rather than copied.
+        if self.wire.input.is_empty() {
+            std::mem::swap(&mut self.wire.input, buf);
+            self.wire.at = 0;
+        } else {
+            self.wire.input.extend_from_slice(buf);
+        }
+        buf.clear();
+        self.parse();
+        if self.wire.input.is_empty() {
+            std::mem::swap(&mut self.wire.input, buf);
+        }
+        self.flush_engine();
+        wake(&mut self.receiver);
+    }
+
+    /// Hands the wire's input to the engine until it wants more.
+    fn parse(&mut self) {
         loop {
             match self.engine.read(&mut self.wire) {
                 Ok(tungstenite::Message::Text(text)) => {
@@ -169,8 +194,6 @@ impl State {
                 }
             }
         }
-        self.flush_engine();
-        wake(&mut self.receiver);
     }
 
     /// The peer closed the socket (or it failed): nothing more comes.
@@ -299,22 +322,26 @@ impl State {
             register(&mut self.sender, cx);
             return Poll::Pending;
         }
-        let wire = match message.take() {
-            Some(Message::Text(text)) => tungstenite::Message::Text(text.into_wire()),
-            Some(Message::Binary(bytes)) => tungstenite::Message::Binary(bytes),
+        // A data frame is written straight to the wire's output, with no
+        // stop in the engine's own buffer: the engine's output is always
+        // flushed to the wire (`flush_engine`) after each call, so frames
+        // keep their order, and the phase is `Open`, so the engine would
+        // accept it.
+        match message.take() {
+            Some(Message::Text(text)) => {
+                encode_data(&mut self.wire.output, OPCODE_TEXT, text.as_bytes());
+            }
+            Some(Message::Binary(bytes)) => {
+                encode_data(&mut self.wire.output, OPCODE_BINARY, &bytes);
+            }
             Some(Message::Close(frame)) => {
                 self.close(frame.unwrap_or_else(|| CloseFrame::new(close_code::NORMAL, "")));
                 return Poll::Ready(Ok(()));
             }
             None => return Poll::Ready(Ok(())),
-        };
-        match self.engine.write(&mut self.wire, wire) {
-            Ok(()) => {
-                self.flush_engine();
-                Poll::Ready(Ok(()))
-            }
-            Err(e) => Poll::Ready(Err(WsError::new(e.to_string()))),
         }
+        wake(&mut self.writer);
+        Poll::Ready(Ok(()))
     }
 
     /// Starts the closing handshake with `frame` (once).
@@ -407,3 +434,7 @@ fn wake(slot: &mut Option<Waker>) {
         w.wake();
     }
 }
+
+#[cfg(test)]
+#[path = "state_tests.rs"]
+mod tests;

@@ -151,9 +151,18 @@ impl<S: Service, T: Transport> Dispatch<S, T> {
     /// state goes, the socket and any bytes read past the request stay.
     async fn hand_over(self, upgrade: Box<Callback>) {
         let worker = self.io.worker().clone();
-        let (transport, early, timer) = self.io.into_parts();
+        let (transport, read, timer) = self.io.into_parts();
         // The upgraded halves keep deadlines of their own.
         drop(timer);
+        // Only bytes read past the request stay with the socket; an empty
+        // read buffer goes back to the pool rather than sit, unused, under
+        // every open upgraded connection.
+        let early = if read.is_empty() {
+            worker.pool.put(read);
+            Vec::new()
+        } else {
+            read
+        };
         upgrade(Upgraded::new(transport.into_socket(), early, worker)).await;
     }
 

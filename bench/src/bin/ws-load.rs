@@ -1,0 +1,414 @@
+//! The load client of the WebSocket benchmark, on a current-thread tokio
+//! runtime (run.sh pins it to one core), to 127.0.0.1 only.
+//!
+//! Usage:
+//!   ws-load echo PORT SOCKETS SIZE text|binary WARMUP_S DURATION_S SERVER_PID
+//!   ws-load idle PORT SOCKETS SERVER_PID
+//!
+//! `echo` opens SOCKETS WebSockets at `/ws`; each sends a message of SIZE
+//! bytes, waits for its echo (checked byte for byte), and sends the next,
+//! for WARMUP_S unmeasured seconds and then DURATION_S measured ones. It
+//! reads the server's CPU time (utime + stime, in clock ticks, from
+//! /proc/SERVER_PID/stat) at both ends of the measured window and prints
+//!
+//! ```text
+//! echo  SOCKETS  SIZE  ECHOES  SECONDS  SERVER_TICKS
+//! ```
+//!
+//! `idle` reads the server's RSS, opens SOCKETS WebSockets, waits 2 s and
+//! reads it again, sends one 32-byte text message on each and reads its
+//! echo, waits 2 s and reads it a third time, and prints
+//!
+//! ```text
+//! idle  SOCKETS  RSS_BEFORE_KIB  RSS_OPEN_KIB  RSS_AFTER_ONE_MESSAGE_KIB
+//! ```
+//!
+//! Every phase is bounded in time; the client exits by itself.
+//!
+//! The client's frames are built once: a message's bytes never change, so
+//! it is masked once (with a fixed, non-zero key) and the same frame is
+//! written every time. Its own cost per echo is a write, a read or two and
+//! a comparison.
+
+use std::io;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::time::timeout;
+
+/// How many sockets open at once.
+const OPENING_AT_ONCE: usize = 64;
+/// The longest wait for one socket's connection and handshake.
+const OPEN_TIMEOUT: Duration = Duration::from_secs(10);
+/// The masking key of every frame the client sends.
+const MASK: [u8; 4] = [0x5a, 0x3c, 0x96, 0xe1];
+/// The key of the opening handshake, and the answer RFC 6455 §4.2.2 gives
+/// for it.
+const KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
+const ACCEPT: &str = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
+
+fn usage() -> ! {
+    eprintln!(
+        "usage: ws-load echo PORT SOCKETS SIZE text|binary WARMUP_S DURATION_S SERVER_PID\n       \
+         ws-load idle PORT SOCKETS SERVER_PID"
+    );
+    std::process::exit(2)
+}
+
+fn num<T: std::str::FromStr>(v: Option<String>) -> T {
+    v.and_then(|v| v.parse().ok()).unwrap_or_else(|| usage())
+}
+
+/// The message a socket sends and expects back.
+struct Message {
+    /// The whole frame as sent: header, mask, masked payload.
+    frame: Vec<u8>,
+    /// The payload, unmasked, as the echo must carry it.
+    payload: Vec<u8>,
+    /// The first byte of the echo: FIN and the opcode.
+    first: u8,
+}
+
+impl Message {
+    fn new(size: usize, text: bool) -> Message {
+        // Printable ASCII, valid UTF-8 for text messages.
+        let payload: Vec<u8> = (0..size).map(|i| b'a' + (i % 26) as u8).collect();
+        let first = if text { 0x81 } else { 0x82 };
+        let mut frame = vec![first];
+        if size < 126 {
+            frame.push(0x80 | size as u8);
+        } else if size <= 0xffff {
+            frame.push(0x80 | 126);
+            frame.extend_from_slice(&(size as u16).to_be_bytes());
+        } else {
+            frame.push(0x80 | 127);
+            frame.extend_from_slice(&(size as u64).to_be_bytes());
+        }
+        frame.extend_from_slice(&MASK);
+        frame.extend(payload.iter().enumerate().map(|(i, b)| b ^ MASK[i % 4]));
+        Message {
+            frame,
+            payload,
+            first,
+        }
+    }
+}
+
+/// One open WebSocket and the bytes read from it and not yet used.
+struct Socket {
+    stream: TcpStream,
+    buf: Vec<u8>,
+    filled: usize,
+}
+
+impl Socket {
+    /// Connects and completes the opening handshake.
+    async fn open(port: u16, buf_size: usize) -> io::Result<Socket> {
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).await?;
+        stream.set_nodelay(true)?;
+        let request = format!(
+            "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n\
+             Connection: Upgrade\r\nSec-WebSocket-Key: {KEY}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        );
+        stream.write_all(request.as_bytes()).await?;
+        let mut buf = vec![0u8; buf_size.max(4096)];
+        let mut filled = 0;
+        let head_end = loop {
+            let n = stream.read(&mut buf[filled..]).await?;
+            if n == 0 {
+                return Err(io::Error::other("closed during the handshake"));
+            }
+            filled += n;
+            if let Some(at) = buf[..filled].windows(4).position(|w| w == b"\r\n\r\n") {
+                break at + 4;
+            }
+            if filled == buf.len() {
+                return Err(io::Error::other("handshake answer too long"));
+            }
+        };
+        let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
+        if !head.starts_with("http/1.1 101") || !head.contains(&ACCEPT.to_ascii_lowercase()) {
+            let line = head.lines().next().unwrap_or("").to_owned();
+            return Err(io::Error::other(format!("handshake refused: {line}")));
+        }
+        buf.copy_within(head_end..filled, 0);
+        filled -= head_end;
+        Ok(Socket {
+            stream,
+            buf,
+            filled,
+        })
+    }
+
+    /// Sends `message` and reads its echo.
+    async fn echo(&mut self, message: &Message) -> io::Result<()> {
+        self.stream.write_all(&message.frame).await?;
+        loop {
+            if let Some((first, start, end)) = self.frame()? {
+                let ok = first == message.first && self.buf[start..end] == message.payload[..];
+                // A control frame (a ping) is skipped; anything else must be
+                // the echo.
+                let control = first & 0x08 != 0;
+                self.buf.copy_within(end..self.filled, 0);
+                self.filled -= end;
+                if control && first != 0x88 {
+                    continue;
+                }
+                if !ok {
+                    return Err(io::Error::other(format!(
+                        "unexpected frame {first:#04x} of {} bytes",
+                        end - start
+                    )));
+                }
+                return Ok(());
+            }
+            if self.filled == self.buf.len() {
+                return Err(io::Error::other("frame larger than the read buffer"));
+            }
+            let n = self.stream.read(&mut self.buf[self.filled..]).await?;
+            if n == 0 {
+                return Err(io::Error::other("the server closed the connection"));
+            }
+            self.filled += n;
+        }
+    }
+
+    /// The first frame in the buffer, if it is whole: its first byte and
+    /// where its payload lies.
+    fn frame(&self) -> io::Result<Option<(u8, usize, usize)>> {
+        let b = &self.buf[..self.filled];
+        if b.len() < 2 {
+            return Ok(None);
+        }
+        if b[1] & 0x80 != 0 {
+            return Err(io::Error::other("a masked frame from the server"));
+        }
+        let (len, at) = match b[1] & 0x7f {
+            126 if b.len() >= 4 => (u16::from_be_bytes([b[2], b[3]]) as usize, 4),
+            127 if b.len() >= 10 => (
+                u64::from_be_bytes(b[2..10].try_into().expect("8 bytes")) as usize,
+                10,
+            ),
+            126 | 127 => return Ok(None),
+            n => (n as usize, 2),
+        };
+        if b.len() < at + len {
+            return Ok(None);
+        }
+        Ok(Some((b[0], at, at + len)))
+    }
+}
+
+/// Opens `n` sockets, `OPENING_AT_ONCE` at a time.
+async fn open_all(port: u16, n: usize, buf_size: usize) -> io::Result<Vec<Socket>> {
+    let mut sockets = Vec::with_capacity(n);
+    while sockets.len() < n {
+        let batch = OPENING_AT_ONCE.min(n - sockets.len());
+        let tasks: Vec<_> = (0..batch)
+            .map(|_| tokio::spawn(timeout(OPEN_TIMEOUT, Socket::open(port, buf_size))))
+            .collect();
+        for task in tasks {
+            match task.await.map_err(io::Error::other)? {
+                Ok(Ok(socket)) => sockets.push(socket),
+                Ok(Err(e)) => {
+                    return Err(io::Error::other(format!(
+                        "socket {}: {e}",
+                        sockets.len() + 1
+                    )));
+                }
+                Err(_) => return Err(io::Error::other("opening a socket timed out")),
+            }
+        }
+    }
+    Ok(sockets)
+}
+
+/// utime + stime of `pid`, in clock ticks.
+fn cpu_ticks(pid: u32) -> io::Result<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    let rest = &stat[stat
+        .rfind(')')
+        .ok_or_else(|| io::Error::other("bad stat"))?
+        + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let tick = |i: usize| -> io::Result<u64> {
+        fields
+            .get(i)
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| io::Error::other("bad stat"))
+    };
+    // utime and stime are fields 14 and 15; `rest` starts at field 3.
+    Ok(tick(11)? + tick(12)?)
+}
+
+/// VmRSS of `pid`, in KiB.
+fn rss_kib(pid: u32) -> io::Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .ok_or_else(|| io::Error::other("no VmRSS"))
+}
+
+async fn echo_load(
+    port: u16,
+    sockets: usize,
+    message: Message,
+    warmup: Duration,
+    duration: Duration,
+    pid: u32,
+) -> io::Result<()> {
+    let open = open_all(port, sockets, message.frame.len() + 4096).await?;
+    let message = Arc::new(message);
+    let stop = Arc::new(AtomicBool::new(false));
+    let echoes = Arc::new(AtomicU64::new(0));
+    let failures = Arc::new(AtomicU64::new(0));
+    let tasks: Vec<_> = open
+        .into_iter()
+        .map(|mut socket| {
+            let (message, stop, echoes, failures) = (
+                message.clone(),
+                stop.clone(),
+                echoes.clone(),
+                failures.clone(),
+            );
+            tokio::spawn(async move {
+                while !stop.load(Ordering::Relaxed) {
+                    match socket.echo(&message).await {
+                        Ok(()) => {
+                            echoes.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Err(e) => {
+                            if failures.fetch_add(1, Ordering::Relaxed) == 0 {
+                                eprintln!("ws-load: {e}");
+                            }
+                            return;
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+    tokio::time::sleep(warmup).await;
+    let (n0, t0, c0) = (
+        echoes.load(Ordering::Relaxed),
+        Instant::now(),
+        cpu_ticks(pid)?,
+    );
+    tokio::time::sleep(duration).await;
+    let (n1, t1, c1) = (
+        echoes.load(Ordering::Relaxed),
+        Instant::now(),
+        cpu_ticks(pid)?,
+    );
+    stop.store(true, Ordering::Relaxed);
+    // Each socket finishes the echo it is waiting for.
+    let _ = timeout(Duration::from_secs(10), async {
+        for task in tasks {
+            let _ = task.await;
+        }
+    })
+    .await;
+    let failed = failures.load(Ordering::Relaxed);
+    println!(
+        "echo\t{sockets}\t{}\t{}\t{:.3}\t{}",
+        message.payload.len(),
+        n1 - n0,
+        (t1 - t0).as_secs_f64(),
+        c1 - c0
+    );
+    if failed > 0 {
+        return Err(io::Error::other(format!("{failed} sockets failed")));
+    }
+    Ok(())
+}
+
+async fn idle(port: u16, sockets: usize, pid: u32) -> io::Result<()> {
+    let before = rss_kib(pid)?;
+    let open = open_all(port, sockets, 4096).await?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let opened = rss_kib(pid)?;
+    let message = Arc::new(Message::new(32, true));
+    let mut kept = Vec::with_capacity(sockets);
+    let mut left = open.into_iter();
+    loop {
+        let batch: Vec<_> = left.by_ref().take(OPENING_AT_ONCE).collect();
+        if batch.is_empty() {
+            break;
+        }
+        let tasks: Vec<_> = batch
+            .into_iter()
+            .map(|mut socket| {
+                let message = message.clone();
+                tokio::spawn(async move {
+                    timeout(OPEN_TIMEOUT, socket.echo(&message))
+                        .await
+                        .map_err(|_| io::Error::other("an echo timed out"))??;
+                    Ok::<_, io::Error>(socket)
+                })
+            })
+            .collect();
+        for task in tasks {
+            kept.push(task.await.map_err(io::Error::other)??);
+        }
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let after = rss_kib(pid)?;
+    println!("idle\t{sockets}\t{before}\t{opened}\t{after}");
+    drop(kept);
+    Ok(())
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let mode = args.next().unwrap_or_else(|| usage());
+    let port: u16 = num(args.next());
+    let sockets: usize = num(args.next());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    // Whatever happens, the client is gone after this long.
+    let limit = Duration::from_secs(300);
+    let outcome = match mode.as_str() {
+        "echo" => {
+            let size: usize = num(args.next());
+            let text = match args.next().as_deref() {
+                Some("text") => true,
+                Some("binary") => false,
+                _ => usage(),
+            };
+            let warmup = Duration::from_secs_f64(num(args.next()));
+            let duration = Duration::from_secs_f64(num(args.next()));
+            let pid: u32 = num(args.next());
+            let message = Message::new(size, text);
+            rt.block_on(async {
+                timeout(
+                    limit,
+                    echo_load(port, sockets, message, warmup, duration, pid),
+                )
+                .await
+            })
+        }
+        "idle" => {
+            let pid: u32 = num(args.next());
+            rt.block_on(async { timeout(limit, idle(port, sockets, pid)).await })
+        }
+        _ => usage(),
+    };
+    match outcome {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            eprintln!("ws-load: {e}");
+            std::process::exit(1);
+        }
+        Err(_) => {
+            eprintln!("ws-load: gave up after {limit:?}");
+            std::process::exit(1);
+        }
+    }
+}

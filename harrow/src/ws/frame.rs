@@ -1,0 +1,102 @@
+//! The server's data frames, encoded straight into the wire's output
+//! (RFC 6455 §5.2) rather than through the protocol engine's own buffer:
+//! one copy of the payload, no intermediate frame.
+
+/// The opcode of a text frame.
+pub(super) const OPCODE_TEXT: u8 = 0x1;
+/// The opcode of a binary frame.
+pub(super) const OPCODE_BINARY: u8 = 0x2;
+
+/// The largest payload length that fits in the 7-bit length field.
+const LEN_7: usize = 125;
+/// The 7-bit length field's value announcing a 16-bit length.
+const LEN_16_FOLLOWS: u8 = 126;
+/// The 7-bit length field's value announcing a 64-bit length.
+const LEN_64_FOLLOWS: u8 = 127;
+/// The longest header: two bytes and a 64-bit length (a server's frames
+/// carry no mask).
+const HEADER_MAX: usize = 2 + 8;
+
+/// Appends to `out` one whole data frame with `opcode` carrying `payload`:
+/// FIN set, no extension bits, not masked (a server's frames are not), the
+/// length in the shortest of the 7-, 16- and 64-bit forms.
+pub(super) fn encode_data(out: &mut Vec<u8>, opcode: u8, payload: &[u8]) {
+    let len = payload.len();
+    out.reserve(len + HEADER_MAX);
+    out.push(0x80 | opcode);
+    if len <= LEN_7 {
+        out.push(len as u8);
+    } else if let Ok(short) = u16::try_from(len) {
+        out.push(LEN_16_FOLLOWS);
+        out.extend_from_slice(&short.to_be_bytes());
+    } else {
+        out.push(LEN_64_FOLLOWS);
+        out.extend_from_slice(&(len as u64).to_be_bytes());
+    }
+    out.extend_from_slice(payload);
+}
+
+#[cfg(test)]
+mod tests {
+    use tungstenite::protocol::frame::Frame;
+    use tungstenite::protocol::frame::coding::{Data, OpCode};
+
+    use super::*;
+
+    /// What tungstenite encodes for the same whole, unmasked frame.
+    fn tungstenite_frame(opcode: OpCode, payload: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        Frame::message(payload.to_vec(), opcode, true)
+            .format(&mut out)
+            .unwrap();
+        out
+    }
+
+    fn encoded(opcode: u8, payload: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        encode_data(&mut out, opcode, payload);
+        out
+    }
+
+    #[test]
+    fn lengths_at_every_boundary_match_tungstenite() {
+        for len in [0, 1, 125, 126, 127, 65535, 65536, 70000] {
+            let payload: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+            assert_eq!(
+                encoded(OPCODE_BINARY, &payload),
+                tungstenite_frame(OpCode::Data(Data::Binary), &payload),
+                "binary, {len} bytes"
+            );
+            assert_eq!(
+                encoded(OPCODE_TEXT, &payload),
+                tungstenite_frame(OpCode::Data(Data::Text), &payload),
+                "text, {len} bytes"
+            );
+        }
+    }
+
+    #[test]
+    fn headers_use_the_shortest_length_form() {
+        let header = |len: usize| {
+            let frame = encoded(OPCODE_BINARY, &vec![0; len]);
+            frame[..frame.len() - len].to_vec()
+        };
+        // FIN and the opcode; the mask bit clear in the length byte.
+        assert_eq!(header(0), [0x82, 0]);
+        assert_eq!(header(125), [0x82, 125]);
+        assert_eq!(header(126), [0x82, 126, 0x00, 0x7e]);
+        assert_eq!(header(65535), [0x82, 126, 0xff, 0xff]);
+        assert_eq!(header(65536), [0x82, 127, 0, 0, 0, 0, 0, 0x01, 0x00, 0x00]);
+        assert_eq!(encoded(OPCODE_TEXT, b"hi"), [0x81, 2, b'h', b'i']);
+    }
+
+    #[test]
+    fn frames_append_after_what_is_there() {
+        let mut out = vec![0x89, 0x00];
+        encode_data(&mut out, OPCODE_TEXT, b"a");
+        encode_data(&mut out, OPCODE_BINARY, &[7; 126]);
+        assert_eq!(out[..5], [0x89, 0x00, 0x81, 1, b'a']);
+        assert_eq!(out[5..9], [0x82, 126, 0, 126]);
+        assert_eq!(out.len(), 2 + 3 + 4 + 126);
+    }
+}

@@ -1,0 +1,113 @@
+//! The state's byte paths without a socket: the lent read buffer, data
+//! frames encoded beside the engine's own frames, the closing handshake.
+
+use std::task::{Context, Poll, Waker};
+
+use super::*;
+use crate::ws::Settings;
+
+/// A masked frame from a client, FIN set.
+fn client_frame(opcode: u8, payload: &[u8]) -> Vec<u8> {
+    let mask = [0x37, 0xfa, 0x21, 0x3d];
+    let mut out = vec![0x80 | opcode];
+    let len = payload.len();
+    if len < 126 {
+        out.push(0x80 | len as u8);
+    } else if let Ok(short) = u16::try_from(len) {
+        out.push(0x80 | 126);
+        out.extend_from_slice(&short.to_be_bytes());
+    } else {
+        out.push(0x80 | 127);
+        out.extend_from_slice(&(len as u64).to_be_bytes());
+    }
+    out.extend_from_slice(&mask);
+    out.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+    out
+}
+
+fn cx() -> Context<'static> {
+    Context::from_waker(Waker::noop())
+}
+
+fn output(state: &mut State) -> Vec<u8> {
+    match state.poll_output(&mut cx(), &mut Vec::new()) {
+        Poll::Ready(Some(out)) => out,
+        _ => Vec::new(),
+    }
+}
+
+fn send(state: &mut State, message: Message) -> Result<(), WsError> {
+    match state.poll_send(&mut cx(), &mut Some(message)) {
+        Poll::Ready(res) => res,
+        Poll::Pending => panic!("no room to send"),
+    }
+}
+
+fn recv(state: &mut State) -> Option<Message> {
+    match state.poll_recv(&mut cx()) {
+        Poll::Ready(Some(Ok(message))) => Some(message),
+        _ => None,
+    }
+}
+
+#[test]
+fn a_pong_goes_out_before_the_data_sent_after_the_ping() {
+    let mut state = State::new(Settings::default());
+    let mut buf = client_frame(0x9, b"");
+    buf.extend(client_frame(0x1, b"hi"));
+    state.received(&mut buf);
+    assert!(buf.is_empty());
+    assert_eq!(recv(&mut state).unwrap().as_text(), Some("hi"));
+    send(&mut state, Message::text("hi")).unwrap();
+    send(&mut state, Message::binary(vec![1; 200])).unwrap();
+    let out = output(&mut state);
+    assert_eq!(out[..6], [0x8a, 0x00, 0x81, 0x02, b'h', b'i']);
+    assert_eq!(out[6..10], [0x82, 126, 0, 200]);
+    assert_eq!(out.len(), 10 + 200);
+}
+
+#[test]
+fn a_frame_split_across_reads_arrives_whole() {
+    let mut state = State::new(Settings::default());
+    let payload: Vec<u8> = (0..70_000).map(|i| (i % 253) as u8).collect();
+    let frame = client_frame(0x2, &payload);
+    let (first, second) = frame.split_at(3);
+    let (second, third) = second.split_at(40_000);
+    for part in [first, second, third] {
+        let mut buf = part.to_vec();
+        state.received(&mut buf);
+        assert!(buf.is_empty());
+    }
+    match recv(&mut state) {
+        Some(Message::Binary(bytes)) => assert_eq!(bytes[..], payload[..]),
+        other => panic!("expected the binary message, got {other:?}"),
+    }
+    assert!(recv(&mut state).is_none());
+}
+
+#[test]
+fn the_peer_closing_is_answered_and_ends_the_socket() {
+    let mut state = State::new(Settings::default());
+    let mut buf = client_frame(0x8, &[0x03, 0xe8]);
+    state.received(&mut buf);
+    assert!(matches!(recv(&mut state), Some(Message::Close(Some(_)))));
+    assert_eq!(output(&mut state), [0x88, 0x02, 0x03, 0xe8]);
+    assert_eq!(state.phase(), Phase::Done);
+    assert!(send(&mut state, Message::text("late")).is_err());
+}
+
+#[test]
+fn closing_first_sends_the_frame_then_waits_for_the_reply() {
+    let mut state = State::new(Settings::default());
+    send(&mut state, Message::text("bye")).unwrap();
+    send(&mut state, Message::Close(None)).unwrap();
+    assert_eq!(state.phase(), Phase::Closing);
+    assert!(send(&mut state, Message::text("late")).is_err());
+    let out = output(&mut state);
+    assert_eq!(out[..5], [0x81, 0x03, b'b', b'y', b'e']);
+    assert_eq!(out[5..], [0x88, 0x02, 0x03, 0xe8]);
+    let mut buf = client_frame(0x8, &[0x03, 0xe8]);
+    state.received(&mut buf);
+    assert_eq!(state.phase(), Phase::Done);
+    assert!(output(&mut state).is_empty());
+}
