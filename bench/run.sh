@@ -2,7 +2,7 @@
 # Load benchmarks: harrow-server (io_uring and epoll drivers) against hyper,
 # actix-web and may_minihttp, one server core each, on 127.0.0.1 only.
 #
-# Usage: bench/run.sh [PART...]      PART: h1 mem h2 framework files ws (default: the first four)
+# Usage: bench/run.sh [PART...]      PART: h1 mem h2 framework files ws tls (default: the first four)
 #
 #   h1         wrk: plaintext (64 conns), plaintext pipelined 16 deep, JSON (64 conns)
 #   mem        server RSS per idle keep-alive connection at IDLE_CONNS connections
@@ -15,6 +15,12 @@
 #              fastwebsockets: WS_SOCKETS sockets each echoing 32-byte text messages,
 #              then 64 KiB binary ones, one at a time per socket; and server RSS per idle
 #              open WebSocket at WS_IDLE sockets
+#   tls        HTTPS, one self-signed ECDSA P-256 certificate for all: harrow (both
+#              drivers) against hyper + tokio-rustls and actix-web + rustls; new
+#              connections with a full TLS 1.3 handshake and one request each
+#              (tls-connect), new connections resuming a session (wrk with
+#              Connection: close), keep-alive requests for /plaintext and for a
+#              64 KiB body (wrk), and HTTP/2 (h2load -c16 -m32) for harrow and hyper
 #
 # Environment (defaults in brackets):
 #   ROUNDS [3]       rounds; each round runs every server once per scenario,
@@ -31,6 +37,9 @@
 #   WS_BIG_SOCKETS [WS_SOCKETS] WebSockets of the 64 KiB scenario
 #   WS_IDLE [10000]  WebSockets of the ws memory test
 #   WS_SERVERS       servers for ws (default: ws-harrow-uring ws-harrow-epoll ws-axum ws-fws)
+#   TLS_SERVERS      servers for tls (default: tls-harrow-uring tls-harrow-epoll tls-hyper
+#                    tls-actix); TLS_H2_SERVERS the same for its HTTP/2 runs (default:
+#                    the first three)
 #   SERVER_CPU [0]   core(s) the server is pinned to; LOAD_CPU [1] core(s) of wrk/h2load
 #   WORKERS [1]      server worker threads (harrow workers, hyper's and actix's
 #                    threads, monoio-http runtimes); LOAD_THREADS [1] wrk/h2load threads
@@ -38,7 +47,7 @@
 # Many-core mode: the same parts with N workers pinned to N cores and the
 # load on others, e.g. on 16 cores:
 #   WORKERS=8 SERVER_CPU=0-7 LOAD_CPU=8-15 LOAD_THREADS=8 CONNS=512 bench/run.sh h1 h2
-#   PORT_BASE [18080] first of the 23 ports the servers listen on
+#   PORT_BASE [18080] first of the 27 ports the servers listen on
 #   OUT              results directory (default: bench/results/<UTC timestamp>)
 #   NO_BUILD=1       skip the cargo build
 #
@@ -145,6 +154,10 @@ server_cmd() {
         ws-harrow-epoll) echo "$BIN/ws-harrow $port epoll" ;;
         ws-axum) echo "$BIN/ws-axum $port" ;;
         ws-fws) echo "$BIN/ws-fastwebsockets $port" ;;
+        tls-harrow-uring) echo "$BIN/harrow-server $port uring tls $TLS_CERT $TLS_KEY" ;;
+        tls-harrow-epoll) echo "$BIN/harrow-server $port epoll tls $TLS_CERT $TLS_KEY" ;;
+        tls-hyper) echo "$BIN/hyper $port h1 tls $TLS_CERT $TLS_KEY" ;;
+        tls-actix) echo "$BIN/actix $port tls $TLS_CERT $TLS_KEY" ;;
         *) die "unknown server $name" ;;
     esac
 }
@@ -157,7 +170,8 @@ server_port() {
         harrow-app-uring harrow-app-epoll core-uring core-epoll \
         files-harrow-uring files-harrow-epoll files-actix files-axum files-nginx \
         monoio-http monoio-http-h2 \
-        ws-harrow-uring ws-harrow-epoll ws-axum ws-fws; do
+        ws-harrow-uring ws-harrow-epoll ws-axum ws-fws \
+        tls-harrow-uring tls-harrow-epoll tls-hyper tls-actix; do
         [ "$n" = "$1" ] && { echo $((PORT_BASE + i)); return; }
         i=$((i + 1))
     done
@@ -219,6 +233,9 @@ wrk_args() {
         fs-small) echo "-c$CONNS http://127.0.0.1:$2/static/small.bin" ;;
         fs-large) echo "-c4 http://127.0.0.1:$2/static/large.bin" ;;
         fs-json) echo "-c$CONNS -H accept-encoding:gzip http://127.0.0.1:$2/json" ;;
+        tls-resume) echo "-c$CONNS -s $BENCH_DIR/close.lua https://127.0.0.1:$2/plaintext" ;;
+        tls-plaintext) echo "-c$CONNS https://127.0.0.1:$2/plaintext" ;;
+        tls-64k) echo "-c$CONNS https://127.0.0.1:$2/64k" ;;
         *) die "unknown scenario $1" ;;
     esac
 }
@@ -249,21 +266,62 @@ run_wrk() {
     log "  $sc $name round $rd: $rps req/s, p99 ${p99} ms, server CPU ${cpu} s, $rpc req/CPU-s"
 }
 
-# run_h2 SERVER ROUND: one h2load run (16 connections x 32 streams).
-run_h2() {
-    local name=$1 rd=$2 port t0 t1 out
+# run_conn SERVER ROUND: one run of tls-connect (CONNS loops of connect, full
+# TLS 1.3 handshake, one request, close) against a fresh server. The
+# figure per CPU-second is new connections per server CPU-second.
+run_conn() {
+    local sc=tls-conn name=$1 rd=$2 port t0 t1 out
     port=$(server_port "$name")
     start_server "$name" "$port"
-    out="$OUT/h2load-$name-$rd.txt"
+    [ "$WARMUP" -gt 0 ] && taskset -c "$LOAD_CPU" "$BIN/tls-connect" "$port" "$CONNS" "$WARMUP" >/dev/null
+    t0=$(cpu_ticks "$SERVER_PID")
+    out="$OUT/conn-$name-$rd.txt"
+    taskset -c "$LOAD_CPU" timeout $((DURATION + 30)) \
+        "$BIN/tls-connect" "$port" "$CONNS" "$DURATION" >"$out" || log "  tls-connect exited $? against $name"
+    t1=$(cpu_ticks "$SERVER_PID")
+    stop_server
+    local conns failed resumed p99 cpu rps rpc
+    conns=$(awk '{print $2}' "$out")
+    failed=$(awk '{print $4}' "$out")
+    resumed=$(awk '{print $8}' "$out")
+    p99=$(awk '{print $12}' "$out")
+    [ -n "$conns" ] || conns=0
+    [ "${failed:-0}" = 0 ] || log "  $name $sc: $failed connections failed"
+    [ "${resumed:-0}" = 0 ] || die "$name resumed $resumed sessions; see $out"
+    rps=$(awk -v n="$conns" -v d="$DURATION" 'BEGIN{printf "%.2f", n / d}')
+    cpu=$(awk -v a="$t0" -v b="$t1" -v hz="$HZ" 'BEGIN{printf "%.2f", (b - a) / hz}')
+    rpc=$(awk -v r="$conns" -v c="$cpu" 'BEGIN{ if (c > 0) printf "%.0f", r / c; else print 0 }')
+    printf 'conn\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$sc" "$name" "$rd" "$rps" "$p99" "$cpu" "$conns" "$rpc" >>"$RAW"
+    log "  $sc $name round $rd: $rps conn/s, p99 ${p99} ms, server CPU ${cpu} s, $rpc conn/CPU-s"
+}
+
+# h2_url SCENARIO PORT: the URL h2load asks for.
+h2_url() {
+    case $1 in
+        h2-plaintext) echo "http://127.0.0.1:$2/plaintext" ;;
+        tls-h2-plaintext) echo "https://127.0.0.1:$2/plaintext" ;;
+        *) die "unknown scenario $1" ;;
+    esac
+}
+
+# run_h2 SERVER ROUND [SCENARIO]: one h2load run (H2_CONNS connections x 32
+# streams); SCENARIO h2-plaintext (the default, h2c) or tls-h2-plaintext.
+run_h2() {
+    local name=$1 rd=$2 sc=${3:-h2-plaintext} port url t0 t1 out
+    port=$(server_port "$name")
+    url=$(h2_url "$sc" "$port")
+    start_server "$name" "$port"
+    out="$OUT/h2load-$sc-$name-$rd.txt"
+    [ "$sc" = h2-plaintext ] && out="$OUT/h2load-$name-$rd.txt"
     # Warm-up as a separate, unmeasured run, so that the CPU window and the
     # request count cover the same period.
     [ "$WARMUP" -gt 0 ] && { taskset -c "$LOAD_CPU" timeout $((WARMUP + 30)) \
-        h2load -t"$LOAD_THREADS" -c"$H2_CONNS" -m32 -D "$WARMUP" "http://127.0.0.1:$port/plaintext" >"$out.warmup" 2>&1 ||
+        h2load -t"$LOAD_THREADS" -c"$H2_CONNS" -m32 -D "$WARMUP" "$url" >"$out.warmup" 2>&1 ||
         log "  h2load warm-up exited $? against $name (see $out.warmup)"; }
     t0=$(cpu_ticks "$SERVER_PID")
     taskset -c "$LOAD_CPU" timeout $((DURATION + 30)) \
         h2load -t"$LOAD_THREADS" -c"$H2_CONNS" -m32 -D "$DURATION" \
-        "http://127.0.0.1:$port/plaintext" >"$out" 2>&1 || log "  h2load exited $? against $name (see $out)"
+        "$url" >"$out" 2>&1 || log "  h2load exited $? against $name (see $out)"
     t1=$(cpu_ticks "$SERVER_PID")
     local alive=yes
     kill -0 "$SERVER_PID" 2>/dev/null || alive=no
@@ -277,8 +335,8 @@ run_h2() {
     cpu=$(awk -v a="$t0" -v b="$t1" -v hz="$HZ" 'BEGIN{printf "%.2f", (b - a) / hz}')
     rpc=$(awk -v r="$reqs" -v c="$cpu" 'BEGIN{ if (c > 0) printf "%.0f", r / c; else print 0 }')
     # h2load gives no percentile: p99 is recorded as 0.
-    printf 'h2\th2-plaintext\t%s\t%s\t%s\t0\t%s\t%s\t%s\n' "$name" "$rd" "$rps" "$cpu" "$reqs" "$rpc" >>"$RAW"
-    log "  h2 $name round $rd: $rps req/s, $reqs succeeded, ${failed:-?} failed/errored/timed out, server alive after: $alive, CPU ${cpu} s"
+    printf 'h2\t%s\t%s\t%s\t%s\t0\t%s\t%s\t%s\n' "$sc" "$name" "$rd" "$rps" "$cpu" "$reqs" "$rpc" >>"$RAW"
+    log "  $sc $name round $rd: $rps req/s, $reqs succeeded, ${failed:-?} failed/errored/timed out, server alive after: $alive, CPU ${cpu} s"
 }
 
 # rotate N WORDS...: the words rotated left by N.
@@ -379,6 +437,73 @@ part_files() {
             for name in $(rotate $((rd - 1)) $names); do
                 run_wrk "$sc" "$name" "$rd"
             done
+        done
+    done
+}
+
+TLS_CERT="$OUT/tls/cert.pem"
+TLS_KEY="$OUT/tls/key.pem"
+
+# tls_cert: one self-signed ECDSA P-256 certificate for localhost and
+# 127.0.0.1, shared by every TLS server.
+tls_cert() {
+    [ -f "$TLS_CERT" ] && return
+    mkdir -p "$OUT/tls"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+        -keyout "$TLS_KEY" -out "$TLS_CERT" -days 30 -subj /CN=localhost \
+        -addext subjectAltName=DNS:localhost,IP:127.0.0.1 2>"$OUT/tls/openssl.log" ||
+        die "openssl could not make the certificate; see $OUT/tls/openssl.log"
+}
+
+# check_handshakes: hyper's TLS server counts full and resumed handshakes
+# (COUNT_HANDSHAKES=1) while tls-connect, then wrk with Connection: close,
+# run against it for 2 s each. tls-connect must make only full handshakes
+# (the part stops otherwise); wrk's share of resumed ones is recorded, as
+# what the tls-resume figures are made of.
+check_handshakes() {
+    local port line
+    port=$(server_port tls-hyper)
+    : >"$OUT/tls/handshake-check.txt"
+    COUNT_HANDSHAKES=1 start_server tls-hyper "$port"
+    taskset -c "$LOAD_CPU" "$BIN/tls-connect" "$port" "$CONNS" 2 >"$OUT/tls/check-tls-connect.txt"
+    stop_server
+    line=$(grep '^handshakes:' "$OUT/server-tls-hyper.log" | tail -1)
+    echo "tls-connect $port $CONNS 2: client: $(cat "$OUT/tls/check-tls-connect.txt"); server, every 1000: $line" >>"$OUT/tls/handshake-check.txt"
+    log "  tls-connect, as hyper counted: $line"
+    case $line in
+        *" 0 resumed") ;;
+        *) die "tls-connect resumed TLS sessions (or hyper counted none); see $OUT/tls/" ;;
+    esac
+    COUNT_HANDSHAKES=1 start_server tls-hyper "$port"
+    # shellcheck disable=SC2086
+    taskset -c "$LOAD_CPU" wrk -t1 -d2s $(wrk_args tls-resume "$port") >"$OUT/tls/check-wrk.txt"
+    stop_server
+    line=$(grep '^handshakes:' "$OUT/server-tls-hyper.log" | tail -1)
+    echo "wrk -t1 -d2s $(wrk_args tls-resume "$port"): server, every 1000: $line" >>"$OUT/tls/handshake-check.txt"
+    log "  wrk with Connection: close, as hyper counted: $line"
+}
+
+part_tls() {
+    local names=${TLS_SERVERS:-"tls-harrow-uring tls-harrow-epoll tls-hyper tls-actix"}
+    local h2names=${TLS_H2_SERVERS:-"tls-harrow-uring tls-harrow-epoll tls-hyper"}
+    log "TLS: new connections (tls-connect, then wrk), keep-alive /plaintext and /64k (wrk -t$LOAD_THREADS -c$CONNS), HTTP/2 (h2load -t$LOAD_THREADS -c$H2_CONNS -m32)"
+    tls_cert
+    check_handshakes
+    local rd sc name
+    for rd in $(seq 1 "$ROUNDS"); do
+        # shellcheck disable=SC2086
+        for name in $(rotate $((rd - 1)) $names); do
+            run_conn "$name" "$rd"
+        done
+        for sc in tls-resume tls-plaintext tls-64k; do
+            # shellcheck disable=SC2086
+            for name in $(rotate $((rd - 1)) $names); do
+                run_wrk "$sc" "$name" "$rd"
+            done
+        done
+        # shellcheck disable=SC2086
+        for name in $(rotate $((rd - 1)) $h2names); do
+            run_h2 "$name" "$rd" tls-h2-plaintext
         done
     done
 }
@@ -501,7 +626,8 @@ for part in "${PARTS[@]}"; do
         framework) part_framework ;;
         files) part_files ;;
         ws) part_ws ;;
-        *) die "unknown part $part (use h1 mem h2 framework files ws)" ;;
+        tls) part_tls ;;
+        *) die "unknown part $part (use h1 mem h2 framework files ws tls)" ;;
     esac
 done
 

@@ -1,6 +1,6 @@
 # Summarizes the raw TSV written by run.sh.
 # Input rows: part scenario server round rps p99_ms cpu_s requests req_per_cpu_s
-# (part is "wrk" or "h2"); header lines start with '#'.
+# (part is "wrk", "h2" or "conn"); header lines start with '#'.
 # Prints medians per (scenario, server) and, for each harrow variant and
 # each peer, the median over rounds of the per-round ratio harrow/peer.
 # Portable awk (no gawk extensions).
@@ -29,7 +29,7 @@ function add(arr, key, v) { arr[key] = (key in arr) ? arr[key] " " v : v }
     rps[sc, sv, rd] = $5; rpc[sc, sv, rd] = $9; rounds[rd] = 1
 }
 END {
-    printf "%-12s %-16s %12s %9s %14s %8s %7s\n", "scenario", "server", "req/s", "p99 ms", "req/CPU-s", "CPU s", "runs"
+    printf "%-16s %-16s %12s %9s %14s %8s %7s\n", "scenario", "server", "req/s", "p99 ms", "req/CPU-s", "CPU s", "runs"
     for (i = 1; i <= nsc; i++) {
         sc = scs[i]
         for (j = 1; j <= nsv[sc]; j++) {
@@ -39,11 +39,11 @@ END {
             # Under pipelining wrk's latency histogram is not trustworthy (it
             # often reports a p99 of 0): not shown.
             p = (p + 0 > 0 && sc != "pipelined") ? sprintf("%.2f", p) : "-"
-            printf "%-12s %-16s %12.0f %9s %14.0f %8.2f %7d\n", sc, sv, median(RPS[k]), p, median(RPC[k]), median(CPU[k]), split(RPS[k], tmp, " ")
+            printf "%-16s %-16s %12.0f %9s %14.0f %8.2f %7d\n", sc, sv, median(RPS[k]), p, median(RPC[k]), median(CPU[k]), split(RPS[k], tmp, " ")
         }
     }
     printf "\nratios (median over rounds of the same-round ratio; > 1 means the first server is ahead)\n"
-    printf "%-12s %-16s %-16s %9s %11s\n", "scenario", "server", "peer", "req/s", "req/CPU-s"
+    printf "%-16s %-16s %-16s %9s %11s\n", "scenario", "server", "peer", "req/s", "req/CPU-s"
     for (i = 1; i <= nsc; i++) {
         sc = scs[i]
         for (a = 1; a <= nsv[sc]; a++) {
@@ -61,7 +61,7 @@ END {
                         r2 = r2 " " rpc[sc, h, rd] / rpc[sc, p, rd]
                     }
                 }
-                if (r1 != "") printf "%-12s %-16s %-16s %9.3f %11.3f\n", sc, h, p, median(r1), median(r2)
+                if (r1 != "") printf "%-16s %-16s %-16s %9.3f %11.3f\n", sc, h, p, median(r1), median(r2)
             }
         }
     }

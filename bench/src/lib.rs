@@ -79,3 +79,43 @@ pub fn prepare_files(dir: &std::path::Path) -> std::io::Result<()> {
     std::fs::write(dir.join("large.bin"), large)?;
     std::fs::write(dir.join("data.json"), json_10k())
 }
+
+/// The body of `GET /64k` in the TLS benchmark: 64 KiB of one letter.
+pub static BODY_64K: [u8; 64 * 1024] = [b'x'; 64 * 1024];
+
+/// The certificate and key files after a `tls` word among the arguments
+/// from the n-th on (`... tls CERT KEY`), if it is there.
+pub fn tls_args(from: usize) -> Option<(String, String)> {
+    let args: Vec<String> = std::env::args().skip(from).collect();
+    let at = args.iter().position(|a| a == "tls")?;
+    match (args.get(at + 1), args.get(at + 2)) {
+        (Some(cert), Some(key)) => Some((cert.clone(), key.clone())),
+        _ => panic!("`tls` takes two more arguments: CERT KEY"),
+    }
+}
+
+/// The rustls server configuration the hyper and actix-web servers of the
+/// TLS benchmark share: the ring provider (as harrow's), the default
+/// protocol versions, one certificate chain and key from PEM files, no
+/// client certificates, and ALPN offering `h2` then `http/1.1` (what
+/// harrow offers with HTTP/2 on). Everything else, the session cache and
+/// the two TLS 1.3 tickets per connection among it, is rustls's default,
+/// as it is in harrow.
+pub fn rustls_config(cert: &str, key: &str) -> rustls::ServerConfig {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let chain = CertificateDer::pem_file_iter(cert)
+        .expect("reading the certificate")
+        .collect::<Result<Vec<_>, _>>()
+        .expect("parsing the certificate");
+    let key = PrivateKeyDer::from_pem_file(key).expect("reading the key");
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("protocol versions")
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .expect("certificate and key");
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    config
+}
