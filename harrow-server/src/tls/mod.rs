@@ -292,6 +292,17 @@ pub(crate) struct Tls {
     settings: TlsConfig,
 }
 
+/// rustls's provider on *ring*: pure Rust and assembly, no C toolchain
+/// or cmake at build time (aws-lc-rs needs both). rustls 0.23.48 marks it
+/// deprecated because *ring* offers no post-quantum key exchange; the
+/// classical groups it offers (X25519, P-256, P-384) are what browsers and
+/// curl negotiate today, so the build stays light until a pure-Rust
+/// post-quantum provider is at hand.
+#[allow(deprecated)]
+fn provider() -> rustls::crypto::CryptoProvider {
+    rustls::crypto::ring::default_provider()
+}
+
 impl Tls {
     /// Reads and checks `settings` and builds the server's rustls
     /// configuration, offering `h2` in ALPN when `http2` is served (and
@@ -301,7 +312,7 @@ impl Tls {
         http2: bool,
         http1: bool,
     ) -> Result<Arc<Tls>, TlsError> {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let provider = Arc::new(provider());
         let alpn = |mut config: ServerConfig| {
             if config.alpn_protocols.is_empty() {
                 if http2 {
@@ -346,7 +357,7 @@ impl Tls {
                 "built from a rustls ServerConfig of the application's: reload it there",
             ));
         };
-        let provider = rustls::crypto::ring::default_provider();
+        let provider = provider();
         let key = load_key(&self.settings.source, &provider)?;
         resolver.replace(key);
         Ok(())
