@@ -109,6 +109,9 @@ pub fn rustls_config(cert: &str, key: &str) -> rustls::ServerConfig {
         .collect::<Result<Vec<_>, _>>()
         .expect("parsing the certificate");
     let key = PrivateKeyDer::from_pem_file(key).expect("reading the key");
+    // The server's provider (ring; newer rustls marks it deprecated for its
+    // lack of post-quantum key exchange), so every peer does the same work.
+    #[allow(deprecated)]
     let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()

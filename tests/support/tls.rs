@@ -108,6 +108,8 @@ pub fn client_config(
 ) -> Arc<rustls::ClientConfig> {
     let mut roots = rustls::RootCertStore::empty();
     roots.add(ca.der()).expect("the CA is usable");
+    // ring, as the server uses (rustls from 0.23.48 marks it deprecated).
+    #[allow(deprecated)]
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()

@@ -114,6 +114,8 @@ fn main() {
             .into_bytes()
             .into();
 
+    // ring, as the servers use (newer rustls marks it deprecated).
+    #[allow(deprecated)]
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let schemes = provider
         .signature_verification_algorithms

@@ -299,7 +299,7 @@ pub(crate) struct Tls {
 /// curl negotiate today, so the build stays light until a pure-Rust
 /// post-quantum provider is at hand.
 #[allow(deprecated)]
-fn provider() -> rustls::crypto::CryptoProvider {
+pub(crate) fn provider() -> rustls::crypto::CryptoProvider {
     rustls::crypto::ring::default_provider()
 }
 
