@@ -30,6 +30,7 @@
 #   CONNS [64]       wrk connections
 #   DEPTH [16]       pipelining depth
 #   IDLE_CONNS [10000]
+#   MEM_SERVERS      servers for mem (default: harrow-uring harrow-epoll hyper actix may)
 #   SERVERS          servers for h1 (default: harrow-uring harrow-epoll hyper actix may monoio-http)
 #   H2_SERVERS       servers for h2 (default: the harrow drivers, hyper, monoio-http)
 #   H2_CONNS [16]    h2load connections
@@ -509,7 +510,7 @@ part_tls() {
 }
 
 part_mem() {
-    local names="harrow-uring harrow-epoll hyper actix may"
+    local names=${MEM_SERVERS:-"harrow-uring harrow-epoll hyper actix may"}
     log "memory per idle keep-alive connection, $IDLE_CONNS connections: $names"
     local mem="$OUT/memory.tsv"
     echo -e "# server\tconnections\trss_before_kib\trss_idle_kib\tkib_per_connection" >"$mem"
