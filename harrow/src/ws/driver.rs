@@ -3,11 +3,12 @@
 //! application's future.
 //!
 //! * Reading: waits for room (a slow application stops the reading, and
-//!   TCP makes the client wait), reads, and hands the bytes to the engine.
+//!   TCP makes the client wait), reads, and hands the bytes to the frame
+//!   reader.
 //!   A quiet socket gets a ping after `ping_interval`; one still quiet after
 //!   `pong_timeout` is dropped. A drain sends close 1001; a closing
 //!   handshake gets `close_timeout` to finish.
-//! * Writing: writes whatever the engine encoded (messages, pongs, closing
+//! * Writing: writes whatever was encoded (messages, pongs, closing
 //!   frames), each write bounded by `write_timeout`, then ends the socket.
 //! * The application's future ends the socket when it returns (its
 //!   handle's drop closes with 1000); the socket's end drops the
@@ -25,9 +26,11 @@ use harrow_server::upgrade::{Upgraded, UpgradedRead, UpgradedWrite};
 use super::WsError;
 use super::state::{Phase, Shared};
 
-/// The first read buffer's capacity; it doubles while reads fill it.
-const READ_START: usize = 2 * 1024;
-/// The largest read buffer.
+/// The first read buffer's capacity; it doubles while reads fill it. An
+/// idle socket holds this much in its read in flight.
+const READ_START: usize = 1024;
+/// The largest read buffer grown by full reads (a frame's whole length is
+/// made room for once its header has arrived).
 const READ_MAX: usize = 64 * 1024;
 
 /// Runs the socket and the application's future `app` until the socket is
@@ -72,12 +75,22 @@ async fn reading(mut read: UpgradedRead, shared: &Shared) {
     let settings = shared.borrow().settings().clone();
     read.set_timeout(settings.ping_interval);
     let mut buf = Vec::with_capacity(READ_START);
+    // What an empty buffer is given before a read.
+    let mut size = READ_START;
     let mut awaiting_pong = false;
     loop {
         if !poll_fn(|cx| shared.borrow_mut().poll_room(cx)).await {
             return;
         }
-        buf.clear();
+        // The buffer holds at most the start of a frame, with room made
+        // for its rest; an empty one (or a full one) gets `size`. A new
+        // allocation, not `reserve`, for an empty one: nothing to copy.
+        if buf.is_empty() && buf.capacity() < size {
+            buf = Vec::with_capacity(size);
+        } else if buf.len() == buf.capacity() {
+            buf.reserve(size);
+        }
+        let spare = buf.capacity() - buf.len();
         let outcome = {
             let reading = pin!(read.read(std::mem::take(&mut buf)));
             until_deadline(reading, shared).await
@@ -98,14 +111,11 @@ async fn reading(mut read: UpgradedRead, shared: &Shared) {
                 return;
             }
             Ok(n) => {
-                let filled = n == buf.capacity();
+                if n == spare {
+                    size = (size * 2).min(READ_MAX);
+                }
                 shared.borrow_mut().received(&mut buf);
                 awaiting_pong = false;
-                if buf.capacity() < READ_START {
-                    buf.reserve(READ_START);
-                } else if filled && buf.capacity() < READ_MAX {
-                    buf.reserve(buf.capacity() * 2);
-                }
                 let closing = shared.borrow().phase() != Phase::Open;
                 if !closing {
                     read.set_timeout(settings.ping_interval);

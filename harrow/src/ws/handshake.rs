@@ -154,7 +154,7 @@ pub(super) fn check(parts: &Parts) -> Result<Request, WebSocketRejection> {
 /// The `101` that accepts the handshake of `key`, with the chosen
 /// subprotocol.
 pub(super) fn accept(key: &HeaderValue, protocol: Option<&str>) -> Response {
-    let accept = tungstenite::handshake::derive_accept_key(key.as_bytes());
+    let accept = accept_key(key.as_bytes());
     let mut res = Response::new(crate::Body::empty());
     *res.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
     let headers = res.headers_mut();
@@ -167,6 +167,18 @@ pub(super) fn accept(key: &HeaderValue, protocol: Option<&str>) -> Response {
         headers.insert(header::SEC_WEBSOCKET_PROTOCOL, protocol);
     }
     res
+}
+
+/// `Sec-WebSocket-Accept` for `key` (RFC 6455 §4.2.2): the key and the
+/// protocol's GUID, hashed with SHA-1, in base64.
+fn accept_key(key: &[u8]) -> String {
+    use base64::Engine;
+    use sha1::Digest;
+    const GUID: &[u8] = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+    let mut sha1 = sha1::Sha1::new();
+    sha1.update(key);
+    sha1.update(GUID);
+    base64::engine::general_purpose::STANDARD.encode(sha1.finalize())
 }
 
 /// Whether a comma-separated header lists `token` (case-insensitive).

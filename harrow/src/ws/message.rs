@@ -5,6 +5,7 @@ use std::fmt;
 use std::ops::Deref;
 
 use bytes::Bytes;
+use bytestring::ByteString;
 
 /// A message received or sent on a [`WebSocket`](super::WebSocket).
 ///
@@ -80,15 +81,15 @@ impl From<Vec<u8>> for Message {
 
 /// The text of a message: UTF-8, shared without copying.
 #[derive(Clone, PartialEq, Eq, Hash, Default)]
-pub struct Text(tungstenite::Utf8Bytes);
+pub struct Text(ByteString);
 
 impl Text {
     /// The text.
     pub fn as_str(&self) -> &str {
-        self.0.as_str()
+        &self.0
     }
 
-    pub(super) fn from_wire(text: tungstenite::Utf8Bytes) -> Text {
+    pub(super) fn from_wire(text: ByteString) -> Text {
         Text(text)
     }
 }
@@ -115,7 +116,7 @@ impl From<&str> for Text {
 
 impl From<Text> for Bytes {
     fn from(text: Text) -> Bytes {
-        text.0.into()
+        text.0.into_bytes()
     }
 }
 
@@ -146,26 +147,6 @@ impl CloseFrame {
     pub fn new(code: u16, reason: impl Into<String>) -> CloseFrame {
         CloseFrame {
             code,
-            reason: reason.into(),
-        }
-    }
-
-    pub(super) fn from_wire(frame: tungstenite::protocol::CloseFrame) -> CloseFrame {
-        CloseFrame {
-            code: frame.code.into(),
-            reason: frame.reason.as_str().to_owned(),
-        }
-    }
-
-    pub(super) fn into_wire(self) -> tungstenite::protocol::CloseFrame {
-        // RFC 6455 §5.5: a control frame carries at most 125 bytes, two of
-        // them the code.
-        let mut reason = self.reason;
-        while reason.len() > 123 {
-            reason.pop();
-        }
-        tungstenite::protocol::CloseFrame {
-            code: self.code.into(),
             reason: reason.into(),
         }
     }

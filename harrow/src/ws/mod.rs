@@ -21,11 +21,10 @@
 //! # let _ = harrow::App::new().get("/echo", echo);
 //! ```
 //!
-//! The framing, masking, fragmentation, UTF-8 and closing rules are
-//! tungstenite's, used as a sans-IO protocol engine over the server's own
-//! owned-buffer socket IO (its `WebSocketContext` reads and writes
-//! in-memory buffers; the upgraded connection's reading and writing halves
-//! move the bytes). The server answers pings, closes with 1002, 1007 or
+//! Frames are read and written by this module's own sans-IO codec over the
+//! server's owned-buffer socket IO: client frames are unmasked in place in
+//! the buffer the socket read into, and a large message's payload is that
+//! buffer itself, not a copy. The server answers pings, closes with 1002, 1007 or
 //! 1009 a client that breaks the protocol, sends a text that is not UTF-8,
 //! or a message over the limit, pings a quiet client and drops one that no
 //! longer answers, and closes every socket with 1001 when it drains.
@@ -33,7 +32,9 @@
 mod driver;
 mod frame;
 mod handshake;
+mod mask;
 mod message;
+mod read;
 mod socket;
 mod state;
 

@@ -1,10 +1,10 @@
-//! The state a WebSocket's parts share: the protocol engine (tungstenite's
-//! sans-IO `WebSocketContext` over in-memory wire buffers), the messages
-//! received and not yet taken, and who waits for what.
+//! The state a WebSocket's parts share: the frame reader, the encoded
+//! output, the messages received and not yet taken, where the closing
+//! handshake stands, and who waits for what.
 //!
 //! Everything here is synchronous: the reading and writing loops
-//! (`driver.rs`) move bytes between the socket and the wire buffers, and
-//! the application's [`WebSocket`](super::WebSocket) moves messages in and
+//! (`driver.rs`) move bytes between the socket and the state, and the
+//! application's [`WebSocket`](super::WebSocket) moves messages in and
 //! out; each borrows the state only between awaits.
 
 use std::cell::RefCell;
@@ -13,11 +13,9 @@ use std::io;
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
-use bytes::Bytes;
-use tungstenite::protocol::{Role, WebSocketConfig, WebSocketContext};
-
-use super::frame::{OPCODE_BINARY, OPCODE_TEXT, encode_data};
-use super::message::{CloseFrame, Message, Text, close_code};
+use super::frame::{OPCODE_BINARY, OPCODE_PING, OPCODE_PONG, OPCODE_TEXT, encode, encode_close};
+use super::message::{CloseFrame, Message, close_code};
+use super::read::{Broken, FrameReader, Incoming};
 use super::{Settings, WsError};
 
 /// Output past this is not added to: a sender waits until the socket has
@@ -27,45 +25,6 @@ const OUTPUT_HIGH: usize = 256 * 1024;
 /// Messages received and not yet taken past which the socket is not read:
 /// a slow application makes the client wait, through TCP.
 const INBOUND_HIGH: usize = 32;
-
-/// Bytes between the socket and the protocol engine.
-#[derive(Default)]
-struct Wire {
-    /// Received and not yet parsed, from `at`: usually the reading loop's
-    /// own buffer, lent for the time the engine parses it.
-    input: Vec<u8>,
-    at: usize,
-    /// Encoded and not yet written.
-    output: Vec<u8>,
-}
-
-impl io::Read for Wire {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let rest = &self.input[self.at..];
-        if rest.is_empty() {
-            return Err(io::ErrorKind::WouldBlock.into());
-        }
-        let n = rest.len().min(buf.len());
-        buf[..n].copy_from_slice(&rest[..n]);
-        self.at += n;
-        if self.at == self.input.len() {
-            self.input.clear();
-            self.at = 0;
-        }
-        Ok(n)
-    }
-}
-
-impl io::Write for Wire {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.output.extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
 
 /// Where the closing handshake stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,8 +41,9 @@ pub(super) enum Phase {
 
 /// The state behind one WebSocket.
 pub(super) struct State {
-    engine: WebSocketContext,
-    wire: Wire,
+    frames: FrameReader,
+    /// Encoded and not yet written.
+    output: Vec<u8>,
     inbound: VecDeque<Message>,
     phase: Phase,
     /// When a closing handshake gives up waiting.
@@ -105,17 +65,9 @@ pub(super) type Shared = RefCell<State>;
 impl State {
     /// A server-side socket with `settings`.
     pub(super) fn new(settings: Settings) -> State {
-        // The engine's read buffer is held by every open socket, idle or
-        // not, so it starts small: a frame's whole length is reserved once
-        // its header has arrived.
-        let config = WebSocketConfig::default()
-            .read_buffer_size(1024)
-            .write_buffer_size(0)
-            .max_message_size(Some(settings.max_message_size))
-            .max_frame_size(Some(settings.max_frame_size));
         State {
-            engine: WebSocketContext::new(Role::Server, Some(config)),
-            wire: Wire::default(),
+            frames: FrameReader::new(settings.max_message_size, settings.max_frame_size),
+            output: Vec::new(),
             inbound: VecDeque::new(),
             phase: Phase::Open,
             closing_deadline: None,
@@ -145,53 +97,53 @@ impl State {
 
     /// Parses `buf`, as read from the socket: messages for the
     /// application, and the answers the protocol gives by itself (pong,
-    /// closing frame). `buf` comes back empty, with a capacity to read into.
+    /// closing frame). `buf` comes back holding only the start of a frame
+    /// not whole yet, with room for the rest of it; it may be a new buffer,
+    /// when the old one went out as a message's payload.
     pub(super) fn received(&mut self, buf: &mut Vec<u8>) {
-        // The engine reads from the wire's input. Nothing is left in it
-        // between calls (the engine keeps what it cannot parse yet), except
-        // after the socket broke; the buffer is lent rather than copied.
-        if self.wire.input.is_empty() {
-            std::mem::swap(&mut self.wire.input, buf);
-            self.wire.at = 0;
+        let mut at = 0;
+        while self.phase != Phase::Done {
+            match self.frames.next(buf, &mut at) {
+                Ok(Some(incoming)) => self.incoming(incoming),
+                Ok(None) => break,
+                Err(broken) => self.broken(broken),
+            }
+        }
+        if self.phase == Phase::Done {
+            // §5.5.1: nothing after the closing handshake is read.
+            buf.clear();
         } else {
-            self.wire.input.extend_from_slice(buf);
+            self.frames.consumed(buf, at);
         }
-        buf.clear();
-        self.parse();
-        if self.wire.input.is_empty() {
-            std::mem::swap(&mut self.wire.input, buf);
-        }
-        self.flush_engine();
         wake(&mut self.receiver);
     }
 
-    /// Hands the wire's input to the engine until it wants more.
-    fn parse(&mut self) {
-        loop {
-            match self.engine.read(&mut self.wire) {
-                Ok(tungstenite::Message::Text(text)) => {
-                    self.inbound.push_back(Message::Text(Text::from_wire(text)));
+    /// Acts on one message or control frame from the peer.
+    fn incoming(&mut self, incoming: Incoming) {
+        match incoming {
+            // §5.5.1: after sending its closing frame an endpoint still
+            // takes the messages the peer sent before answering it.
+            Incoming::Text(text) => self.inbound.push_back(Message::Text(text)),
+            Incoming::Binary(bytes) => self.inbound.push_back(Message::Binary(bytes)),
+            // §5.5.2: a ping is answered with a pong echoing its payload,
+            // unless the closing handshake has begun.
+            Incoming::Ping(payload) => {
+                if self.phase == Phase::Open {
+                    encode(&mut self.output, OPCODE_PONG, &payload);
+                    wake(&mut self.writer);
                 }
-                Ok(tungstenite::Message::Binary(bytes)) => {
-                    self.inbound.push_back(Message::Binary(bytes));
+            }
+            Incoming::Pong => {}
+            Incoming::Close(frame) => {
+                // §5.5.1: a closing frame not answering ours is answered
+                // with one carrying the same code; either way the
+                // handshake is over, and the connection closes.
+                if self.phase == Phase::Open {
+                    encode_close(&mut self.output, frame.as_ref());
                 }
-                // Answered by the engine; not the application's business.
-                Ok(tungstenite::Message::Ping(_) | tungstenite::Message::Pong(_)) => {}
-                Ok(tungstenite::Message::Close(frame)) => {
-                    self.inbound
-                        .push_back(Message::Close(frame.map(CloseFrame::from_wire)));
-                    self.enter_closing();
-                }
-                Ok(tungstenite::Message::Frame(_)) => {}
-                Err(tungstenite::Error::Io(e)) if e.kind() == io::ErrorKind::WouldBlock => break,
-                Err(tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed) => {
-                    self.phase = Phase::Done;
-                    break;
-                }
-                Err(e) => {
-                    self.broken(&e);
-                    break;
-                }
+                self.inbound.push_back(Message::Close(frame));
+                self.phase = Phase::Done;
+                self.wake_all();
             }
         }
     }
@@ -215,7 +167,7 @@ impl State {
             self.error = Some(WsError::new(why));
         }
         self.phase = Phase::Done;
-        self.wire.output.clear();
+        self.output.clear();
         self.wake_all();
     }
 
@@ -240,10 +192,8 @@ impl State {
     /// Sends a ping (the socket has been quiet).
     pub(super) fn ping(&mut self) {
         if self.phase == Phase::Open {
-            let _ = self
-                .engine
-                .write(&mut self.wire, tungstenite::Message::Ping(Bytes::new()));
-            self.flush_engine();
+            encode(&mut self.output, OPCODE_PING, &[]);
+            wake(&mut self.writer);
         }
     }
 
@@ -266,9 +216,9 @@ impl State {
         cx: &mut Context<'_>,
         spare: &mut Vec<u8>,
     ) -> Poll<Option<Vec<u8>>> {
-        if !self.wire.output.is_empty() {
+        if !self.output.is_empty() {
             spare.clear();
-            let out = std::mem::replace(&mut self.wire.output, std::mem::take(spare));
+            let out = std::mem::replace(&mut self.output, std::mem::take(spare));
             wake(&mut self.sender);
             return Poll::Ready(Some(out));
         }
@@ -285,7 +235,7 @@ impl State {
             self.error = Some(WsError::new(format!("writing to the peer failed: {e}")));
         }
         self.phase = Phase::Done;
-        self.wire.output.clear();
+        self.output.clear();
         self.wake_all();
     }
 
@@ -318,21 +268,16 @@ impl State {
         if self.phase != Phase::Open {
             return Poll::Ready(Err(WsError::closed()));
         }
-        if self.wire.output.len() >= OUTPUT_HIGH {
+        if self.output.len() >= OUTPUT_HIGH {
             register(&mut self.sender, cx);
             return Poll::Pending;
         }
-        // A data frame is written straight to the wire's output, with no
-        // stop in the engine's own buffer: the engine's output is always
-        // flushed to the wire (`flush_engine`) after each call, so frames
-        // keep their order, and the phase is `Open`, so the engine would
-        // accept it.
         match message.take() {
             Some(Message::Text(text)) => {
-                encode_data(&mut self.wire.output, OPCODE_TEXT, text.as_bytes());
+                encode(&mut self.output, OPCODE_TEXT, text.as_bytes());
             }
             Some(Message::Binary(bytes)) => {
-                encode_data(&mut self.wire.output, OPCODE_BINARY, &bytes);
+                encode(&mut self.output, OPCODE_BINARY, &bytes);
             }
             Some(Message::Close(frame)) => {
                 self.close(frame.unwrap_or_else(|| CloseFrame::new(close_code::NORMAL, "")));
@@ -349,9 +294,12 @@ impl State {
         if self.phase != Phase::Open {
             return;
         }
-        let _ = self.engine.close(&mut self.wire, Some(frame.into_wire()));
-        self.flush_engine();
-        self.enter_closing();
+        encode_close(&mut self.output, Some(&frame));
+        // §7.1.2: the closing handshake waits for the peer's closing frame
+        // (until the closing deadline).
+        self.phase = Phase::Closing;
+        self.closing_deadline = Some(Instant::now() + self.settings.close_timeout);
+        self.wake_all();
     }
 
     /// The last application handle went: close normally.
@@ -361,57 +309,24 @@ impl State {
 
     // ----- inside -------------------------------------------------------
 
-    fn enter_closing(&mut self) {
-        if self.phase == Phase::Open {
-            self.phase = Phase::Closing;
-            self.closing_deadline = Some(Instant::now() + self.settings.close_timeout);
-        }
-        // The peer's reply (or ours) may finish the handshake at once.
-        if !self.engine.can_read() && !self.engine.can_write() {
-            self.phase = Phase::Done;
-        }
-        self.wake_all();
-    }
-
     /// The peer broke the protocol: send the closing code that says how
     /// (RFC 6455 §7.4.1), end the connection, and report an error.
-    fn broken(&mut self, e: &tungstenite::Error) {
-        let code = match e {
-            tungstenite::Error::Utf8(_) => close_code::INVALID_DATA,
-            tungstenite::Error::Capacity(_) => close_code::TOO_BIG,
-            _ => close_code::PROTOCOL_ERROR,
-        };
-        tracing::debug!(error = %e, code, "closing a WebSocket that broke the protocol");
-        self.error = Some(WsError::new(format!("the peer broke the protocol: {e}")));
-        let reason = match code {
-            close_code::INVALID_DATA => "invalid UTF-8",
-            close_code::TOO_BIG => "message too big",
-            _ => "protocol error",
-        };
+    fn broken(&mut self, broken: Broken) {
+        let code = broken.code();
+        tracing::debug!(error = %broken, code, "closing a WebSocket that broke the protocol");
+        self.error = Some(WsError::new(format!(
+            "the peer broke the protocol: {broken}"
+        )));
         if self.phase == Phase::Open {
-            let frame = CloseFrame::new(code, reason);
-            let _ = self.engine.close(&mut self.wire, Some(frame.into_wire()));
-            self.flush_engine();
+            encode_close(
+                &mut self.output,
+                Some(&CloseFrame::new(code, broken.reason())),
+            );
         }
         // RFC 6455 §7.1.7: failing the connection sends the closing frame
         // and closes, without waiting for the peer's.
         self.phase = Phase::Done;
         self.wake_all();
-    }
-
-    /// Moves what the engine encoded (and its automatic answers) to the
-    /// wire, and wakes the writer.
-    fn flush_engine(&mut self) {
-        match self.engine.flush(&mut self.wire) {
-            Ok(()) => {}
-            Err(tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed) => {
-                self.phase = Phase::Done;
-            }
-            Err(e) => tracing::debug!(error = %e, "WebSocket flush"),
-        }
-        if !self.wire.output.is_empty() {
-            wake(&mut self.writer);
-        }
     }
 
     fn wake_all(&mut self) {
