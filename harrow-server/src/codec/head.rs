@@ -70,6 +70,9 @@ pub struct Head {
     pub keep_alive: bool,
     /// `Expect: 100-continue` was sent.
     pub expect_continue: bool,
+    /// An `Upgrade` field was sent (RFC 9110 §7.8): the service may ask
+    /// to take the connection over once it has answered.
+    pub upgrade: bool,
     /// Bytes of input the head took, including leading empty lines.
     pub len: usize,
 }
@@ -167,6 +170,7 @@ pub(crate) fn parse_head_with(
         body,
         keep_alive,
         expect_continue: framing.expect_continue,
+        upgrade: framing.upgrade,
         len,
     }))
 }
@@ -321,6 +325,7 @@ struct Framing {
     conn_close: bool,
     conn_keep_alive: bool,
     expect_continue: bool,
+    upgrade: bool,
 }
 
 impl Framing {
@@ -367,6 +372,10 @@ impl Framing {
                     self.conn_keep_alive = true;
                 }
             }
+        } else if name == header::UPGRADE {
+            // Noted here, where every name is compared anyway, so that the
+            // connection need not look the field up in each request's map.
+            self.upgrade = true;
         } else if name == header::EXPECT {
             if trim(value).eq_ignore_ascii_case(b"100-continue") {
                 self.expect_continue = true;

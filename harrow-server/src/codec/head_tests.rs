@@ -441,3 +441,24 @@ fn shared_parse_matches_the_copying_one_and_borrows_the_batch() {
     }
     assert!(rest.is_empty());
 }
+
+#[test]
+fn an_upgrade_field_is_noted_whatever_its_case() {
+    for (input, upgrade) in [
+        (
+            "GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\n\r\n",
+            true,
+        ),
+        ("GET /ws HTTP/1.1\r\nHost: a\r\nuPgRaDe: h2c\r\n\r\n", true),
+        (
+            "GET /ws HTTP/1.1\r\nHost: a\r\nConnection: upgrade\r\n\r\n",
+            false,
+        ),
+        (
+            "GET /ws HTTP/1.1\r\nHost: a\r\nX-Upgrade: no\r\n\r\n",
+            false,
+        ),
+    ] {
+        assert_eq!(complete(input).upgrade, upgrade, "{input:?}");
+    }
+}

@@ -345,10 +345,7 @@ impl<S: Service, T: Transport> Dispatch<S, T> {
                 if let Some(t) = trailers {
                     r.extensions_mut().insert(t);
                 }
-                if version == Version::HTTP_11
-                    && r.body().exact_len() == Some(0)
-                    && r.headers().contains_key(http::header::UPGRADE)
-                {
+                if head.upgrade && version == Version::HTTP_11 && r.body().exact_len() == Some(0) {
                     let on_upgrade = OnUpgrade::open();
                     upgrade_key = Some(on_upgrade.key());
                     r.extensions_mut().insert(on_upgrade);
