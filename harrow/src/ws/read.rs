@@ -383,11 +383,11 @@ fn close_frame(payload: &[u8]) -> Result<Incoming, Broken> {
 
 /// Whether a peer may send `code` in a closing frame (§7.4.1, §7.4.2):
 /// 0-999 are unused, 1004 is reserved, 1005, 1006 and 1015 are never
-/// sent in a frame, 1016-2999 are kept for the protocol. 1012 and 1013
-/// (registered with IANA since) are taken and 1014 is not, as tungstenite,
-/// this module's engine before, did.
+/// sent in a frame, 1016-2999 are kept for the protocol. 1012, 1013 and
+/// 1014 were registered with IANA since (service restart, try again later,
+/// bad gateway) and are taken.
 pub(super) fn close_code_allowed(code: u16) -> bool {
-    matches!(code, 1000..=1003 | 1007..=1013 | 3000..=4999)
+    matches!(code, 1000..=1003 | 1007..=1014 | 3000..=4999)
 }
 
 #[cfg(test)]
