@@ -19,6 +19,9 @@
 #   PORT_BASE [19080] first port used
 #   KEEP []           a directory to keep each server's callgrind output in
 #                     (NAME.out, of the larger run), for callgrind_annotate
+#   BIN [target/release] where the server binaries are: another commit's
+#                     bench build, to compare commits with this script
+#   NO_BUILD=1        skip the cargo build
 #
 # Each server runs twice under callgrind, serving 16,000 and then 80,000
 # requests from bench/pipe_client.py (4 connections, 127.0.0.1 only); the
@@ -28,7 +31,7 @@
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
-BIN=$BENCH_DIR/target/release
+BIN=${BIN:-$BENCH_DIR/target/release}
 DEPTH=${DEPTH:-16}
 PATHQ=${PATHQ:-/plaintext}
 port=${PORT_BASE:-19080}
@@ -44,7 +47,7 @@ if ! command -v valgrind >/dev/null; then
         sudo apt-get update -qq && sudo apt-get install -y -qq valgrind >/dev/null
     fi
 fi
-(cd "$BENCH_DIR" && cargo build --release --bins -q)
+[ "${NO_BUILD:-0}" = 1 ] || (cd "$BENCH_DIR" && cargo build --release --bins -q)
 
 server_cmd() {
     case $1 in
