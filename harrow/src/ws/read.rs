@@ -27,6 +27,9 @@ const COPY_MAX: usize = 4 * 1024;
 /// KiB message with the longest header fits it whole, so a stream of them
 /// is read one frame per read.
 const FRESH_MAX: usize = 64 * 1024 + HEADER_MAX;
+/// The least room made for the rest of a frame at once: a 64 KiB
+/// message with the longest header fits it whole.
+const GROW_STEP: usize = FRESH_MAX;
 
 /// What one or more frames amount to.
 #[derive(Debug, PartialEq, Eq)]
@@ -200,7 +203,12 @@ impl FrameReader {
         }
         buf.drain(..at);
         if self.wanted > buf.len() {
-            buf.reserve(self.wanted - buf.len());
+            // Room for the rest, but never more than doubling what has
+            // arrived (or `GROW_STEP`): a header alone must not make the
+            // server reserve a whole frame of the size it declares; the
+            // buffer grows as the bytes come.
+            let step = buf.len().max(GROW_STEP);
+            buf.reserve((self.wanted - buf.len()).min(step));
         }
     }
 

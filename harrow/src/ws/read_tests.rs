@@ -479,5 +479,25 @@ fn room_is_made_for_the_rest_of_a_frame_begun() {
     let first = [frame(true, OPCODE_TEXT, b"x").as_slice(), &bytes[..2000]].concat();
     assert_eq!(feed(&mut r, &mut buf, &first).unwrap(), [text("x")]);
     assert_eq!(buf, bytes[..2000]);
-    assert!(buf.capacity() >= bytes.len());
+    // A step's worth of room at once; the rest as more arrives.
+    assert!(buf.capacity() >= 2000 + GROW_STEP, "{}", buf.capacity());
+    assert_eq!(feed(&mut r, &mut buf, &bytes[2000..60_000]).unwrap(), []);
+    assert!(buf.capacity() >= bytes.len(), "{}", buf.capacity());
+    assert_eq!(
+        feed(&mut r, &mut buf, &bytes[60_000..]).unwrap(),
+        [binary(&payload)]
+    );
+}
+
+#[test]
+fn a_header_alone_does_not_reserve_the_frame_it_declares() {
+    // A 2 MiB frame declared by its 14-byte header, no payload yet.
+    let mut r = FrameReader::new(4 << 20, 4 << 20);
+    let bytes = frame(true, OPCODE_BINARY, &vec![0; 2 << 20]);
+    let mut buf = Vec::new();
+    assert_eq!(feed(&mut r, &mut buf, &bytes[..14]).unwrap(), []);
+    assert!(buf.capacity() <= 14 + GROW_STEP, "{}", buf.capacity());
+    // It grows with what arrives, at most doubling it.
+    assert_eq!(feed(&mut r, &mut buf, &bytes[14..200_000]).unwrap(), []);
+    assert!(buf.capacity() <= 2 * 200_000 + 1, "{}", buf.capacity());
 }

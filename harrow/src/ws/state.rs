@@ -123,12 +123,18 @@ impl State {
         match incoming {
             // §5.5.1: after sending its closing frame an endpoint still
             // takes the messages the peer sent before answering it.
+            // Once our closing frame is out, the socket is read whatever
+            // the application takes (`poll_room`), so that the peer's
+            // closing frame is seen; what the application will not take
+            // past the usual backlog is dropped.
+            Incoming::Text(_) | Incoming::Binary(_)
+                if self.phase != Phase::Open && self.inbound.len() >= INBOUND_HIGH => {}
             Incoming::Text(text) => self.inbound.push_back(Message::Text(text)),
             Incoming::Binary(bytes) => self.inbound.push_back(Message::Binary(bytes)),
-            // §5.5.2: a ping is answered with a pong echoing its payload,
-            // unless the closing handshake has begun.
+            // §5.5.2: a ping is answered with a pong echoing its payload
+            // until the peer's closing frame has come.
             Incoming::Ping(payload) => {
-                if self.phase == Phase::Open {
+                if self.phase != Phase::Done {
                     encode(&mut self.output, OPCODE_PONG, &payload);
                     wake(&mut self.writer);
                 }
@@ -171,13 +177,19 @@ impl State {
         self.wake_all();
     }
 
-    /// Whether the socket should be read now: there is room for what it
-    /// brings, and it is not done. Registers the reader's waker otherwise.
+    /// Whether the socket should be read now: it is not done, the
+    /// answers it needs (pongs, closing frames) are not piling up behind a
+    /// peer that does not read, and the application takes what it brings
+    /// (or our closing frame is out: then the peer's is awaited whatever
+    /// the application does, until the closing deadline). Registers the
+    /// reader's waker otherwise.
     pub(super) fn poll_room(&mut self, cx: &mut Context<'_>) -> Poll<bool> {
         if self.phase == Phase::Done {
             return Poll::Ready(false);
         }
-        if self.inbound.len() < INBOUND_HIGH {
+        if self.output.len() < OUTPUT_HIGH
+            && (self.inbound.len() < INBOUND_HIGH || self.phase == Phase::Closing)
+        {
             return Poll::Ready(true);
         }
         register(&mut self.reader, cx);
@@ -220,6 +232,7 @@ impl State {
             spare.clear();
             let out = std::mem::replace(&mut self.output, std::mem::take(spare));
             wake(&mut self.sender);
+            wake(&mut self.reader);
             return Poll::Ready(Some(out));
         }
         if self.phase == Phase::Done {

@@ -115,3 +115,63 @@ fn closing_first_sends_the_frame_then_waits_for_the_reply() {
     assert_eq!(state.phase(), Phase::Done);
     assert!(output(&mut state).is_empty());
 }
+
+fn room(state: &mut State) -> Poll<bool> {
+    state.poll_room(&mut cx())
+}
+
+#[test]
+fn an_application_that_closes_without_reading_still_sees_the_peers_close() {
+    let mut state = State::new(Settings::default());
+    // More messages than the backlog; the application reads none.
+    let mut buf = Vec::new();
+    for _ in 0..INBOUND_HIGH {
+        buf.extend(client_frame(0x1, b"unread"));
+    }
+    state.received(&mut buf);
+    assert_eq!(
+        room(&mut state),
+        Poll::Pending,
+        "a full backlog pauses reading"
+    );
+    // It closes (or drops its last handle): the socket is read again, so
+    // the peer's closing frame ends the handshake before the deadline.
+    state.abandoned();
+    assert_eq!(room(&mut state), Poll::Ready(true));
+    let mut buf = client_frame(0x1, b"more");
+    buf.extend(client_frame(0x8, &[0x03, 0xe8]));
+    state.received(&mut buf);
+    assert_eq!(state.phase(), Phase::Done);
+    // What the backlog had no room for was dropped, not queued.
+    assert_eq!(state.inbound.len(), INBOUND_HIGH + 1);
+    assert!(matches!(state.inbound.back(), Some(Message::Close(_))));
+}
+
+#[test]
+fn pings_from_a_peer_that_does_not_read_pause_the_reading() {
+    let mut state = State::new(Settings::default());
+    let ping = client_frame(0x9, &[7; 125]);
+    let mut rounds = 0;
+    // The writer is stuck (output never taken): pongs may pile up only to
+    // the output's limit, then the socket is not read.
+    while room(&mut state) == Poll::Ready(true) {
+        let mut buf = ping.repeat(100);
+        state.received(&mut buf);
+        rounds += 1;
+        assert!(rounds < 1000, "reading never paused");
+    }
+    assert!(state.output.len() < OUTPUT_HIGH + 100 * 127);
+    // Once the writer takes the output, reading goes on.
+    assert!(!output(&mut state).is_empty());
+    assert_eq!(room(&mut state), Poll::Ready(true));
+}
+
+#[test]
+fn a_ping_after_our_close_is_still_answered() {
+    let mut state = State::new(Settings::default());
+    send(&mut state, Message::Close(None)).unwrap();
+    output(&mut state);
+    let mut buf = client_frame(0x9, b"hey");
+    state.received(&mut buf);
+    assert_eq!(output(&mut state), [0x8a, 0x03, b'h', b'e', b'y']);
+}
