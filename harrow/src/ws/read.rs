@@ -314,10 +314,12 @@ impl FrameReader {
 }
 
 /// The payload `start..end` of `buf`, whose frame ends at `at`: copied when
-/// small; otherwise `buf` itself, cut to the payload, with a fresh buffer
-/// holding what follows the frame put in its place.
+/// small, or when it fills less than half of `buf` (a message the
+/// application keeps must not pin a buffer many times its size); otherwise
+/// `buf` itself, cut to the payload, with a fresh buffer holding what
+/// follows the frame put in its place.
 fn take(buf: &mut Vec<u8>, at: &mut usize, start: usize, end: usize) -> Bytes {
-    if end - start <= COPY_MAX {
+    if end - start <= COPY_MAX || (end - start) * 2 < buf.capacity() {
         return Bytes::copy_from_slice(&buf[start..end]);
     }
     let rest = &buf[end..];

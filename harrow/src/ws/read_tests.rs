@@ -501,3 +501,21 @@ fn a_header_alone_does_not_reserve_the_frame_it_declares() {
     assert_eq!(feed(&mut r, &mut buf, &bytes[14..200_000]).unwrap(), []);
     assert!(buf.capacity() <= 2 * 200_000 + 1, "{}", buf.capacity());
 }
+
+#[test]
+fn a_payload_filling_less_than_half_the_buffer_is_copied() {
+    let payload = patterned(5000);
+    let mut buf = frame(true, OPCODE_BINARY, &payload);
+    buf.reserve(64 * 1024);
+    let start = buf.as_ptr();
+    let mut r = reader();
+    let mut at = 0;
+    let got = match r.next(&mut buf, &mut at).unwrap() {
+        Some(Incoming::Binary(bytes)) => bytes,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(got[..], payload[..]);
+    // The 64 KiB buffer stays with the socket; the message has its own.
+    assert_eq!(buf.as_ptr(), start);
+    assert_eq!(got.len(), 5000);
+}
