@@ -397,6 +397,15 @@ mod tests {
     use super::*;
     use quote::quote;
 
+    /// The messages of the errors `diag` gathered (it must hold some).
+    fn messages(diag: Diag) -> Vec<String> {
+        diag.finish()
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.to_string())
+            .collect()
+    }
+
     fn docs(lines: &[&str]) -> (Option<String>, Option<String>) {
         let lines: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
         split_docs(&lines)
@@ -487,12 +496,7 @@ mod tests {
         let mut diag = Diag::default();
         let mut keys = Keys::new(false);
         keys.value(&key, &value, &mut diag);
-        let errors: Vec<String> = diag
-            .finish()
-            .unwrap_err()
-            .into_iter()
-            .map(|e| e.to_string())
-            .collect();
+        let errors = messages(diag);
         assert!(
             errors[0].contains("needs the `openapi` cargo feature"),
             "{errors:?}"
@@ -502,12 +506,7 @@ mod tests {
         let mut keys = Keys::new(true);
         keys.value(&key, &value, &mut diag);
         keys.value(&key, &value, &mut diag);
-        let errors: Vec<String> = diag
-            .finish()
-            .unwrap_err()
-            .into_iter()
-            .map(|e| e.to_string())
-            .collect();
+        let errors = messages(diag);
         assert_eq!(errors, ["`summary` is given twice"]);
     }
 
@@ -523,12 +522,7 @@ mod tests {
             &syn::parse_quote!(["bearer", "bearer"]),
             &mut diag,
         );
-        let errors: Vec<String> = diag
-            .finish()
-            .unwrap_err()
-            .into_iter()
-            .map(|e| e.to_string())
-            .collect();
+        let errors = messages(diag);
         assert!(
             errors[0].contains("`tags` is a list of strings"),
             "{errors:?}"
