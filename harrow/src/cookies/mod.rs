@@ -71,6 +71,8 @@
 //! # assert!(app().into_service().is_ok());
 //! ```
 
+#[macro_use]
+mod keyed;
 mod jar;
 mod private;
 mod signed;

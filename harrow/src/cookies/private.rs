@@ -2,12 +2,6 @@
 
 use cookie::{Cookie, Key};
 use http::HeaderMap;
-use http::request::Parts;
-
-use crate::context::RequestContext;
-use crate::extract::rejection::MissingState;
-use crate::extract::{FromRequestParts, RequiredState};
-use crate::response::{IntoResponse, IntoResponseHeaders, InvalidHeader, Response};
 
 /// A jar whose cookies are encrypted with the application's [`Key`]
 /// (AES-256-GCM, which also authenticates): the client can neither read nor
@@ -96,49 +90,12 @@ impl PrivateCookieJar {
     }
 }
 
-impl std::fmt::Debug for PrivateCookieJar {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PrivateCookieJar")
-            .field("cookies", &self.jar.iter().count())
-            .finish_non_exhaustive()
-    }
-}
-
-impl FromRequestParts for PrivateCookieJar {
-    type Rejection = MissingState;
-
-    fn required_state(required: &mut RequiredState) {
-        required.add::<Key>();
-    }
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        cx: &RequestContext,
-    ) -> Result<Self, Self::Rejection> {
-        let key = cx.state::<Key>().ok_or_else(|| MissingState {
-            type_name: "harrow::cookies::Key".into(),
-        })?;
-        Ok(PrivateCookieJar::from_headers(&parts.headers, key))
-    }
-}
-
-/// A `Set-Cookie` header for each cookie added or removed.
-impl IntoResponseHeaders for PrivateCookieJar {
-    fn apply(self, headers: &mut HeaderMap) -> Result<(), InvalidHeader> {
-        super::write(&self.jar, headers)
-    }
-}
-
-/// An empty response with the jar's `Set-Cookie` headers.
-impl IntoResponse for PrivateCookieJar {
-    fn into_response(self) -> Response {
-        (self, ()).into_response()
-    }
-}
+keyed_jar!(PrivateCookieJar);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::response::IntoResponse;
     use http::header::{COOKIE, HeaderValue, SET_COOKIE};
 
     fn sent(jar: PrivateCookieJar) -> String {

@@ -2,12 +2,6 @@
 
 use cookie::{Cookie, Key};
 use http::HeaderMap;
-use http::request::Parts;
-
-use crate::context::RequestContext;
-use crate::extract::rejection::MissingState;
-use crate::extract::{FromRequestParts, RequiredState};
-use crate::response::{IntoResponse, IntoResponseHeaders, InvalidHeader, Response};
 
 /// A jar whose cookies are signed with the application's [`Key`]
 /// (HMAC-SHA256): the client sees each value but cannot change it.
@@ -94,49 +88,12 @@ impl SignedCookieJar {
     }
 }
 
-impl std::fmt::Debug for SignedCookieJar {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SignedCookieJar")
-            .field("cookies", &self.jar.iter().count())
-            .finish_non_exhaustive()
-    }
-}
-
-impl FromRequestParts for SignedCookieJar {
-    type Rejection = MissingState;
-
-    fn required_state(required: &mut RequiredState) {
-        required.add::<Key>();
-    }
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        cx: &RequestContext,
-    ) -> Result<Self, Self::Rejection> {
-        let key = cx.state::<Key>().ok_or_else(|| MissingState {
-            type_name: "harrow::cookies::Key".into(),
-        })?;
-        Ok(SignedCookieJar::from_headers(&parts.headers, key))
-    }
-}
-
-/// A `Set-Cookie` header for each cookie added or removed.
-impl IntoResponseHeaders for SignedCookieJar {
-    fn apply(self, headers: &mut HeaderMap) -> Result<(), InvalidHeader> {
-        super::write(&self.jar, headers)
-    }
-}
-
-/// An empty response with the jar's `Set-Cookie` headers.
-impl IntoResponse for SignedCookieJar {
-    fn into_response(self) -> Response {
-        (self, ()).into_response()
-    }
-}
+keyed_jar!(SignedCookieJar);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::response::IntoResponse;
     use http::header::{COOKIE, HeaderValue, SET_COOKIE};
 
     /// The `name=value` part of the jar's one `Set-Cookie` header.
