@@ -10,7 +10,8 @@
 #   framework  the full harrow::App (50 routes, one middleware) against the bare core
 #   files      static files and compressed JSON: harrow (ServeDir, Compression) against
 #              nginx, actix-files and tower-http's ServeDir (axum): a 4 KiB file, a
-#              100 MiB file, a 10 KiB JSON document gzipped per request
+#              100 MiB file, a 10 KiB JSON document gzipped per request; harrow also
+#              with zero-copy off (files-harrow-uring-copy: read and written, no sendfile)
 #   ws         WebSocket echo: harrow (both drivers) against axum (tokio-tungstenite) and
 #              fastwebsockets: WS_SOCKETS sockets each echoing 32-byte text messages,
 #              then 64 KiB binary ones, one at a time per socket; and server RSS per idle
@@ -148,6 +149,7 @@ server_cmd() {
         core-epoll) echo "$BIN/harrow-app $port epoll core" ;;
         files-harrow-uring) echo "$BIN/files-harrow $port uring $FILES_DIR" ;;
         files-harrow-epoll) echo "$BIN/files-harrow $port epoll $FILES_DIR" ;;
+        files-harrow-uring-copy) echo "$BIN/files-harrow $port uring $FILES_DIR copy" ;;
         files-actix) echo "$BIN/files-actix $port $FILES_DIR" ;;
         files-axum) echo "$BIN/files-axum $port $FILES_DIR" ;;
         files-nginx) echo "nginx -p $OUT/nginx/ -c $(nginx_conf "$port")" ;;
@@ -172,7 +174,7 @@ server_port() {
         files-harrow-uring files-harrow-epoll files-actix files-axum files-nginx \
         monoio-http monoio-http-h2 \
         ws-harrow-uring ws-harrow-epoll ws-axum ws-fws \
-        tls-harrow-uring tls-harrow-epoll tls-hyper tls-actix; do
+        tls-harrow-uring tls-harrow-epoll tls-hyper tls-actix files-harrow-uring-copy; do
         [ "$n" = "$1" ] && { echo $((PORT_BASE + i)); return; }
         i=$((i + 1))
     done
@@ -430,7 +432,7 @@ CONF
 part_files() {
     log "files: harrow (ServeDir, Compression) against nginx, actix-files, tower-http ServeDir"
     [ -f "$FILES_DIR/large.bin" ] || "$BIN/files-harrow" prepare "$FILES_DIR"
-    local names=${FILES_SERVERS:-"files-harrow-uring files-harrow-epoll files-nginx files-actix files-axum"}
+    local names=${FILES_SERVERS:-"files-harrow-uring files-harrow-epoll files-harrow-uring-copy files-nginx files-actix files-axum"}
     local rd sc name
     for rd in $(seq 1 "$ROUNDS"); do
         for sc in fs-small fs-large fs-json; do

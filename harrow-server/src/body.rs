@@ -48,6 +48,9 @@ enum Inner {
         stream: BoxStream,
         remaining: u64,
     },
+    /// A range of an open file.
+    #[cfg(feature = "fs")]
+    File(crate::rt::fs::FileBody),
 }
 
 impl Body {
@@ -127,13 +130,36 @@ impl Body {
             Inner::Full(b) => Some(b.len() as u64),
             Inner::Stream(_) => None,
             Inner::Sized { remaining, .. } => Some(*remaining),
+            #[cfg(feature = "fs")]
+            Inner::File(file) => Some(file.remaining()),
         }
     }
 
     /// Whether the body is a stream (of known length or not), read chunk by
     /// chunk.
     pub fn is_stream(&self) -> bool {
-        matches!(self.inner, Inner::Stream(_) | Inner::Sized { .. })
+        match self.inner {
+            Inner::Empty | Inner::Full(_) => false,
+            Inner::Stream(_) | Inner::Sized { .. } => true,
+            #[cfg(feature = "fs")]
+            Inner::File(_) => true,
+        }
+    }
+
+    /// Takes a file range that the kernel may send as it is (nothing of it
+    /// read yet, zero-copy allowed), leaving the body empty; `None` for any
+    /// other body (which is left as it was).
+    #[cfg(feature = "fs")]
+    pub(crate) fn take_file(&mut self) -> Option<crate::rt::fs::FileBody> {
+        match &self.inner {
+            Inner::File(file) if file.kernel_range().is_some() => {
+                match std::mem::take(&mut self.inner) {
+                    Inner::File(file) => Some(file),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
     }
 
     /// Takes the bytes of a body held in one buffer, leaving it empty;
@@ -189,6 +215,15 @@ impl Body {
                 }
                 return Poll::Ready(Some(Ok(chunk)));
             },
+            #[cfg(feature = "fs")]
+            Inner::File(file) => {
+                let r = std::task::ready!(file.poll_chunk(cx));
+                if file.remaining() == 0 {
+                    // Done (or failed): the file is let go at once.
+                    self.inner = Inner::Empty;
+                }
+                Poll::Ready(r.map(|r| r.map_err(Into::into)))
+            }
         }
     }
 
@@ -330,6 +365,8 @@ impl fmt::Debug for Body {
             Inner::Full(b) => write!(f, "Body::Full({} bytes)", b.len()),
             Inner::Stream(_) => f.write_str("Body::Stream"),
             Inner::Sized { remaining, .. } => write!(f, "Body::Sized({remaining} bytes left)"),
+            #[cfg(feature = "fs")]
+            Inner::File(file) => write!(f, "Body::File({} bytes left)", file.remaining()),
         }
     }
 }
@@ -361,6 +398,18 @@ impl From<&'static [u8]> for Body {
 impl From<Vec<u8>> for Body {
     fn from(v: Vec<u8>) -> Self {
         Body::full(v)
+    }
+}
+
+#[cfg(feature = "fs")]
+impl From<crate::rt::fs::FileBody> for Body {
+    fn from(file: crate::rt::fs::FileBody) -> Self {
+        if file.remaining() == 0 {
+            return Body::empty();
+        }
+        Body {
+            inner: Inner::File(file),
+        }
     }
 }
 

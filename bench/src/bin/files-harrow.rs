@@ -1,8 +1,10 @@
 //! The files benchmark, harrow: `ServeDir` at /static and a 10 KiB JSON
 //! document at /json behind the `Compression` middleware, one worker.
 //!
-//! Usage: files-harrow PORT uring|epoll DIR, or files-harrow prepare DIR to
-//! write the benchmark's files.
+//! Usage: files-harrow PORT uring|epoll DIR [copy], or files-harrow prepare
+//! DIR to write the benchmark's files. `copy` turns zero-copy off: files are
+//! read into buffers and written, as on TLS and HTTP/2, instead of sent by
+//! the kernel with `sendfile`.
 
 use harrow::fs::ServeDir;
 use harrow::middleware::Compression;
@@ -31,7 +33,8 @@ fn main() {
         Some("epoll") => Driver::Epoll,
         _ => Driver::IoUring,
     };
-    let dir = arg(3).expect("files-harrow PORT uring|epoll DIR");
+    let dir = arg(3).expect("files-harrow PORT uring|epoll DIR [copy]");
+    let zero_copy = arg(4).as_deref() != Some("copy");
     let config = Config {
         workers: Some(1),
         driver,
@@ -39,7 +42,8 @@ fn main() {
         ..Config::default()
     };
     let make = move || {
-        App::new().routes(ServeDir::new(&dir).at("/static")).nest(
+        App::new()
+            .routes(ServeDir::new(&dir).zero_copy(zero_copy).at("/static")).nest(
             "/",
             Scope::new().get("/json", json).layer(Compression::new()),
         )

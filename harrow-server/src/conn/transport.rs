@@ -7,6 +7,8 @@
 
 use std::future::Future;
 use std::io;
+#[cfg(feature = "fs")]
+use std::os::fd::RawFd;
 
 use bytes::Bytes;
 use monoio::buf::IoBufMut;
@@ -48,6 +50,23 @@ pub(crate) trait Transport {
     /// operation: `None` where the transport cannot (TLS, io_uring), else how
     /// much the kernel took (`WouldBlock` for nothing).
     fn try_send(&mut self, data: &[u8]) -> Option<io::Result<usize>>;
+
+    /// Whether the kernel can send a file's pages to this transport itself
+    /// (`sendfile`): a plain socket can, TLS cannot.
+    #[cfg(feature = "fs")]
+    fn sends_files(&self) -> bool;
+
+    /// Sends what it can of `len` bytes of the file `fd` from byte `pos`
+    /// at once with one `sendfile`: how much the kernel took (0 when the
+    /// file ended), or `WouldBlock` for nothing. Only where
+    /// [`sends_files`](Self::sends_files).
+    #[cfg(feature = "fs")]
+    fn try_send_file(&mut self, fd: RawFd, pos: u64, len: usize) -> io::Result<usize>;
+
+    /// Waits until the socket can take more bytes, holding no buffer;
+    /// dropping the wait cancels it.
+    #[cfg(feature = "fs")]
+    fn writable(&mut self) -> impl Future<Output = io::Result<()>>;
 
     /// Says goodbye before the connection is dropped (TLS close_notify);
     /// nothing for plain TCP, which closing says all.
@@ -94,6 +113,24 @@ impl Transport for Plain {
         self.readiness.then(|| try_send(&self.stream, data))
     }
 
+    #[cfg(feature = "fs")]
+    fn sends_files(&self) -> bool {
+        true
+    }
+
+    #[cfg(feature = "fs")]
+    fn try_send_file(&mut self, fd: RawFd, pos: u64, len: usize) -> io::Result<usize> {
+        send_file(&self.stream, fd, pos, len, !self.readiness)
+    }
+
+    #[cfg(feature = "fs")]
+    async fn writable(&mut self) -> io::Result<()> {
+        // Not relaxed: the last `sendfile` was the server's own system call,
+        // so under epoll the runtime's idea of readiness is stale and must
+        // be checked again.
+        self.stream.writable(false).await
+    }
+
     async fn close(&mut self, _timer: &ConnTimer) {}
 
     async fn shutdown(&mut self, _timer: &ConnTimer) {
@@ -117,4 +154,51 @@ fn try_send(stream: &TcpStream, data: &[u8]) -> io::Result<usize> {
     // borrowed.
     let sent = unsafe { libc::send(stream.as_raw_fd(), data.as_ptr().cast(), data.len(), flags) };
     usize::try_from(sent).map_err(|_| io::Error::last_os_error())
+}
+
+/// One `sendfile` of up to `len` bytes of `file` from `pos` to `stream`,
+/// which must not wait for room: under epoll the socket is non-blocking
+/// already; under io_uring (`blocking`: the ring does the waiting for its
+/// own operations) it is made non-blocking for the call only, while no
+/// operation of the ring is in flight on it.
+#[cfg(feature = "fs")]
+fn send_file(
+    stream: &TcpStream,
+    file: RawFd,
+    pos: u64,
+    len: usize,
+    blocking: bool,
+) -> io::Result<usize> {
+    use std::os::fd::AsRawFd;
+    let socket = stream.as_raw_fd();
+    let mut offset = libc::off_t::try_from(pos).map_err(|_| io::ErrorKind::InvalidInput)?;
+    let restore = if blocking {
+        let flags = status_flags(socket, libc::F_GETFL, 0)?;
+        status_flags(socket, libc::F_SETFL, flags | libc::O_NONBLOCK)?;
+        Some(flags)
+    } else {
+        None
+    };
+    // SAFETY: both descriptors are open for the call (`stream` is borrowed,
+    // the file is held by the body being sent), and `offset` is a valid
+    // `off_t` the kernel updates; the file's own position is not used.
+    let sent = unsafe { libc::sendfile(socket, file, &mut offset, len) };
+    let result = usize::try_from(sent).map_err(|_| io::Error::last_os_error());
+    if let Some(flags) = restore {
+        status_flags(socket, libc::F_SETFL, flags)?;
+    }
+    result
+}
+
+/// Reads (`F_GETFL`) or sets (`F_SETFL`, to `flags`) a descriptor's status
+/// flags.
+#[cfg(feature = "fs")]
+fn status_flags(fd: RawFd, op: libc::c_int, flags: libc::c_int) -> io::Result<libc::c_int> {
+    // SAFETY: F_GETFL and F_SETFL on an open descriptor only read or change
+    // its status flags.
+    let got = unsafe { libc::fcntl(fd, op, flags) };
+    if got == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(got)
 }

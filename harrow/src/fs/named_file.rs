@@ -8,7 +8,7 @@ use harrow_server::rt::fs::File;
 use http::HeaderValue;
 use http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, ETAG, LAST_MODIFIED};
 
-use super::body::{DEFAULT_CHUNK, streamed};
+use super::body::{Sending, streamed};
 use super::conditional::Validators;
 use super::respond::{Extra, Opened, content_type, io_error, respond};
 use crate::request::Request;
@@ -40,6 +40,7 @@ pub struct NamedFile {
     opened: Opened,
     cache_control: Option<HeaderValue>,
     disposition: Option<HeaderValue>,
+    zero_copy: bool,
 }
 
 impl NamedFile {
@@ -61,6 +62,7 @@ impl NamedFile {
             },
             cache_control: None,
             disposition: None,
+            zero_copy: true,
         })
     }
 
@@ -95,6 +97,25 @@ impl NamedFile {
         self
     }
 
+    /// Whether the server may send the file with `sendfile`, straight from
+    /// the kernel's page cache, on plain HTTP/1.1 connections (on by
+    /// default; TLS and HTTP/2 read it in chunks either way). `sendfile`
+    /// waits for the disk on the worker's thread when the file is not
+    /// cached: turn it off for large files on slow storage that are rarely
+    /// read twice.
+    pub fn zero_copy(mut self, on: bool) -> Self {
+        self.zero_copy = on;
+        self
+    }
+
+    /// How the bytes go out.
+    fn sending(&self) -> Sending {
+        Sending {
+            zero_copy: self.zero_copy,
+            ..Sending::default()
+        }
+    }
+
     /// The answer to `req`: 304 or 412 by its preconditions, 206 or 416
     /// for a `Range`, else 200 with the whole file; for HEAD the same head
     /// with nothing read.
@@ -103,7 +124,7 @@ impl NamedFile {
             cache_control: self.cache_control.as_ref(),
             disposition: self.disposition.as_ref(),
             vary: false,
-            chunk: DEFAULT_CHUNK,
+            sending: self.sending(),
         };
         respond(self.opened, req.method(), req.headers(), extra).await
     }
@@ -116,7 +137,8 @@ impl IntoResponse for NamedFile {
     fn into_response(self) -> Response {
         let len = self.len();
         let validators = Validators::of_file(len, self.opened.meta.modified(), "");
-        let mut res = Response::new(streamed(self.opened.file, 0, len, DEFAULT_CHUNK));
+        let sending = self.sending();
+        let mut res = Response::new(streamed(self.opened.file, 0, len, sending));
         let headers = res.headers_mut();
         if let Some(etag) = validators.etag_value() {
             headers.insert(ETAG, etag);

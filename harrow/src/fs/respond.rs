@@ -11,7 +11,7 @@ use http::header::{
 };
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 
-use super::body::file_body;
+use super::body::{Sending, file_body};
 use super::conditional::{Precondition, Validators, evaluate, range_allowed};
 use super::range::{self, Ranges};
 use crate::content_coding::Coding;
@@ -34,7 +34,8 @@ pub(crate) struct Extra<'a> {
     /// Whether the answer depends on `Accept-Encoding` (precompressed
     /// siblings are on).
     pub(crate) vary: bool,
-    pub(crate) chunk: usize,
+    /// How the file's bytes go out.
+    pub(crate) sending: Sending,
 }
 
 /// The `Content-Type` for a file name: guessed from its extension,
@@ -127,7 +128,7 @@ pub(crate) async fn respond(
         head.insert(CONTENT_DISPOSITION, value.clone());
     }
     let read = method != Method::HEAD;
-    match file_body(opened.file, start, count, extra.chunk, read).await {
+    match file_body(opened.file, start, count, extra.sending, read).await {
         Ok(body) => {
             *res.status_mut() = status;
             *res.body_mut() = body;

@@ -10,7 +10,7 @@ use harrow_server::rt::fs::{File, Symlinks};
 use http::header::{ALLOW, HeaderValue, LOCATION};
 use http::{Method, StatusCode};
 
-use super::body::DEFAULT_CHUNK;
+use super::body::Sending;
 use super::path::{self, Refused, Relative};
 use super::respond::{Extra, Opened, content_type, respond};
 use crate::content_coding::{Coding, negotiate};
@@ -57,9 +57,11 @@ use crate::routing::Route;
 /// directory without an index file is a 404 (there are no listings). Methods
 /// other than GET and HEAD get a 405.
 ///
-/// Files are read through the server's file IO (io_uring where the server
-/// runs on it): files up to the chunk size in one read before the answer,
-/// larger ones streamed one chunk at a time, with `Content-Length`. Several
+/// Files up to 16 KiB are read in one read before the answer; larger ones
+/// go out with `Content-Length`, sent by the kernel (`sendfile`) on plain
+/// HTTP/1.1 connections and streamed one chunk at a time through the
+/// server's file IO (io_uring where the server runs on it) on TLS and
+/// HTTP/2 (see [`zero_copy`](Self::zero_copy)). Several
 /// ranges in one request are merged when they overlap or touch, and
 /// otherwise answered with the whole file (200), which RFC 9110 allows; no
 /// `multipart/byteranges`.
@@ -77,7 +79,7 @@ struct Settings {
     cache_control: Option<HeaderValue>,
     hidden: bool,
     symlinks: Symlinks,
-    chunk: usize,
+    sending: Sending,
 }
 
 impl ServeDir {
@@ -93,7 +95,7 @@ impl ServeDir {
                 cache_control: None,
                 hidden: false,
                 symlinks: Symlinks::WithinRoot,
-                chunk: DEFAULT_CHUNK,
+                sending: Sending::default(),
             }),
         }
     }
@@ -181,10 +183,20 @@ impl ServeDir {
         self.with(|s| s.symlinks = symlinks)
     }
 
-    /// The size of one read (128 KiB by default): files up to this size
-    /// are read at once, larger ones are streamed in reads of this size.
+    /// The size of one read (128 KiB by default), where files are read
+    /// rather than sent by the kernel: larger files are streamed in reads
+    /// of this size, and with zero-copy off, files up to it are read at once.
     pub fn chunk_size(self, bytes: usize) -> Self {
-        self.with(|s| s.chunk = bytes.max(1))
+        self.with(|s| s.sending.chunk = bytes.max(1))
+    }
+
+    /// Whether the server may send files with `sendfile`, straight from the
+    /// kernel's page cache, on plain HTTP/1.1 connections (on by default;
+    /// TLS and HTTP/2 read them in chunks either way). `sendfile` waits for
+    /// the disk on the worker's thread when a file is not cached: turn it
+    /// off for large files on slow storage that are rarely read twice.
+    pub fn zero_copy(self, on: bool) -> Self {
+        self.with(|s| s.sending.zero_copy = on)
     }
 
     /// The routes that serve this directory at `prefix`: `prefix` itself
@@ -306,7 +318,7 @@ impl ServeDir {
             cache_control: s.cache_control.as_ref(),
             disposition: None,
             vary: !s.precompressed.is_empty(),
-            chunk: s.chunk,
+            sending: s.sending,
         };
         respond(opened, req.method(), req.headers(), extra).await
     }

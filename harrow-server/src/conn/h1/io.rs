@@ -27,6 +27,10 @@ use crate::timer::{ConnTimer, Fired, Interrupter};
 /// Buffered input up to this size is copied once for all the requests in
 /// it (a pipelined batch); beyond, each head is copied on its own.
 const BATCH_COPY_MAX: usize = 8 * 1024;
+/// The most one `sendfile` call is asked to send: a fast client takes a
+/// file in steps of this size, not in one call that holds the worker.
+#[cfg(feature = "fs")]
+const SEND_FILE_STEP: usize = 2 * 1024 * 1024;
 /// After an error answer, read and discard at most this much.
 const LINGER_BYTES: usize = 256 * 1024;
 
@@ -331,6 +335,56 @@ impl<T: Transport> Io<T> {
         self.transport.write_bytes(bytes, &self.timer).await?;
         self.worker.stats.sent(len);
         Ok(())
+    }
+
+    /// Whether [`send_file`](Self::send_file) works on this connection.
+    #[cfg(feature = "fs")]
+    pub(crate) fn sends_files(&self) -> bool {
+        self.transport.sends_files()
+    }
+
+    /// Writes what is queued, then the rest of `file` straight from the
+    /// kernel's page cache (`sendfile`), one call per
+    /// [`SEND_FILE_STEP`] at most. Each wait for room in the socket is
+    /// bounded by the write deadline, as the write of a buffer is; the
+    /// wait holds no buffer, so a fired deadline simply drops it.
+    #[cfg(feature = "fs")]
+    pub(crate) async fn send_file(
+        &mut self,
+        file: &mut crate::rt::fs::FileBody,
+    ) -> std::io::Result<()> {
+        self.flush().await?;
+        while let Some((fd, pos, left)) = file.kernel_range().filter(|r| r.2 > 0) {
+            let step = usize::try_from(left).map_or(SEND_FILE_STEP, |l| l.min(SEND_FILE_STEP));
+            match self.transport.try_send_file(fd, pos, step) {
+                Ok(0) => return Err(crate::rt::fs::truncated()),
+                Ok(n) => {
+                    self.worker.stats.sent(n);
+                    file.advance(n as u64);
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => self.writable().await?,
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// Waits until the socket takes more bytes, within the write deadline.
+    #[cfg(feature = "fs")]
+    async fn writable(&mut self) -> std::io::Result<()> {
+        self.wait(Wait::Write);
+        let timer = &self.timer;
+        let mut ready = pin!(self.transport.writable());
+        poll_fn(|cx| {
+            if timer.fired() == Some(Fired::Deadline) {
+                // Dropping the wait cancels it; it holds no buffer.
+                return Poll::Ready(Err(ErrorKind::TimedOut.into()));
+            }
+            timer.register_waker(cx.waker());
+            ready.as_mut().poll(cx)
+        })
+        .await
     }
 
     /// Gives the write buffer back to the pool.

@@ -96,7 +96,7 @@ impl<S: Service, T: Transport> Dispatch<S, T> {
             Rest::Done => return Ok(()),
             Rest::Flush => {}
             Rest::Large(bytes) => self.io.write_bytes(bytes).await.map_err(|_| Stop::Quiet)?,
-            Rest::Stream(mut body, framing) => self.stream_body(&mut body, framing).await?,
+            Rest::Stream(mut body, framing) => self.send_body(&mut body, framing).await?,
         }
         if self.io.queued() >= FLUSH_AT {
             self.io.flush().await.map_err(|_| Stop::Quiet)?;
@@ -124,6 +124,26 @@ impl<S: Service, T: Transport> Dispatch<S, T> {
         .await
     }
 
+    /// Writes a streamed body: a file range by the kernel where the
+    /// connection allows it, anything else chunk by chunk.
+    async fn send_body(&mut self, body: &mut Body, framing: Framing) -> Result<(), Stop> {
+        #[cfg(feature = "fs")]
+        if framing != Framing::Chunked
+            && self.io.sends_files()
+            && let Some(mut file) = body.take_file()
+        {
+            return self.io.send_file(&mut file).await.map_err(|e| {
+                // Part of the body may be out: closing tells the client it
+                // is incomplete.
+                if e.kind() == std::io::ErrorKind::UnexpectedEof {
+                    tracing::warn!(remote = %self.conn.remote(), error = %e, "response body stream failed");
+                }
+                Stop::Quiet
+            });
+        }
+        self.stream_body(body, framing).await
+    }
+
     /// Writes a streaming body chunk by chunk.
     async fn stream_body(&mut self, body: &mut Body, framing: Framing) -> Result<(), Stop> {
         self.io.flush().await.map_err(|_| Stop::Quiet)?;
@@ -139,6 +159,12 @@ impl<S: Service, T: Transport> Dispatch<S, T> {
             };
             match framing {
                 Framing::Chunked => encode_chunk(&chunk, self.io.write_buf()),
+                // A large chunk (a file's, say) is written from its own
+                // buffer rather than copied.
+                _ if chunk.len() >= COPY_BODY_BELOW => {
+                    self.io.write_bytes(chunk).await.map_err(|_| Stop::Quiet)?;
+                    continue;
+                }
                 _ => self.io.write_buf().extend_from_slice(&chunk),
             }
             self.io.flush().await.map_err(|_| Stop::Quiet)?;

@@ -21,6 +21,8 @@
 //! split halves of an upgraded connection (`split.rs`).
 
 use std::io::{self, Read, Write};
+#[cfg(feature = "fs")]
+use std::os::fd::RawFd;
 use std::rc::Rc;
 
 use bytes::Bytes;
@@ -431,6 +433,21 @@ impl Transport for TlsIo {
 
     fn try_send(&mut self, _data: &[u8]) -> Option<io::Result<usize>> {
         None
+    }
+
+    #[cfg(feature = "fs")]
+    fn sends_files(&self) -> bool {
+        false
+    }
+
+    #[cfg(feature = "fs")]
+    fn try_send_file(&mut self, _fd: RawFd, _pos: u64, _len: usize) -> io::Result<usize> {
+        Err(io::ErrorKind::Unsupported.into())
+    }
+
+    #[cfg(feature = "fs")]
+    async fn writable(&mut self) -> io::Result<()> {
+        self.stream.writable(false).await
     }
 
     async fn close(&mut self, timer: &ConnTimer) {

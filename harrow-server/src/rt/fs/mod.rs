@@ -1,5 +1,6 @@
 //! File IO on the worker's runtime: opening a file (optionally confined to a
-//! directory), its metadata, and positional reads into owned buffers.
+//! directory), its metadata, positional reads into owned buffers, and a
+//! range of a file as a response body ([`FileBody`]).
 //!
 //! Under the io_uring driver, opening by path, `statx` and reads go through
 //! the ring; under the epoll driver, monoio runs the same operations as
@@ -26,6 +27,11 @@
 //! assert_eq!(text, (11, "file".to_owned()));
 //! # std::fs::remove_file(&path).ok();
 //! ```
+
+mod body;
+
+pub(crate) use body::truncated;
+pub use body::{DEFAULT_CHUNK, FileBody};
 
 use std::ffi::CString;
 use std::fmt;
