@@ -47,13 +47,30 @@ async fn quiet(ws: WebSocketUpgrade) -> Response {
         .on_upgrade(|mut socket| async move { while let Some(Ok(_)) = socket.recv().await {} })
 }
 
+/// Message `i` of the firehose: 64 KiB whose every byte depends on `i` and
+/// on its place, so that a client sees a message cut short, a part of one
+/// repeated, or messages out of order.
+fn firehose_message(i: usize) -> Vec<u8> {
+    // xorshift32, seeded by the message's number: no period a write's
+    // length could line up with.
+    let mut x = (i as u32).wrapping_mul(2_654_435_761) | 1;
+    (0..64 * 1024)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x as u8
+        })
+        .collect()
+}
+
 /// Sends 64 KiB messages until 16 MiB went out, counting each one sent.
 async fn firehose(ws: WebSocketUpgrade, State(sent): State<Arc<AtomicUsize>>) -> Response {
     ws.write_timeout(Duration::from_secs(20))
         .on_upgrade(move |mut socket| async move {
-            let chunk = bytes::Bytes::from(vec![7u8; 64 * 1024]);
-            for _ in 0..256 {
-                if socket.send(chunk.clone()).await.is_err() {
+            for i in 0..256 {
+                let chunk = bytes::Bytes::from(firehose_message(i));
+                if socket.send(chunk).await.is_err() {
                     break;
                 }
                 sent.fetch_add(1, Ordering::SeqCst);
@@ -524,7 +541,10 @@ fn a_client_that_stops_reading_holds_the_sender_not_the_server_memory() {
         while received < 256 {
             match next(&mut client) {
                 tungstenite::Message::Binary(b) => {
-                    assert_eq!(b.len(), 64 * 1024);
+                    assert!(
+                        b[..] == firehose_message(received)[..],
+                        "message {received} arrived with other bytes"
+                    );
                     received += 1;
                 }
                 other => panic!("{other:?}"),

@@ -1,5 +1,7 @@
 //! A worker's memory for connections: the pool of read and write buffers,
-//! and the arena request heads are copied into.
+//! the arena request heads are copied into, and buffers gathered for one
+//! vectored write.
 
 pub(crate) mod arena;
+pub(crate) mod iovecs;
 pub(crate) mod pool;

@@ -24,6 +24,7 @@ use std::time::Instant;
 use harrow_server::upgrade::{Upgraded, UpgradedRead, UpgradedWrite};
 
 use super::WsError;
+use super::outbox::Output;
 use super::state::{Phase, Shared};
 
 /// The first read buffer's capacity; it doubles while reads fill it. An
@@ -179,9 +180,15 @@ async fn writing(mut write: UpgradedWrite, shared: &Shared) {
     let mut spare = Vec::new();
     loop {
         let next = poll_fn(|cx| shared.borrow_mut().poll_output(cx, &mut spare)).await;
-        let Some(out) = next else { break };
-        let (res, out) = write.write_all(out).await;
-        spare = out;
+        let res = match next {
+            None => break,
+            Some(Output::Copied(out)) => {
+                let (res, out) = write.write_all(out).await;
+                spare = out;
+                res
+            }
+            Some(Output::Parts(parts)) => write.write_all_bufs(parts).await,
+        };
         if let Err(e) = res {
             shared.borrow_mut().write_failed(&e);
             break;

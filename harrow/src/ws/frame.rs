@@ -35,8 +35,14 @@ const REASON_MAX: usize = 123;
 /// the length in the shortest of the 7-, 16- and 64-bit forms (§5.2).
 /// Control frames are given at most 125 bytes by their callers (§5.5).
 pub(super) fn encode(out: &mut Vec<u8>, opcode: u8, payload: &[u8]) {
-    let len = payload.len();
-    out.reserve(len + HEADER_MAX);
+    out.reserve(payload.len() + HEADER_MAX);
+    encode_header(out, opcode, payload.len());
+    out.extend_from_slice(payload);
+}
+
+/// Appends the header of the frame [`encode`] makes for a payload of
+/// `len` bytes, for a payload that goes out from its own buffer.
+pub(super) fn encode_header(out: &mut Vec<u8>, opcode: u8, len: usize) {
     out.push(0x80 | opcode);
     if len <= LEN_7 {
         out.push(len as u8);
@@ -47,7 +53,6 @@ pub(super) fn encode(out: &mut Vec<u8>, opcode: u8, payload: &[u8]) {
         out.push(LEN_64_FOLLOWS);
         out.extend_from_slice(&(len as u64).to_be_bytes());
     }
-    out.extend_from_slice(payload);
 }
 
 /// Appends a closing frame (§5.5.1): empty without `frame`, else the code

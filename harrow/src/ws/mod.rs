@@ -34,6 +34,7 @@ mod frame;
 mod handshake;
 mod mask;
 mod message;
+mod outbox;
 mod read;
 mod socket;
 mod state;

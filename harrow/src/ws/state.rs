@@ -13,8 +13,11 @@ use std::io;
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
-use super::frame::{OPCODE_BINARY, OPCODE_PING, OPCODE_PONG, OPCODE_TEXT, encode, encode_close};
+use bytes::Bytes;
+
+use super::frame::{OPCODE_BINARY, OPCODE_PING, OPCODE_PONG, OPCODE_TEXT};
 use super::message::{CloseFrame, Message, close_code};
+use super::outbox::{Outbox, Output};
 use super::read::{Broken, FrameReader, Incoming};
 use super::{Settings, WsError};
 
@@ -43,7 +46,7 @@ pub(super) enum Phase {
 pub(super) struct State {
     frames: FrameReader,
     /// Encoded and not yet written.
-    output: Vec<u8>,
+    output: Outbox,
     inbound: VecDeque<Message>,
     phase: Phase,
     /// When a closing handshake gives up waiting.
@@ -67,7 +70,7 @@ impl State {
     pub(super) fn new(settings: Settings) -> State {
         State {
             frames: FrameReader::new(settings.max_message_size, settings.max_frame_size),
-            output: Vec::new(),
+            output: Outbox::default(),
             inbound: VecDeque::new(),
             phase: Phase::Open,
             closing_deadline: None,
@@ -135,7 +138,7 @@ impl State {
             // until the peer's closing frame has come.
             Incoming::Ping(payload) => {
                 if self.phase != Phase::Done {
-                    encode(&mut self.output, OPCODE_PONG, &payload);
+                    self.output.frame(OPCODE_PONG, &payload);
                     wake(&mut self.writer);
                 }
             }
@@ -145,7 +148,7 @@ impl State {
                 // with one carrying the same code; either way the
                 // handshake is over, and the connection closes.
                 if self.phase == Phase::Open {
-                    encode_close(&mut self.output, frame.as_ref());
+                    self.output.close(frame.as_ref());
                 }
                 self.inbound.push_back(Message::Close(frame));
                 self.phase = Phase::Done;
@@ -204,7 +207,7 @@ impl State {
     /// Sends a ping (the socket has been quiet).
     pub(super) fn ping(&mut self) {
         if self.phase == Phase::Open {
-            encode(&mut self.output, OPCODE_PING, &[]);
+            self.output.frame(OPCODE_PING, &[]);
             wake(&mut self.writer);
         }
     }
@@ -227,10 +230,9 @@ impl State {
         &mut self,
         cx: &mut Context<'_>,
         spare: &mut Vec<u8>,
-    ) -> Poll<Option<Vec<u8>>> {
+    ) -> Poll<Option<Output>> {
         if !self.output.is_empty() {
-            spare.clear();
-            let out = std::mem::replace(&mut self.output, std::mem::take(spare));
+            let out = self.output.take(std::mem::take(spare));
             wake(&mut self.sender);
             wake(&mut self.reader);
             return Poll::Ready(Some(out));
@@ -287,10 +289,10 @@ impl State {
         }
         match message.take() {
             Some(Message::Text(text)) => {
-                encode(&mut self.output, OPCODE_TEXT, text.as_bytes());
+                self.output.message(OPCODE_TEXT, Bytes::from(text));
             }
             Some(Message::Binary(bytes)) => {
-                encode(&mut self.output, OPCODE_BINARY, &bytes);
+                self.output.message(OPCODE_BINARY, bytes);
             }
             Some(Message::Close(frame)) => {
                 self.close(frame.unwrap_or_else(|| CloseFrame::new(close_code::NORMAL, "")));
@@ -307,7 +309,7 @@ impl State {
         if self.phase != Phase::Open {
             return;
         }
-        encode_close(&mut self.output, Some(&frame));
+        self.output.close(Some(&frame));
         // §7.1.2: the closing handshake waits for the peer's closing frame
         // (until the closing deadline).
         self.phase = Phase::Closing;
@@ -331,10 +333,8 @@ impl State {
             "the peer broke the protocol: {broken}"
         )));
         if self.phase == Phase::Open {
-            encode_close(
-                &mut self.output,
-                Some(&CloseFrame::new(code, broken.reason())),
-            );
+            self.output
+                .close(Some(&CloseFrame::new(code, broken.reason())));
         }
         // RFC 6455 §7.1.7: failing the connection sends the closing frame
         // and closes, without waiting for the peer's.

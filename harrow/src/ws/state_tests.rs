@@ -32,7 +32,8 @@ fn cx() -> Context<'static> {
 
 fn output(state: &mut State) -> Vec<u8> {
     match state.poll_output(&mut cx(), &mut Vec::new()) {
-        Poll::Ready(Some(out)) => out,
+        Poll::Ready(Some(Output::Copied(out))) => out,
+        Poll::Ready(Some(Output::Parts(parts))) => parts.concat(),
         _ => Vec::new(),
     }
 }

@@ -4,7 +4,7 @@
 //! only between operations, never across an await.
 
 use std::cell::RefCell;
-use std::io;
+use std::io::{self, Write};
 use std::rc::Rc;
 
 use monoio::buf::IoBufMut;
@@ -15,7 +15,7 @@ use monoio::io::{
 use monoio::net::TcpStream;
 use rustls::ServerConnection;
 
-use super::stream::{Inbound, TlsIo, outbound, queued};
+use super::stream::{Inbound, TlsIo, queued};
 use crate::shared::Worker;
 
 type Session = Rc<RefCell<Box<ServerConnection>>>;
@@ -113,23 +113,39 @@ impl TlsWrite {
     /// Encrypts and writes all of `data`, with whatever the session has
     /// queued besides (a reply to a key update the reader received);
     /// `cancel` cancels the socket write in flight.
-    pub(crate) async fn write_all(
+    pub(crate) async fn write_all(&mut self, data: &[u8], cancel: CancelHandle) -> io::Result<()> {
+        self.write_all_parts(&[data], cancel).await
+    }
+
+    /// [`write_all`](Self::write_all) for several parts in order: they are
+    /// encrypted together and go out in one socket write while the
+    /// session's buffer takes them.
+    pub(crate) async fn write_all_parts(
         &mut self,
-        mut data: &[u8],
+        parts: &[&[u8]],
         cancel: CancelHandle,
     ) -> io::Result<()> {
-        loop {
-            let (taken, out) = outbound(&mut self.session.borrow_mut(), data, &self.worker.pool)?;
-            data = &data[taken..];
-            if let Some(out) = out {
-                let (res, out) = self.socket.write_all(out, cancel.clone()).await;
-                self.worker.pool.put(out);
-                res?;
-            }
-            if data.is_empty() {
-                return Ok(());
+        for part in parts {
+            let mut data = *part;
+            while !data.is_empty() {
+                let taken = self.session.borrow_mut().writer().write(data)?;
+                data = &data[taken..];
+                // The session's buffer is full: make room.
+                if !data.is_empty() && !self.send_queued(cancel.clone()).await? && taken == 0 {
+                    return Err(io::ErrorKind::WriteZero.into());
+                }
             }
         }
+        self.send_queued(cancel).await.map(drop)
+    }
+
+    /// Writes the ciphertext the session has queued; whether there was any.
+    async fn send_queued(&mut self, cancel: CancelHandle) -> io::Result<bool> {
+        let out = queued(&mut self.session.borrow_mut(), &self.worker.pool)?;
+        let Some(out) = out else { return Ok(false) };
+        let (res, out) = self.socket.write_all(out, cancel).await;
+        self.worker.pool.put(out);
+        res.map(|_| true)
     }
 
     /// Sends close_notify, then ends the sending side.

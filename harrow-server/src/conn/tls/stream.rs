@@ -16,9 +16,9 @@
 //! sends, without the copy into a pool buffer; only what the socket does
 //! not take at once takes the owned, cancelable way.
 //!
-//! [`Inbound`] (ciphertext in, plaintext out) and [`outbound`] (plaintext
-//! in, ciphertext out) are the session-side halves, shared with the
-//! split halves of an upgraded connection (`split.rs`).
+//! [`Inbound`] (ciphertext in, plaintext out) and [`queued`] (the
+//! ciphertext to write) are shared with the split halves of an upgraded
+//! connection (`split.rs`).
 
 use std::io::{self, Read, Write};
 #[cfg(feature = "fs")]
@@ -149,17 +149,6 @@ impl Inbound {
         }
         Ok(())
     }
-}
-
-/// Encrypts what it can of `data` (up to rustls's send limit) and returns
-/// how much it took, with the ciphertext to write, in a pool buffer.
-pub(super) fn outbound(
-    session: &mut ServerConnection,
-    data: &[u8],
-    pool: &BufPool,
-) -> io::Result<(usize, Option<Vec<u8>>)> {
-    let taken = session.writer().write(data)?;
-    Ok((taken, queued(session, pool)?))
 }
 
 /// The ciphertext rustls has queued (records, alerts, TLS 1.3 session
