@@ -151,9 +151,14 @@ impl FrameReader {
                 return Ok(None);
             };
             let start = *at + head.size;
-            let end = start + head.len;
+            // Only a limit near `usize::MAX` (on a 32-bit target) lets a
+            // frame's end pass what an address can say; such a frame could
+            // never be held.
+            let Some(end) = start.checked_add(head.len) else {
+                return Err(Broken::TooBig("frame over the limit"));
+            };
             if end > buf.len() {
-                self.wanted = head.size + head.len;
+                self.wanted = head.size.saturating_add(head.len);
                 return Ok(None);
             }
             unmask(&mut buf[start..end], head.mask);

@@ -387,6 +387,14 @@ fn frames_and_messages_over_the_limits_fail_with_1009() {
     huge.extend_from_slice(&(u64::MAX >> 1).to_be_bytes());
     huge.extend_from_slice(&MASK);
     assert!(matches!(read_all(&huge), Err(Broken::TooBig(_))));
+    // With no limit at all, the same header is a frame still arriving:
+    // counting the bytes it wants does not overflow.
+    let mut unlimited = FrameReader::new(usize::MAX, usize::MAX);
+    assert!(
+        feed(&mut unlimited, &mut Vec::new(), &huge)
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[test]
