@@ -29,7 +29,7 @@ use super::state::{Phase, Shared};
 
 /// The first read buffer's capacity; it doubles while reads fill it. An
 /// idle socket holds this much in its read in flight.
-const READ_START: usize = 1024;
+const READ_START: usize = 512;
 /// The largest read buffer grown by full reads (a frame's whole length is
 /// made room for once its header has arrived).
 const READ_MAX: usize = 64 * 1024;
