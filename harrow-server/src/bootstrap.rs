@@ -139,6 +139,7 @@ where
 {
     let addr = resolve(addr)?;
     let driver = driver::choose(config.driver)?;
+    ignore_sigpipe();
     let workers = config.worker_count();
     let listeners = bind_all(addr, workers)?;
     let local_addr = listeners[0]
@@ -282,4 +283,23 @@ fn bind_one(addr: SocketAddr, reuse_port: bool) -> std::io::Result<TcpListener> 
     socket.bind(&addr.into())?;
     socket.listen(BACKLOG)?;
     Ok(socket.into())
+}
+
+/// Makes a write to a connection whose peer has gone fail with `EPIPE`
+/// instead of ending the process: `sendfile` and `writev`, unlike `send`,
+/// take no `MSG_NOSIGNAL`. A Rust program ignores SIGPIPE from `main`
+/// already; one that starts the server from elsewhere (a C host) may not.
+/// A handler the program installed itself is left alone.
+fn ignore_sigpipe() {
+    // SAFETY: `sigaction` reads the current disposition into a zeroed
+    // struct and, only where it is the default, sets it to ignore: no
+    // handler is installed and no memory of the program is touched.
+    unsafe {
+        let mut current: libc::sigaction = std::mem::zeroed();
+        if libc::sigaction(libc::SIGPIPE, std::ptr::null(), &mut current) == 0
+            && current.sa_sigaction == libc::SIG_DFL
+        {
+            libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+        }
+    }
 }
