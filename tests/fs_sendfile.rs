@@ -1,5 +1,7 @@
 //! Files sent by the kernel (`sendfile`) on plain HTTP/1.1, under each
-//! driver: the same bytes as the read path, ranges at their offsets,
+//! driver: the same bytes as the read path (and the kernel's share counted
+//! in the worker's statistics, so the test knows which path ran), ranges at
+//! their offsets,
 //! keep-alive and pipelined requests framed right after a file, a client
 //! that stops reading cut off by the write deadline, and a file that shrinks
 //! while it is sent ending the connection instead of hanging it.
@@ -79,7 +81,14 @@ fn kernel_and_read_paths_send_the_same_bytes_with_framing_intact() {
             ("big.bin", Some("bytes=0-0"), "206", &big[..1]),
             ("big.bin", None, "200", &big),
         ];
+        // What the kernel sends: the bodies over 16 KiB, with zero-copy on.
+        let kernel: u64 = cases
+            .iter()
+            .map(|case| case.3.len() as u64)
+            .filter(|&len| len > 16 * 1024)
+            .sum();
         for side in ["on", "off"] {
+            let before = server.stats().workers()[0];
             // Every request of the table pipelined on one connection: each
             // response must end exactly where its length says.
             let mut batch = String::new();
@@ -99,6 +108,10 @@ fn kernel_and_read_paths_send_the_same_bytes_with_framing_intact() {
                 );
                 assert!(body == *want, "{side} {path} {range:?}: the bytes differ");
             }
+            let after = server.stats().workers()[0];
+            let from_files = after.bytes_sent_from_files - before.bytes_sent_from_files;
+            let want = if side == "on" { kernel } else { 0 };
+            assert_eq!(from_files, want, "{side}: bytes the kernel sent from files");
         }
         let stats = server.stats().workers()[0];
         assert_eq!(stats.connections_open, 1);

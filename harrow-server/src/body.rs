@@ -146,9 +146,9 @@ impl Body {
         }
     }
 
-    /// Takes a file range that the kernel may send as it is (nothing of it
-    /// read yet, zero-copy allowed), leaving the body empty; `None` for any
-    /// other body (which is left as it was).
+    /// Takes a file range that the kernel may send as it is (zero-copy
+    /// allowed, no read in flight: what is left of it), leaving the body
+    /// empty; `None` for any other body (which is left as it was).
     #[cfg(feature = "fs")]
     pub(crate) fn take_file(&mut self) -> Option<crate::rt::fs::FileBody> {
         match &self.inner {

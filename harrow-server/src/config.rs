@@ -88,8 +88,10 @@ pub struct Config {
     /// How long a keep-alive connection may sit idle between requests.
     /// Default 60 s.
     pub keep_alive_timeout: Option<Duration>,
-    /// A response must be written within this; a client that stops reading
-    /// is cut off. Default 30 s.
+    /// Each write of a response must finish within this: a response held
+    /// in one buffer, or each chunk of a streamed body (each wait for room,
+    /// for a file the kernel sends); a client that stops reading is cut
+    /// off. `connection_timeout` bounds the whole. Default 30 s.
     pub write_timeout: Option<Duration>,
     /// How long shutdown waits for in-flight requests. Default 30 s.
     pub drain_timeout: Duration,

@@ -1,5 +1,6 @@
 //! What the server counts about its connections, per worker: connections
-//! open, accepted and rejected, and the bytes read and written.
+//! open, accepted and rejected, and the bytes read and written (and, of
+//! those written, the bytes the kernel sent straight from files).
 //!
 //! Each worker keeps its own counters and is the only thread that writes
 //! them, with a plain load and store (no read-modify-write, no lock), so
@@ -82,6 +83,9 @@ pub struct WorkerStats {
     pub bytes_received: u64,
     /// Bytes written to connections (before encryption on HTTPS).
     pub bytes_sent: u64,
+    /// Of `bytes_sent`, those the kernel sent straight from files
+    /// (`sendfile` on plain HTTP/1.1), never copied through the server.
+    pub bytes_sent_from_files: u64,
 }
 
 /// One number written by one thread only, read by any.
@@ -120,6 +124,7 @@ pub(crate) struct Counters {
     pub(crate) rejected: Counter,
     pub(crate) received: Counter,
     pub(crate) sent: Counter,
+    pub(crate) sent_from_files: Counter,
 }
 
 impl Counters {
@@ -143,6 +148,14 @@ impl Counters {
         self.sent.add(n as u64);
     }
 
+    /// Counts `n` bytes the kernel sent from a file.
+    #[cfg(feature = "fs")]
+    #[inline]
+    pub(crate) fn sent_from_file(&self, n: usize) {
+        self.sent(n);
+        self.sent_from_files.add(n as u64);
+    }
+
     fn snapshot(&self) -> WorkerStats {
         WorkerStats {
             worker: self.worker,
@@ -151,6 +164,7 @@ impl Counters {
             connections_rejected: self.rejected.get(),
             bytes_received: self.received.get(),
             bytes_sent: self.sent.get(),
+            bytes_sent_from_files: self.sent_from_files.get(),
         }
     }
 }
@@ -171,6 +185,7 @@ mod tests {
         one.rejected.add(3);
         one.received(100);
         one.sent(250);
+        one.sent_from_files.add(40);
         zero.received(7);
         let workers = stats.workers();
         assert_eq!(workers.len(), 2);
@@ -191,6 +206,7 @@ mod tests {
                 connections_rejected: 3,
                 bytes_received: 100,
                 bytes_sent: 250,
+                bytes_sent_from_files: 40,
             }
         );
     }

@@ -225,8 +225,8 @@ impl UpgradedWrite {
     }
 
     /// Writes all of `bufs`, in order, with one vectored write where the
-    /// socket takes them at once (over TLS: encrypted together, one socket
-    /// write); a large payload goes out from its own buffer beside a small
+    /// socket takes them at once (over TLS: each part its own records, all
+    /// in one socket write); a large payload goes out from its own buffer beside a small
     /// header, with no copy. Fails as [`write_all`](Self::write_all) does.
     pub async fn write_all_bufs(&mut self, bufs: Vec<Bytes>) -> io::Result<()> {
         self.timer.reset_fired();

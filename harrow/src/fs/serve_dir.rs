@@ -57,7 +57,8 @@ use crate::routing::Route;
 /// directory without an index file is a 404 (there are no listings). Methods
 /// other than GET and HEAD get a 405.
 ///
-/// Files up to 16 KiB are read in one read before the answer; larger ones
+/// Files up to 16 KiB (up to the chunk size with zero-copy off, or the
+/// chunk size if smaller) are read in one read before the answer; larger ones
 /// go out with `Content-Length`, sent by the kernel (`sendfile`) on plain
 /// HTTP/1.1 connections and streamed one chunk at a time through the
 /// server's file IO (io_uring where the server runs on it) on TLS and

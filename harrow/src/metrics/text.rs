@@ -84,7 +84,7 @@ fn durations(
 
 fn server(out: &mut String, workers: &[WorkerStats]) {
     type Read = fn(&WorkerStats) -> u64;
-    let families: [(&str, &str, &str, Read); 5] = [
+    let families: [(&str, &str, &str, Read); 6] = [
         (
             "harrow_connections_open",
             "gauge",
@@ -115,6 +115,13 @@ fn server(out: &mut String, workers: &[WorkerStats]) {
             "counter",
             "Bytes written to connections (before TLS encryption), by worker.",
             |w| w.bytes_sent,
+        ),
+        (
+            "harrow_sent_file_bytes_total",
+            "counter",
+            "Of the bytes written, those the kernel sent straight from files (sendfile), \
+             by worker.",
+            |w| w.bytes_sent_from_files,
         ),
     ];
     let labels: Vec<String> = workers
@@ -278,6 +285,7 @@ harrow_http_request_duration_seconds_count{route=\"/users/{id}\",method=\"GET\",
         one.worker = 1;
         one.connections_open = 2;
         one.bytes_sent = 99;
+        one.bytes_sent_from_files = 40;
         let page = render(&BTreeMap::new(), &Bounds::new([]), Some(&[one]));
         for line in [
             "# TYPE harrow_connections_open gauge",
@@ -287,6 +295,8 @@ harrow_http_request_duration_seconds_count{route=\"/users/{id}\",method=\"GET\",
             "harrow_received_bytes_total{worker=\"1\"} 0",
             "# TYPE harrow_sent_bytes_total counter",
             "harrow_sent_bytes_total{worker=\"1\"} 99",
+            "# TYPE harrow_sent_file_bytes_total counter",
+            "harrow_sent_file_bytes_total{worker=\"1\"} 40",
         ] {
             assert!(
                 page.lines().any(|l| l == line),

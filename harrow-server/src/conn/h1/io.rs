@@ -27,10 +27,13 @@ use crate::timer::{ConnTimer, Fired, Interrupter};
 /// Buffered input up to this size is copied once for all the requests in
 /// it (a pipelined batch); beyond, each head is copied on its own.
 const BATCH_COPY_MAX: usize = 8 * 1024;
-/// The most one `sendfile` call is asked to send: a fast client takes a
-/// file in steps of this size, not in one call that holds the worker.
+/// The most one `sendfile` call is asked to send.
 #[cfg(feature = "fs")]
 const SEND_FILE_STEP: usize = 2 * 1024 * 1024;
+/// How much of a file goes out without a wait before its connection lets
+/// the worker's other connections run.
+#[cfg(feature = "fs")]
+const SEND_FILE_TURN: usize = 32 * 1024 * 1024;
 /// After an error answer, read and discard at most this much.
 const LINGER_BYTES: usize = 256 * 1024;
 
@@ -344,30 +347,63 @@ impl<T: Transport> Io<T> {
     }
 
     /// Writes what is queued, then the rest of `file` straight from the
-    /// kernel's page cache (`sendfile`), one call per
-    /// [`SEND_FILE_STEP`] at most. Each wait for room in the socket is
-    /// bounded by the write deadline, as the write of a buffer is; the
-    /// wait holds no buffer, so a fired deadline simply drops it.
+    /// kernel's page cache (`sendfile`), one call per [`SEND_FILE_STEP`] at
+    /// most. Each wait for room in the socket is bounded by the write
+    /// deadline (so the deadline bounds a stall, not the whole file, as for
+    /// a streamed body's chunks); the wait holds no buffer, so a fired
+    /// deadline simply drops it. After [`SEND_FILE_TURN`] bytes without a
+    /// wait (a client that reads as fast as the kernel sends), the
+    /// connection steps aside until the worker's next timer tick.
+    ///
+    /// Returns `false`, with nothing sent, where the kernel cannot send
+    /// this file (`sendfile` unsupported by its filesystem, or an offset
+    /// past what `off_t` holds): the caller then reads it instead.
     #[cfg(feature = "fs")]
     pub(crate) async fn send_file(
         &mut self,
         file: &mut crate::rt::fs::FileBody,
-    ) -> std::io::Result<()> {
+    ) -> std::io::Result<bool> {
+        if file
+            .kernel_range()
+            .is_none_or(|(_, pos, left)| libc::off_t::try_from(pos + left).is_err())
+        {
+            return Ok(false);
+        }
         self.flush().await?;
+        let mut first = true;
+        let mut turn = 0;
         while let Some((fd, pos, left)) = file.kernel_range().filter(|r| r.2 > 0) {
             let step = usize::try_from(left).map_or(SEND_FILE_STEP, |l| l.min(SEND_FILE_STEP));
             match self.transport.try_send_file(fd, pos, step) {
                 Ok(0) => return Err(crate::rt::fs::truncated()),
                 Ok(n) => {
-                    self.worker.stats.sent(n);
+                    self.worker.stats.sent_from_file(n);
                     file.advance(n as u64);
+                    turn += n;
+                    if turn >= SEND_FILE_TURN {
+                        turn = 0;
+                        crate::rt::sleep(std::time::Duration::ZERO).await;
+                    }
                 }
-                Err(e) if e.kind() == ErrorKind::WouldBlock => self.writable().await?,
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                    turn = 0;
+                    self.writable().await?;
+                }
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e)
+                    if first
+                        && matches!(
+                            e.raw_os_error(),
+                            Some(libc::EINVAL | libc::ENOSYS | libc::EOPNOTSUPP)
+                        ) =>
+                {
+                    return Ok(false);
+                }
                 Err(e) => return Err(e),
             }
+            first = false;
         }
-        Ok(())
+        Ok(true)
     }
 
     /// Waits until the socket takes more bytes, within the write deadline.

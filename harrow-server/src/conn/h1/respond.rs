@@ -132,14 +132,19 @@ impl<S: Service, T: Transport> Dispatch<S, T> {
             && self.io.sends_files()
             && let Some(mut file) = body.take_file()
         {
-            return self.io.send_file(&mut file).await.map_err(|e| {
-                // Part of the body may be out: closing tells the client it
-                // is incomplete.
-                if e.kind() == std::io::ErrorKind::UnexpectedEof {
-                    tracing::warn!(remote = %self.conn.remote(), error = %e, "response body stream failed");
+            match self.io.send_file(&mut file).await {
+                Ok(true) => return Ok(()),
+                // The kernel cannot send this one: read it.
+                Ok(false) => *body = Body::from(file),
+                Err(e) => {
+                    // Part of the body may be out: closing tells the client
+                    // it is incomplete.
+                    if e.kind() == std::io::ErrorKind::UnexpectedEof {
+                        tracing::warn!(remote = %self.conn.remote(), error = %e, "response body stream failed");
+                    }
+                    return Err(Stop::Quiet);
                 }
-                Stop::Quiet
-            });
+            }
         }
         self.stream_body(body, framing).await
     }

@@ -117,9 +117,9 @@ impl TlsWrite {
         self.write_all_parts(&[data], cancel).await
     }
 
-    /// [`write_all`](Self::write_all) for several parts in order: they are
-    /// encrypted together and go out in one socket write while the
-    /// session's buffer takes them.
+    /// [`write_all`](Self::write_all) for several parts in order: each is
+    /// encrypted into its own records, and they all go out with one socket
+    /// write while the session's buffer takes them.
     pub(crate) async fn write_all_parts(
         &mut self,
         parts: &[&[u8]],
