@@ -132,7 +132,8 @@ impl<S: Service, T: Transport> Dispatch<S, T> {
             && self.io.sends_files()
             && let Some(mut file) = body.take_file()
         {
-            match self.io.send_file(&mut file).await {
+            // Boxed: a rare path, kept out of the connection's future.
+            match Box::pin(self.io.send_file(&mut file)).await {
                 Ok(true) => return Ok(()),
                 // The kernel cannot send this one: read it.
                 Ok(false) => *body = Body::from(file),
