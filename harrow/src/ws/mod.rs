@@ -31,6 +31,9 @@
 
 mod driver;
 mod frame;
+#[cfg(feature = "unstable")]
+#[doc(hidden)]
+pub mod fuzz;
 mod handshake;
 mod mask;
 mod message;
