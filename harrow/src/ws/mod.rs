@@ -35,6 +35,7 @@ mod frame;
 #[doc(hidden)]
 pub mod fuzz;
 mod handshake;
+mod inbox;
 mod mask;
 mod message;
 mod outbox;

@@ -8,7 +8,6 @@
 //! out; each borrows the state only between awaits.
 
 use std::cell::RefCell;
-use std::collections::VecDeque;
 use std::io;
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
@@ -16,6 +15,7 @@ use std::time::Instant;
 use bytes::Bytes;
 
 use super::frame::{OPCODE_BINARY, OPCODE_PING, OPCODE_PONG, OPCODE_TEXT};
+use super::inbox::Inbox;
 use super::message::{CloseFrame, Message, close_code};
 use super::outbox::{Outbox, Output};
 use super::read::{Broken, FrameReader, Incoming};
@@ -47,7 +47,7 @@ pub(super) struct State {
     frames: FrameReader,
     /// Encoded and not yet written.
     output: Outbox,
-    inbound: VecDeque<Message>,
+    inbound: Inbox,
     phase: Phase,
     /// When a closing handshake gives up waiting.
     closing_deadline: Option<Instant>,
@@ -71,7 +71,7 @@ impl State {
         State {
             frames: FrameReader::new(settings.max_message_size, settings.max_frame_size),
             output: Outbox::default(),
-            inbound: VecDeque::new(),
+            inbound: Inbox::default(),
             phase: Phase::Open,
             closing_deadline: None,
             error: None,
