@@ -33,6 +33,10 @@ const READ_START: usize = 512;
 /// The largest read buffer grown by full reads (a frame's whole length is
 /// made room for once its header has arrived).
 const READ_MAX: usize = 64 * 1024;
+/// How many times one poll of a socket's task goes round its futures
+/// while they wake each other, before it yields to the worker's other
+/// tasks.
+const POLL_ROUNDS: usize = 4;
 
 /// Runs the socket and the application's future `app` until the socket is
 /// done.
@@ -47,10 +51,31 @@ pub(super) async fn run(upgraded: Upgraded, shared: Rc<Shared>, app: impl Future
     let mut app = pin!(app);
     let mut app_done = false;
     poll_fn(|cx| {
-        if !app_done && app.as_mut().poll(cx).is_ready() {
-            app_done = true;
+        shared.borrow_mut().wakers.enter(cx);
+        // One side's progress (a message read, one sent) is seen by the
+        // other in the same poll, not after a wake-up and a trip through
+        // the run queue (`wakers.rs`); a bounded number of rounds, so the
+        // worker's other tasks still get their turn.
+        let mut rounds = 0;
+        loop {
+            if !app_done && app.as_mut().poll(cx).is_ready() {
+                app_done = true;
+            }
+            if io.as_mut().poll(cx).is_ready() {
+                shared.borrow_mut().wakers.leave();
+                return Poll::Ready(());
+            }
+            rounds += 1;
+            if !shared.borrow_mut().wakers.take_again() {
+                break;
+            }
+            if rounds == POLL_ROUNDS {
+                cx.waker().wake_by_ref();
+                break;
+            }
         }
-        io.as_mut().poll(cx)
+        shared.borrow_mut().wakers.leave();
+        Poll::Pending
     })
     .await;
 }

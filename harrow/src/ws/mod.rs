@@ -42,6 +42,7 @@ mod outbox;
 mod read;
 mod socket;
 mod state;
+mod wakers;
 
 use std::fmt;
 use std::future::Future;

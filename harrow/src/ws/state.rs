@@ -9,7 +9,7 @@
 
 use std::cell::RefCell;
 use std::io;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -19,6 +19,7 @@ use super::inbox::Inbox;
 use super::message::{CloseFrame, Message, close_code};
 use super::outbox::{Outbox, Output};
 use super::read::{Broken, FrameReader, Incoming};
+use super::wakers::{Waiter, Wakers};
 use super::{Settings, WsError};
 
 /// Output past this is not added to: a sender waits until the socket has
@@ -56,10 +57,7 @@ pub(super) struct State {
     /// The application's handles still alive.
     pub(super) handles: usize,
     settings: Settings,
-    reader: Option<Waker>,
-    writer: Option<Waker>,
-    receiver: Option<Waker>,
-    sender: Option<Waker>,
+    pub(super) wakers: Wakers,
 }
 
 /// The shared state, borrowed only between awaits.
@@ -77,10 +75,7 @@ impl State {
             error: None,
             handles: 1,
             settings,
-            reader: None,
-            writer: None,
-            receiver: None,
-            sender: None,
+            wakers: Wakers::default(),
         }
     }
 
@@ -118,7 +113,7 @@ impl State {
         } else {
             self.frames.consumed(buf, at);
         }
-        wake(&mut self.receiver);
+        self.wakers.wake(Waiter::Receiver);
     }
 
     /// Acts on one message or control frame from the peer.
@@ -139,7 +134,7 @@ impl State {
             Incoming::Ping(payload) => {
                 if self.phase != Phase::Done {
                     self.output.frame(OPCODE_PONG, &payload);
-                    wake(&mut self.writer);
+                    self.wakers.wake(Waiter::Writer);
                 }
             }
             Incoming::Pong => {}
@@ -195,20 +190,20 @@ impl State {
         {
             return Poll::Ready(true);
         }
-        register(&mut self.reader, cx);
+        self.wakers.register(Waiter::Reader, cx);
         Poll::Pending
     }
 
     /// Wakes the reader when a closing handshake begins.
     pub(super) fn watch_closing(&mut self, cx: &mut Context<'_>) {
-        register(&mut self.reader, cx);
+        self.wakers.register(Waiter::Reader, cx);
     }
 
     /// Sends a ping (the socket has been quiet).
     pub(super) fn ping(&mut self) {
         if self.phase == Phase::Open {
             self.output.frame(OPCODE_PING, &[]);
-            wake(&mut self.writer);
+            self.wakers.wake(Waiter::Writer);
         }
     }
 
@@ -233,14 +228,14 @@ impl State {
     ) -> Poll<Option<Output>> {
         if !self.output.is_empty() {
             let out = self.output.take(std::mem::take(spare));
-            wake(&mut self.sender);
-            wake(&mut self.reader);
+            self.wakers.wake(Waiter::Sender);
+            self.wakers.wake(Waiter::Reader);
             return Poll::Ready(Some(out));
         }
         if self.phase == Phase::Done {
             return Poll::Ready(None);
         }
-        register(&mut self.writer, cx);
+        self.wakers.register(Waiter::Writer, cx);
         Poll::Pending
     }
 
@@ -263,13 +258,13 @@ impl State {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Message, WsError>>> {
         if let Some(message) = self.inbound.pop_front() {
-            wake(&mut self.reader);
+            self.wakers.wake(Waiter::Reader);
             return Poll::Ready(Some(Ok(message)));
         }
         if self.phase == Phase::Done {
             return Poll::Ready(self.error.take().map(Err));
         }
-        register(&mut self.receiver, cx);
+        self.wakers.register(Waiter::Receiver, cx);
         Poll::Pending
     }
 
@@ -284,7 +279,7 @@ impl State {
             return Poll::Ready(Err(WsError::closed()));
         }
         if self.output.len() >= OUTPUT_HIGH {
-            register(&mut self.sender, cx);
+            self.wakers.register(Waiter::Sender, cx);
             return Poll::Pending;
         }
         match message.take() {
@@ -300,7 +295,7 @@ impl State {
             }
             None => return Poll::Ready(Ok(())),
         }
-        wake(&mut self.writer);
+        self.wakers.wake(Waiter::Writer);
         Poll::Ready(Ok(()))
     }
 
@@ -343,23 +338,7 @@ impl State {
     }
 
     fn wake_all(&mut self) {
-        wake(&mut self.reader);
-        wake(&mut self.writer);
-        wake(&mut self.receiver);
-        wake(&mut self.sender);
-    }
-}
-
-fn register(slot: &mut Option<Waker>, cx: &Context<'_>) {
-    match slot {
-        Some(w) if w.will_wake(cx.waker()) => {}
-        _ => *slot = Some(cx.waker().clone()),
-    }
-}
-
-fn wake(slot: &mut Option<Waker>) {
-    if let Some(w) = slot.take() {
-        w.wake();
+        self.wakers.wake_all();
     }
 }
 
