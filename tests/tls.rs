@@ -500,3 +500,178 @@ fn a_drain_closes_idle_tls_connections_with_close_notify() {
         assert!(rest.is_empty(), "{rest:?}");
     });
 }
+
+/// `config` serving HTTPS with `id`, and plain HTTP on another port of
+/// 127.0.0.1 redirected to it.
+fn https_redirecting(config: Config, id: &Identity) -> Config {
+    let tls = TlsConfig::from_pem(id.cert.clone(), id.key.clone())
+        .redirect_http_from(([127, 0, 0, 1], 0).into());
+    https_with(config, tls)
+}
+
+#[test]
+fn plain_http_on_the_redirect_port_is_sent_to_https() {
+    let ca = TestCa::new("redirect");
+    let id = ca.server("server");
+    each_driver(|config| {
+        let server = server::start(https_redirecting(config, &id));
+        let plain = server.redirect_addr().expect("a redirect listener");
+        let https_port = server.local_addr().port();
+        let mut raw = Raw::connect(plain);
+        // Method, path and query are kept; the port becomes the HTTPS one.
+        raw.send(
+            b"POST /cart?id=3 HTTP/1.1\r\nHost: localhost:80\r\nContent-Length: 5\r\n\r\nhello",
+        );
+        let answer = raw.read_response();
+        assert!(
+            answer.starts_with("HTTP/1.1 308 Permanent Redirect\r\n"),
+            "{answer}"
+        );
+        let to = format!("https://localhost:{https_port}/cart?id=3");
+        assert_eq!(harrow_tests::header_value(&answer, "location"), Some(&*to));
+        assert_eq!(
+            body_of(&answer),
+            format!("this site is served over HTTPS: {to}\n")
+        );
+        // The connection stays open for the next request.
+        raw.send(b"GET / HTTP/1.1\r\nHost: [::1]\r\n\r\n");
+        let answer = raw.read_response();
+        let to = format!("https://[::1]:{https_port}/");
+        assert_eq!(harrow_tests::header_value(&answer, "location"), Some(&*to));
+        // Without a host there is nowhere to send the client.
+        let mut raw = Raw::connect(plain);
+        raw.send(b"GET / HTTP/1.0\r\n\r\n");
+        let answer = raw.read_to_close();
+        assert!(
+            answer.starts_with("HTTP/1.1 400 Bad Request\r\n"),
+            "{answer}"
+        );
+        assert_eq!(
+            body_of(&answer),
+            "a redirect to HTTPS needs the request's host (a Host header)\n"
+        );
+        // The HTTPS port is not touched, and both stop with the server.
+        let replies = https_get(server.local_addr(), client_config(&ca, &[], None), &["/"]);
+        assert_eq!(replies.unwrap()[0].body, "hello");
+        let stopped = Instant::now();
+        server.shutdown().unwrap();
+        assert!(stopped.elapsed() < Duration::from_secs(5));
+        assert!(
+            std::net::TcpStream::connect(plain).is_err(),
+            "still listening"
+        );
+    });
+}
+
+#[test]
+fn curl_follows_the_redirect_to_https() {
+    let version = std::process::Command::new("curl").arg("-V").output();
+    let features = version
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    if !features.contains("SSL") {
+        server::skip("curl_follows_the_redirect_to_https: curl with TLS is not installed");
+        return;
+    }
+    let ca = TestCa::new("curl-redirect");
+    let id = ca.server("server");
+    let dir = harrow_tests::TempDir::new("curl-redirect");
+    let ca_file = dir.join("ca.pem");
+    std::fs::write(&ca_file, ca.pem()).unwrap();
+    each_driver(|config| {
+        let server = server::start(https_redirecting(config, &id));
+        let (https_port, plain_port) = (
+            server.local_addr().port(),
+            server.redirect_addr().unwrap().port(),
+        );
+        let out = std::process::Command::new("curl")
+            .args(["-sS", "-L", "--max-time", "10", "--cacert"])
+            .arg(&ca_file)
+            .args([
+                "--resolve",
+                &format!("localhost:{https_port}:127.0.0.1"),
+                "--resolve",
+                &format!("localhost:{plain_port}:127.0.0.1"),
+                "-w",
+                " %{num_redirects} %{url_effective}",
+                &format!("http://localhost:{plain_port}/tls"),
+            ])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            stdout.starts_with("https TLSv1.3 ")
+                && stdout.ends_with(&format!(" 1 https://localhost:{https_port}/tls")),
+            "{stdout} {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        server.shutdown().unwrap();
+    });
+}
+
+#[test]
+fn a_redirect_port_in_use_stops_the_start_naming_it() {
+    let ca = TestCa::new("redirect-busy");
+    let id = ca.server("server");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap();
+    let tls = TlsConfig::from_pem(id.cert.clone(), id.key.clone()).redirect_http_from(addr);
+    let config = https_with(Config::default(), tls);
+    let err = harrow_server::start_with_config(
+        || harrow_server::service_fn(server::handle),
+        "127.0.0.1:0",
+        config,
+    )
+    .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.starts_with(&format!(
+            "cannot listen on {addr} (`tls_redirect_from`, the redirect to HTTPS)"
+        )),
+        "{text}"
+    );
+}
+
+#[test]
+fn serve_on_the_callers_runtime_redirects_too_and_stops_both() {
+    let ca = TestCa::new("redirect-serve");
+    let id = ca.server("server");
+    let free_port = || {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        probe.local_addr().unwrap()
+    };
+    let (https_addr, plain) = (free_port(), free_port());
+    let tls = TlsConfig::from_pem(id.cert.clone(), id.key.clone()).redirect_http_from(plain);
+    let config = https_with(Config::default(), tls);
+    harrow_server::rt::block_on(async move {
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let stop = async move {
+            while rx.try_recv().is_err() {
+                harrow_server::rt::sleep(Duration::from_millis(20)).await;
+            }
+        };
+        let client = std::thread::spawn(move || {
+            let stream = server::eventually("the bind", Duration::from_secs(5), || {
+                std::net::TcpStream::connect(plain).ok()
+            });
+            stream
+                .set_read_timeout(Some(Duration::from_secs(5)))
+                .unwrap();
+            let mut raw = Raw { stream };
+            raw.send(b"GET /a HTTP/1.1\r\nHost: localhost\r\n\r\n");
+            let answer = raw.read_response();
+            tx.send(()).unwrap();
+            harrow_tests::header_value(&answer, "location").map(str::to_owned)
+        });
+        let service = harrow_server::service_fn(server::handle);
+        harrow_server::serve_with_config(service, https_addr, stop, config)
+            .await
+            .unwrap();
+        let to = format!("https://localhost:{}/a", https_addr.port());
+        assert_eq!(client.join().unwrap(), Some(to));
+    });
+    assert!(
+        std::net::TcpStream::connect(plain).is_err(),
+        "still listening"
+    );
+}

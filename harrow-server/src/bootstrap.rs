@@ -5,8 +5,9 @@
 //! starts, each worker reports when it accepts (or why it could not), and a
 //! single failure stops the others and returns the error.
 
-use std::future::Future;
+use std::future::{Future, poll_fn};
 use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
+use std::pin::pin;
 use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::Duration;
@@ -145,6 +146,8 @@ where
     let local_addr = listeners[0]
         .local_addr()
         .map_err(|e| Error::new(Kind::Bind(addr.to_string()), e))?;
+    let (redirects, redirect_addr) = bind_redirects(&config, workers)?;
+    let mut redirects = redirects.into_iter();
 
     let make_service = Arc::new(make_service);
     let (ready_tx, ready_rx) = mpsc::channel();
@@ -156,6 +159,7 @@ where
         signal: signal.clone(),
         workers: Vec::with_capacity(workers),
         tls: tls.clone(),
+        redirect_addr,
         stats: stats.clone(),
     };
     for (id, listener) in listeners.into_iter().enumerate() {
@@ -168,6 +172,7 @@ where
             signal: signal.clone(),
             ready: ready_tx.clone(),
             tls: tls.clone(),
+            redirect: redirects.next(),
             stats: stats.clone(),
         };
         match worker::spawn(spawn) {
@@ -189,6 +194,9 @@ where
         }
     }
     tracing::info!(addr = %local_addr, workers, driver = ?driver, "harrow server listening");
+    if let Some(addr) = redirect_addr {
+        tracing::info!(%addr, "redirecting plain HTTP to HTTPS");
+    }
     Ok(handle)
 }
 
@@ -239,12 +247,45 @@ pub async fn serve_with_config<S: Service>(
     let tls = prepare_tls(&config)?;
     let addr = resolve(addr)?;
     let listener = bind_all(addr, 1)?.remove(0);
+    let redirect = bind_redirects(&config, 1)?.0.pop();
     let bind_err = |e| Error::new(Kind::Bind(addr.to_string()), e);
     let listener = monoio::net::TcpListener::from_std(listener).map_err(bind_err)?;
-    tracing::info!(addr = %listener.local_addr().map_err(bind_err)?, "harrow server listening");
+    let local_addr = listener.local_addr().map_err(bind_err)?;
+    tracing::info!(addr = %local_addr, "harrow server listening");
     let max = config.max_connections;
+    let Some(redirect) = redirect else {
+        let worker = Worker::new(0, config, max, tls);
+        worker::serve_listener(listener, service, worker, shutdown).await;
+        return Ok(());
+    };
+    // Two listeners stop on one `shutdown`: it raises a signal both wait on.
+    let signal = Arc::new(StopSignal::default());
+    let redirecting = worker::redirect(
+        redirect,
+        local_addr.port(),
+        &ServerStats::default(),
+        0,
+        config.clone(),
+        signal.wait(),
+    )?;
     let worker = Worker::new(0, config, max, tls);
-    worker::serve_listener(listener, service, worker, shutdown).await;
+    let serving = async {
+        worker::serve_listener(listener, service, worker, signal.wait()).await;
+        redirecting.await;
+    };
+    let stopping = async {
+        shutdown.await;
+        signal.stop();
+    };
+    let (mut serving, mut stopping) = (pin!(serving), pin!(stopping));
+    let mut stopped = false;
+    poll_fn(|cx| {
+        if !stopped && stopping.as_mut().poll(cx).is_ready() {
+            stopped = true;
+        }
+        serving.as_mut().poll(cx)
+    })
+    .await;
     Ok(())
 }
 
@@ -271,6 +312,33 @@ fn bind_all(addr: SocketAddr, n: usize) -> Result<Vec<TcpListener>, Error> {
     (0..n)
         .map(|_| bind_one(addr, true).map_err(bind_err))
         .collect()
+}
+
+/// The listeners of the plain HTTP server that redirects to HTTPS, one per
+/// worker, and their address, when the TLS settings ask for one
+/// ([`TlsConfig::redirect_from`](crate::TlsConfig::redirect_from)).
+#[cfg(feature = "tls")]
+fn bind_redirects(
+    config: &Config,
+    n: usize,
+) -> Result<(Vec<TcpListener>, Option<SocketAddr>), Error> {
+    let Some(addr) = config.tls.as_ref().and_then(|tls| tls.redirect_from) else {
+        return Ok((Vec::new(), None));
+    };
+    let listeners = bind_all(addr, n).map_err(Error::redirecting)?;
+    let local = listeners[0]
+        .local_addr()
+        .map_err(|e| Error::new(Kind::Bind(addr.to_string()), e).redirecting())?;
+    Ok((listeners, Some(local)))
+}
+
+/// No redirect without the `tls` feature.
+#[cfg(not(feature = "tls"))]
+fn bind_redirects(
+    _config: &Config,
+    _n: usize,
+) -> Result<(Vec<TcpListener>, Option<SocketAddr>), Error> {
+    Ok((Vec::new(), None))
 }
 
 fn bind_one(addr: SocketAddr, reuse_port: bool) -> std::io::Result<TcpListener> {

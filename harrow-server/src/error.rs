@@ -42,6 +42,16 @@ impl Error {
         Error { kind, source: None }
     }
 
+    /// The same error, for the listener that redirects to HTTPS: a failed
+    /// bind names the setting beside the address.
+    #[cfg(feature = "tls")]
+    pub(crate) fn redirecting(mut self) -> Self {
+        if let Kind::Bind(addr) = &mut self.kind {
+            addr.push_str(" (`tls_redirect_from`, the redirect to HTTPS)");
+        }
+        self
+    }
+
     /// The configuration was invalid.
     pub fn is_config(&self) -> bool {
         self.kind == Kind::Config

@@ -41,8 +41,9 @@
 //!   it, [`Config::validate`] refuses `enable_http2` and
 //!   `Protocols::Http2Only`.
 //! * `tls` (off by default): HTTPS through rustls when [`Config::tls`] is
-//!   set, with ALPN choosing HTTP/2 or HTTP/1.1, client certificates, and
-//!   certificate reloads without a restart.
+//!   set, with ALPN choosing HTTP/2 or HTTP/1.1, client certificates,
+//!   certificate reloads without a restart, and a plain listener that
+//!   redirects to HTTPS (`redirect`).
 //! * `unstable` (off by default, no semver promise): opens the HTTP/1.1
 //!   codec (`codec`) and the HTTP/2 frame guard (`frame_guard`) to the fuzz
 //!   targets and the benchmarks.
@@ -65,6 +66,7 @@ mod error;
 #[doc(hidden)]
 pub mod frame_guard;
 mod log;
+mod redirect;
 pub mod rt;
 mod semantics;
 mod service;

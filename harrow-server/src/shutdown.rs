@@ -117,6 +117,8 @@ pub struct ServerHandle {
     pub(crate) workers: Vec<JoinHandle<()>>,
     /// The TLS state of the workers, for reloads.
     pub(crate) tls: SharedTls,
+    /// Where plain HTTP is redirected to HTTPS, when it is.
+    pub(crate) redirect_addr: Option<SocketAddr>,
     /// Every worker's counters.
     pub(crate) stats: ServerStats,
 }
@@ -142,6 +144,13 @@ impl ServerHandle {
     /// How many workers serve.
     pub fn worker_count(&self) -> usize {
         self.workers.len()
+    }
+
+    /// The address of the plain HTTP listener that redirects to HTTPS
+    /// (`TlsConfig::redirect_from`, the real port when 0 was asked), if
+    /// there is one.
+    pub fn redirect_addr(&self) -> Option<SocketAddr> {
+        self.redirect_addr
     }
 
     /// Whether the server speaks HTTPS.

@@ -37,7 +37,7 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
 
 /// Each key of `#[harrow::main]` but `addr`, with the [`Config`] field it
 /// sets; its environment variable is `HARROW_` and the key in capitals.
-const SETTINGS: [(&str, &str); 15] = [
+const SETTINGS: [(&str, &str); 16] = [
     ("workers", "workers"),
     ("http2", "enable_http2"),
     ("max_connections", "max_connections"),
@@ -53,6 +53,7 @@ const SETTINGS: [(&str, &str); 15] = [
     ("tls_cert", "tls_cert"),
     ("tls_key", "tls_key"),
     ("tls_client_ca", "tls_client_ca"),
+    ("tls_redirect_from", "tls_redirect_from"),
 ];
 
 /// The keys of `#[harrow::main(...)]`; `None` leaves the default.
@@ -285,6 +286,7 @@ mod tests {
         let vars = [
             ("HARROW_TLS_CERT", "/etc/site/fullchain.pem"),
             ("HARROW_TLS_CLIENT_CA", "/etc/site/clients.pem"),
+            ("HARROW_TLS_REDIRECT_FROM", "0.0.0.0:80"),
         ];
         let resolved = args.resolve(env(&vars));
         #[cfg(feature = "tls")]
@@ -297,6 +299,13 @@ mod tests {
             assert_eq!(
                 tls.client_auth_setting(),
                 &crate::ClientAuth::Required("/etc/site/clients.pem".into())
+            );
+            assert_eq!(tls.redirect_from, Some(([0, 0, 0, 0], 80).into()));
+            let bad = args.resolve(env(&[("HARROW_TLS_REDIRECT_FROM", "80")]));
+            assert_eq!(
+                bad.unwrap_err(),
+                "HARROW_TLS_REDIRECT_FROM=80: `tls_redirect_from` is an address with a port, \
+                 such as `0.0.0.0:80`, not `80`"
             );
             let half = MainArgs::default().resolve(env(&[("HARROW_TLS_KEY", "key.pem")]));
             assert_eq!(

@@ -18,6 +18,7 @@ mod load;
 mod resolver;
 
 use std::fmt;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -82,6 +83,11 @@ pub struct TlsConfig {
     /// closed at once, so a flood of half-done handshakes cannot starve the
     /// worker of CPU. Default 256.
     pub max_handshakes: usize,
+    /// A second address, usually `0.0.0.0:80`, where plain HTTP is
+    /// answered with `308 Permanent Redirect` to the same URL on HTTPS
+    /// (the request's host, the HTTPS listener's port, the same path and
+    /// query). Default `None`: no plain listener.
+    pub redirect_from: Option<SocketAddr>,
 }
 
 impl TlsConfig {
@@ -91,6 +97,7 @@ impl TlsConfig {
             client_auth: ClientAuth::None,
             handshake_timeout: Duration::from_secs(10),
             max_handshakes: 256,
+            redirect_from: None,
         }
     }
 
@@ -121,6 +128,13 @@ impl TlsConfig {
     /// Asks clients for a certificate (see [`ClientAuth`]).
     pub fn client_auth(mut self, client_auth: ClientAuth) -> Self {
         self.client_auth = client_auth;
+        self
+    }
+
+    /// Answers plain HTTP on `addr` with a redirect to HTTPS (see
+    /// [`redirect_from`](TlsConfig::redirect_from)).
+    pub fn redirect_http_from(mut self, addr: SocketAddr) -> Self {
+        self.redirect_from = Some(addr);
         self
     }
 
@@ -167,7 +181,8 @@ impl TlsConfig {
     /// Sets the file named by the text setting `field` (`tls_cert`,
     /// `tls_key`, `tls_client_ca`), turning a configuration of another
     /// source into one of files. `tls_client_optional` lets clients without
-    /// a certificate in.
+    /// a certificate in; `tls_redirect_from` is the address of the plain
+    /// listener that redirects to HTTPS.
     pub(crate) fn set_text(&mut self, field: &str, value: &str) -> Result<(), String> {
         let path = PathBuf::from(value);
         let files = |source: &Source| match source {
@@ -210,6 +225,12 @@ impl TlsConfig {
                     ClientAuth::None => ClientAuth::None,
                 };
             }
+            "tls_redirect_from" => {
+                let addr = value.parse().map_err(|_| {
+                    format!("is an address with a port, such as `0.0.0.0:80`, not `{value}`")
+                })?;
+                self.redirect_from = Some(addr);
+            }
             _ => return Err("is not a TLS setting".into()),
         }
         Ok(())
@@ -230,6 +251,7 @@ impl fmt::Debug for TlsConfig {
             .field("client_auth", &self.client_auth)
             .field("handshake_timeout", &self.handshake_timeout)
             .field("max_handshakes", &self.max_handshakes)
+            .field("redirect_from", &self.redirect_from)
             .finish()
     }
 }

@@ -14,7 +14,7 @@ pub(crate) use self::accept::serve_listener;
 use crate::driver::Chosen;
 use crate::error::{Error, Kind};
 use crate::shared::{SharedTls, Worker};
-use crate::shutdown::StopSignal;
+use crate::shutdown::{StopSignal, StopWait};
 use crate::stats::ServerStats;
 use crate::{Config, Service};
 
@@ -29,6 +29,9 @@ pub(crate) struct Spawn<F> {
     pub(crate) ready: Sender<(usize, Result<(), Error>)>,
     /// The TLS state all workers share, when serving HTTPS.
     pub(crate) tls: SharedTls,
+    /// This worker's listener of the plain HTTP server that redirects to
+    /// HTTPS, when one was asked for.
+    pub(crate) redirect: Option<std::net::TcpListener>,
     /// The server's statistics, which the worker's counters join.
     pub(crate) stats: ServerStats,
 }
@@ -151,8 +154,48 @@ where
             return;
         }
     };
+    let redirecting = match w.redirect {
+        Some(plain) => {
+            let https_port = listener.local_addr().map_or(443, |a| a.port());
+            let stop = w.signal.wait();
+            match redirect(plain, https_port, &w.stats, w.id, w.config.clone(), stop) {
+                Ok(redirecting) => Some(redirecting),
+                Err(e) => {
+                    let _ = w.ready.send((w.id, Err(e)));
+                    return;
+                }
+            }
+        }
+        None => None,
+    };
     let max = w.config.connections_per_worker();
     let worker = Worker::new_in(&w.stats, w.id, w.config, max, w.tls);
     let _ = w.ready.send((w.id, Ok(())));
     serve_listener(listener, service, worker, w.signal.wait()).await;
+    if let Some(redirecting) = redirecting {
+        redirecting.await;
+    }
+}
+
+/// Starts, on this thread's runtime, the plain HTTP server on `listener`
+/// that answers every request with a redirect to HTTPS on `https_port`. It
+/// has connections, timers and limits of its own (a worker of its own
+/// beside the HTTPS one, with the same settings), and drains like it once
+/// `stop` resolves; the handle resolves when it has.
+pub(crate) fn redirect(
+    listener: std::net::TcpListener,
+    https_port: u16,
+    stats: &ServerStats,
+    id: usize,
+    config: Config,
+    stop: StopWait,
+) -> Result<monoio::task::JoinHandle<()>, Error> {
+    let listener =
+        TcpListener::from_std(listener).map_err(|e| Error::new(Kind::WorkerStart(id), e))?;
+    let max = config.connections_per_worker();
+    let worker = Worker::new_in(stats, id, config, max, None);
+    let service = crate::redirect::Redirect::new(https_port);
+    Ok(monoio::spawn(serve_listener(
+        listener, service, worker, stop,
+    )))
 }
