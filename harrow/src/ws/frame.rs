@@ -15,6 +15,10 @@ pub(super) const OPCODE_CLOSE: u8 = 0x8;
 pub(super) const OPCODE_PING: u8 = 0x9;
 /// The opcode of a pong (§5.5.3).
 pub(super) const OPCODE_PONG: u8 = 0xa;
+/// RSV1, or-ed into a data frame's opcode: the message is compressed
+/// (permessage-deflate, RFC 7692 §6).
+#[cfg(feature = "ws-deflate")]
+pub(super) const RSV1: u8 = 0x40;
 
 /// The largest payload length that fits in the 7-bit length field.
 const LEN_7: usize = 125;
@@ -31,7 +35,8 @@ const HEADER_MAX: usize = 2 + 8;
 const REASON_MAX: usize = 123;
 
 /// Appends to `out` one whole frame with `opcode` carrying `payload`: FIN
-/// set, no extension bits, not masked (a server's frames are not, §5.1),
+/// set, no extension bits but RSV1 when or-ed into `opcode` (a compressed
+/// message), not masked (a server's frames are not, §5.1),
 /// the length in the shortest of the 7-, 16- and 64-bit forms (§5.2).
 /// Control frames are given at most 125 bytes by their callers (§5.5).
 pub(super) fn encode(out: &mut Vec<u8>, opcode: u8, payload: &[u8]) {

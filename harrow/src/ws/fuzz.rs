@@ -62,6 +62,8 @@ fn describe(incoming: Incoming, max_message: usize) -> (char, Vec<u8>) {
             ('i', bytes.to_vec())
         }
         Incoming::Pong => ('o', Vec::new()),
+        // Only with compression agreed, which this reader is not told.
+        Incoming::Compressed { text, payload } => (if text { 'T' } else { 'B' }, payload.to_vec()),
         Incoming::Close(frame) => {
             let payload = frame.map_or_else(Vec::new, |f| {
                 [&f.code.to_be_bytes()[..], f.reason.as_bytes()].concat()
@@ -80,4 +82,35 @@ fn describe(incoming: Incoming, max_message: usize) -> (char, Vec<u8>) {
         payload.len()
     );
     (kind, payload)
+}
+
+/// Inflates `data` as the payload of a client's compressed message
+/// (permessage-deflate) with a limit of `max` bytes, through a socket's
+/// own inflater and then through the worker's shared one: the message, or
+/// the closing code it fails with. Panics where the inflater breaks a
+/// promise: output over the limit, or the two inflaters disagreeing.
+#[cfg(feature = "ws-deflate")]
+pub fn inflate(data: &[u8], max: usize) -> Result<Vec<u8>, u16> {
+    use super::deflate::{Agreed, Inflater};
+    let run = |client_no_context_takeover| {
+        Inflater::new(Agreed {
+            client_no_context_takeover,
+        })
+        .inflate(data, max)
+        .map_err(|broken| broken.code())
+    };
+    let own = run(false);
+    assert_eq!(
+        own,
+        run(true),
+        "the socket's and the worker's inflaters disagree"
+    );
+    if let Ok(message) = &own {
+        assert!(
+            message.len() <= max,
+            "{} bytes past the limit of {max}",
+            message.len()
+        );
+    }
+    own
 }

@@ -106,6 +106,9 @@ pub(super) struct Request {
     /// `Sec-WebSocket-Protocol`: the subprotocols offered, in the client's
     /// order of preference.
     pub(super) protocols: Vec<String>,
+    /// The permessage-deflate offer the server can take, and its answer.
+    #[cfg(feature = "ws-deflate")]
+    pub(super) deflate: Option<(super::deflate::Agreed, HeaderValue)>,
 }
 
 /// Checks `parts` against RFC 6455 §4.2.1, in the order a client most
@@ -148,6 +151,8 @@ pub(super) fn check(parts: &Parts) -> Result<Request, WebSocketRejection> {
         key,
         origin: headers.get(header::ORIGIN).cloned(),
         protocols,
+        #[cfg(feature = "ws-deflate")]
+        deflate: super::deflate::negotiate(headers),
     })
 }
 

@@ -45,6 +45,15 @@ pub(super) enum Incoming {
     /// The peer's closing frame (§5.5.1). A code no one may send is
     /// replaced by 1002, which is what the reply then carries (§7.4.1).
     Close(Option<CloseFrame>),
+    /// A whole message sent compressed (permessage-deflate, RFC 7692 §6),
+    /// its fragments joined, still to be inflated (and, for text, checked
+    /// as UTF-8 once inflated).
+    Compressed {
+        /// A text message (else binary).
+        text: bool,
+        /// The compressed bytes, without the flush's tail.
+        payload: Bytes,
+    },
 }
 
 /// How the client broke the protocol; the connection is failed with the
@@ -92,6 +101,8 @@ impl fmt::Display for Broken {
 /// A fragmented message begun and not finished (§5.4).
 struct Partial {
     text: bool,
+    /// Sent compressed: checked as UTF-8 only once inflated.
+    compressed: bool,
     data: Vec<u8>,
     /// How much of `data` is known to be UTF-8 (text only); the rest is
     /// the start of a code point that the next fragment finishes.
@@ -101,6 +112,8 @@ struct Partial {
 /// A frame's header, checked.
 struct Header {
     fin: bool,
+    /// RSV1: the first frame of a compressed message.
+    compressed: bool,
     opcode: u8,
     mask: [u8; 4],
     /// The payload's length.
@@ -114,6 +127,8 @@ struct Header {
 pub(super) struct FrameReader {
     max_message: usize,
     max_frame: usize,
+    /// permessage-deflate was agreed: RSV1 may mark a compressed message.
+    compression: bool,
     partial: Option<Partial>,
     /// The whole length (header and payload) of the frame that starts the
     /// unparsed bytes, when they hold only part of it.
@@ -127,9 +142,18 @@ impl FrameReader {
         FrameReader {
             max_message,
             max_frame,
+            compression: false,
             partial: None,
             wanted: 0,
         }
+    }
+
+    /// Takes messages compressed with permessage-deflate (agreed in the
+    /// handshake): RSV1 set on a data message's first frame (RFC 7692 §6).
+    #[cfg(feature = "ws-deflate")]
+    pub(super) fn with_compression(mut self) -> FrameReader {
+        self.compression = true;
+        self
     }
 
     /// The next message or control frame in `buf` from `at`, moving `at`
@@ -176,18 +200,22 @@ impl FrameReader {
             if head.opcode != OPCODE_CONTINUATION && head.fin {
                 let text = head.opcode == OPCODE_TEXT;
                 let payload = take(buf, at, start, end);
+                if head.compressed {
+                    return Ok(Some(Incoming::Compressed { text, payload }));
+                }
                 return whole(text, payload).map(Some);
             }
             let partial = match &mut self.partial {
                 Some(partial) => partial,
                 None => self.partial.insert(Partial {
                     text: head.opcode == OPCODE_TEXT,
+                    compressed: head.compressed,
                     data: Vec::with_capacity(head.len),
                     checked: 0,
                 }),
             };
             partial.data.extend_from_slice(&buf[start..end]);
-            if partial.text {
+            if partial.text && !partial.compressed {
                 check_utf8(partial, head.fin)?;
             }
             if head.fin
@@ -225,9 +253,10 @@ impl FrameReader {
             return Ok(None);
         };
         let fin = b0 & 0x80 != 0;
-        // §5.2: RSV1-3 MUST be 0 unless an extension defines them; this
-        // server negotiates none.
-        if b0 & 0x70 != 0 {
+        // §5.2: RSV1-3 MUST be 0 unless an extension defines them; the one
+        // this server negotiates, permessage-deflate, defines RSV1.
+        let compressed = b0 & 0x40 != 0;
+        if b0 & 0x30 != 0 || (compressed && !self.compression) {
             return Err(Broken::Protocol("reserved bits set without an extension"));
         }
         let opcode = b0 & 0x0f;
@@ -243,6 +272,13 @@ impl FrameReader {
                 | OPCODE_PONG
         ) {
             return Err(Broken::Protocol("reserved opcode"));
+        }
+        // RFC 7692 §6: RSV1 marks a compressed message on its first frame
+        // only; control frames and continuations are never marked.
+        if compressed && !matches!(opcode, OPCODE_TEXT | OPCODE_BINARY) {
+            return Err(Broken::Protocol(
+                "compressed bit on a control frame or a continuation",
+            ));
         }
         // §5.1: a client masks every frame; the server closes the
         // connection on one that is not masked.
@@ -310,6 +346,7 @@ impl FrameReader {
         }
         Ok(Some(Header {
             fin,
+            compressed,
             opcode,
             mask: [m0, m1, m2, m3],
             len,
@@ -367,6 +404,12 @@ fn check_utf8(partial: &mut Partial, fin: bool) -> Result<(), Broken> {
 
 /// A fragmented message, its last fragment in.
 fn joined(partial: Partial) -> Result<Incoming, Broken> {
+    if partial.compressed {
+        return Ok(Incoming::Compressed {
+            text: partial.text,
+            payload: partial.data.into(),
+        });
+    }
     if !partial.text {
         return Ok(Incoming::Binary(partial.data.into()));
     }

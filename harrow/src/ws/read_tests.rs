@@ -527,3 +527,71 @@ fn a_payload_filling_less_than_half_the_buffer_is_copied() {
     assert_eq!(buf.as_ptr(), start);
     assert_eq!(got.len(), 5000);
 }
+
+/// RFC 7692 §6: with permessage-deflate agreed, RSV1 marks a compressed
+/// message on its first frame, whose fragments are joined untouched (no
+/// UTF-8 check before inflating); anywhere else it, RSV2 and RSV3 still
+/// fail with 1002.
+#[cfg(feature = "ws-deflate")]
+#[test]
+fn rsv1_marks_a_compressed_message_once_compression_is_agreed() {
+    let read = |bytes: &[u8]| {
+        let mut reader = FrameReader::new(LIMIT, LIMIT).with_compression();
+        feed(&mut reader, &mut Vec::new(), bytes)
+    };
+    // Not UTF-8 as it stands: compressed text is checked once inflated.
+    let whole = raw(
+        true,
+        0x40,
+        OPCODE_TEXT,
+        &[0xf2, 0x48, 0xcd],
+        true,
+        Len::Short,
+    );
+    assert_eq!(
+        read(&whole).unwrap(),
+        [Incoming::Compressed {
+            text: true,
+            payload: Bytes::from_static(&[0xf2, 0x48, 0xcd]),
+        }]
+    );
+    let fragmented = [
+        raw(false, 0x40, OPCODE_BINARY, &[1, 2], true, Len::Short),
+        frame(true, OPCODE_PING, b"p"),
+        frame(false, OPCODE_CONTINUATION, &[3]),
+        frame(true, OPCODE_CONTINUATION, &[0xff]),
+    ]
+    .concat();
+    assert_eq!(
+        read(&fragmented).unwrap(),
+        [
+            Incoming::Ping(Bytes::from_static(b"p")),
+            Incoming::Compressed {
+                text: false,
+                payload: Bytes::from_static(&[1, 2, 3, 0xff]),
+            },
+        ]
+    );
+    let broken = [
+        // On a continuation.
+        [
+            frame(false, OPCODE_TEXT, b"a"),
+            raw(true, 0x40, OPCODE_CONTINUATION, b"b", true, Len::Short),
+        ]
+        .concat(),
+        // On control frames.
+        raw(true, 0x40, OPCODE_PING, b"", true, Len::Short),
+        raw(true, 0x40, OPCODE_CLOSE, b"", true, Len::Short),
+        // The other reserved bits are still no one's.
+        raw(true, 0x20, OPCODE_TEXT, b"a", true, Len::Short),
+        raw(true, 0x50, OPCODE_TEXT, b"a", true, Len::Short),
+    ];
+    for bytes in broken {
+        assert!(
+            matches!(read(&bytes), Err(Broken::Protocol(_))),
+            "{bytes:x?}"
+        );
+    }
+    // Without the agreement RSV1 is refused as before.
+    assert!(protocol(&whole));
+}

@@ -19,11 +19,16 @@ use super::state::Shared;
 pub struct WebSocket {
     shared: Rc<Shared>,
     protocol: Option<String>,
+    compressed: bool,
 }
 
 impl WebSocket {
-    pub(super) fn new(shared: Rc<Shared>, protocol: Option<String>) -> WebSocket {
-        WebSocket { shared, protocol }
+    pub(super) fn new(shared: Rc<Shared>, protocol: Option<String>, compressed: bool) -> WebSocket {
+        WebSocket {
+            shared,
+            protocol,
+            compressed,
+        }
     }
 
     /// The next message: `None` once the socket is over, an error when it
@@ -50,6 +55,12 @@ impl WebSocket {
     /// The subprotocol agreed in the handshake, if any.
     pub fn protocol(&self) -> Option<&str> {
         self.protocol.as_deref()
+    }
+
+    /// Whether permessage-deflate was agreed in the handshake (see
+    /// [`WebSocketUpgrade::compression`](super::WebSocketUpgrade)).
+    pub fn is_compressed(&self) -> bool {
+        self.compressed
     }
 
     /// A sending and a receiving half, to use from two tasks (or two

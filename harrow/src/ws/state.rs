@@ -14,6 +14,8 @@ use std::time::Instant;
 
 use bytes::Bytes;
 
+#[cfg(feature = "ws-deflate")]
+use super::frame::RSV1;
 use super::frame::{OPCODE_BINARY, OPCODE_PING, OPCODE_PONG, OPCODE_TEXT};
 use super::inbox::Inbox;
 use super::message::{CloseFrame, Message, close_code};
@@ -58,6 +60,10 @@ pub(super) struct State {
     pub(super) handles: usize,
     settings: Settings,
     pub(super) wakers: Wakers,
+    /// permessage-deflate was agreed: the inflater for the client's
+    /// compressed messages, and the server's are compressed too.
+    #[cfg(feature = "ws-deflate")]
+    deflate: Option<super::deflate::Inflater>,
 }
 
 /// The shared state, borrowed only between awaits.
@@ -76,7 +82,19 @@ impl State {
             handles: 1,
             settings,
             wakers: Wakers::default(),
+            #[cfg(feature = "ws-deflate")]
+            deflate: None,
         }
+    }
+
+    /// The same socket with permessage-deflate agreed: the client's
+    /// messages may come compressed, and the server's from the route's
+    /// threshold on go compressed.
+    #[cfg(feature = "ws-deflate")]
+    pub(super) fn compressed(mut self, agreed: super::deflate::Agreed) -> State {
+        self.frames = self.frames.with_compression();
+        self.deflate = Some(super::deflate::Inflater::new(agreed));
+        self
     }
 
     pub(super) fn settings(&self) -> &Settings {
@@ -138,6 +156,10 @@ impl State {
                 }
             }
             Incoming::Pong => {}
+            Incoming::Compressed { text, payload } => match self.inflate(text, &payload) {
+                Ok(message) => self.incoming(message),
+                Err(broken) => self.broken(broken),
+            },
             Incoming::Close(frame) => {
                 // §5.5.1: a closing frame not answering ours is answered
                 // with one carrying the same code; either way the
@@ -150,6 +172,29 @@ impl State {
                 self.wake_all();
             }
         }
+    }
+
+    /// A compressed message, inflated within the message size limit (and
+    /// checked as UTF-8 when text, §8.1).
+    #[cfg(feature = "ws-deflate")]
+    fn inflate(&mut self, text: bool, payload: &[u8]) -> Result<Incoming, Broken> {
+        let Some(inflater) = &mut self.deflate else {
+            return Err(Broken::Protocol("reserved bits set without an extension"));
+        };
+        let data = inflater.inflate(payload, self.settings.max_message_size)?;
+        if !text {
+            return Ok(Incoming::Binary(data.into()));
+        }
+        String::from_utf8(data)
+            .map(|text| Incoming::Text(text.into()))
+            .map_err(|_| Broken::InvalidUtf8)
+    }
+
+    /// Without the `ws-deflate` feature no message is taken compressed
+    /// (the reader refuses RSV1), so none reaches this.
+    #[cfg(not(feature = "ws-deflate"))]
+    fn inflate(&mut self, _text: bool, _payload: &[u8]) -> Result<Incoming, Broken> {
+        Err(Broken::Protocol("reserved bits set without an extension"))
     }
 
     /// The peer closed the socket (or it failed): nothing more comes.
@@ -283,12 +328,8 @@ impl State {
             return Poll::Pending;
         }
         match message.take() {
-            Some(Message::Text(text)) => {
-                self.output.message(OPCODE_TEXT, Bytes::from(text));
-            }
-            Some(Message::Binary(bytes)) => {
-                self.output.message(OPCODE_BINARY, bytes);
-            }
+            Some(Message::Text(text)) => self.data(OPCODE_TEXT, Bytes::from(text)),
+            Some(Message::Binary(bytes)) => self.data(OPCODE_BINARY, bytes),
             Some(Message::Close(frame)) => {
                 self.close(frame.unwrap_or_else(|| CloseFrame::new(close_code::NORMAL, "")));
                 return Poll::Ready(Ok(()));
@@ -297,6 +338,20 @@ impl State {
         }
         self.wakers.wake(Waiter::Writer);
         Poll::Ready(Ok(()))
+    }
+
+    /// Queues a data message: compressed when permessage-deflate was
+    /// agreed, it reaches the route's threshold and it shrinks.
+    fn data(&mut self, opcode: u8, payload: Bytes) {
+        #[cfg(feature = "ws-deflate")]
+        if self.deflate.is_some()
+            && payload.len() >= self.settings.compression_threshold
+            && let Some(smaller) = super::deflate::deflate(&payload)
+        {
+            self.output.message(opcode | RSV1, Bytes::from(smaller));
+            return;
+        }
+        self.output.message(opcode, payload);
     }
 
     /// Starts the closing handshake with `frame` (once).

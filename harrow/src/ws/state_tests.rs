@@ -176,3 +176,133 @@ fn a_ping_after_our_close_is_still_answered() {
     state.received(&mut buf);
     assert_eq!(output(&mut state), [0x8a, 0x03, b'h', b'e', b'y']);
 }
+
+#[cfg(feature = "ws-deflate")]
+mod compressed {
+    use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress};
+
+    use super::*;
+    use crate::ws::deflate::Agreed;
+
+    fn agreed(client_no_context_takeover: bool) -> Agreed {
+        Agreed {
+            client_no_context_takeover,
+        }
+    }
+
+    /// A client's compressor: `messages` compressed one after another
+    /// (with context takeover unless `fresh`), as RSV1 frames.
+    fn client_frames(opcode: u8, messages: &[&[u8]], fresh: bool) -> Vec<u8> {
+        let mut compress = Compress::new(Compression::default(), false);
+        let mut out = Vec::new();
+        for message in messages {
+            if fresh {
+                compress.reset();
+            }
+            let mut wire = Vec::with_capacity(message.len() + 64);
+            compress
+                .compress_vec(message, &mut wire, FlushCompress::Sync)
+                .unwrap();
+            wire.truncate(wire.len() - 4);
+            out.extend(client_frame(0x40 | opcode, &wire));
+        }
+        out
+    }
+
+    /// What a client reads from one server frame: (RSV1, payload inflated
+    /// by a fresh inflater, as `server_no_context_takeover` allows).
+    fn server_message(out: &[u8]) -> (bool, Vec<u8>) {
+        let rsv1 = out[0] & 0x40 != 0;
+        let (len, at) = match out[1] {
+            126 => (usize::from(u16::from_be_bytes([out[2], out[3]])), 4),
+            127 => (
+                u64::from_be_bytes(out[2..10].try_into().unwrap()) as usize,
+                10,
+            ),
+            n => (usize::from(n), 2),
+        };
+        let payload = &out[at..at + len];
+        if !rsv1 {
+            return (false, payload.to_vec());
+        }
+        let mut inflate = Decompress::new(false);
+        let mut plain = Vec::with_capacity(1 << 20);
+        let input = [payload, &[0, 0, 0xff, 0xff]].concat();
+        inflate
+            .decompress_vec(&input, &mut plain, FlushDecompress::Sync)
+            .unwrap();
+        (true, plain)
+    }
+
+    #[test]
+    fn the_clients_compressed_messages_come_out_whole() {
+        for no_takeover in [false, true] {
+            let mut state = State::new(Settings::default()).compressed(agreed(no_takeover));
+            let text = "hello hello hello, compressed world ".repeat(10);
+            let mut buf = client_frames(0x1, &[text.as_bytes(), text.as_bytes()], no_takeover);
+            buf.extend(client_frames(0x2, &[&[9; 3000]], true));
+            state.received(&mut buf);
+            assert_eq!(recv(&mut state).unwrap().as_text(), Some(&*text));
+            assert_eq!(recv(&mut state).unwrap().as_text(), Some(&*text));
+            assert!(matches!(recv(&mut state), Some(Message::Binary(b)) if b[..] == [9; 3000]));
+            assert!(output(&mut state).is_empty(), "no error was sent");
+        }
+    }
+
+    #[test]
+    fn inflated_text_that_is_not_utf8_fails_with_1007() {
+        let mut state = State::new(Settings::default()).compressed(agreed(false));
+        let mut buf = client_frames(0x1, &[&[b'a', 0xff, b'b']], false);
+        state.received(&mut buf);
+        assert_eq!(state.phase(), Phase::Done);
+        assert_eq!(output(&mut state)[..4], [0x88, 0x0f, 0x03, 0xef]);
+    }
+
+    #[test]
+    fn a_message_inflating_past_the_limit_fails_with_1009() {
+        let settings = Settings {
+            max_message_size: 64 * 1024,
+            ..Settings::default()
+        };
+        let mut state = State::new(settings).compressed(agreed(false));
+        let mut buf = client_frames(0x2, &[&vec![0; 1 << 20]], false);
+        assert!(buf.len() < 4096);
+        state.received(&mut buf);
+        assert_eq!(state.phase(), Phase::Done);
+        assert!(recv(&mut state).is_none());
+        assert_eq!(output(&mut state)[..4], [0x88, 0x11, 0x03, 0xf1]);
+    }
+
+    #[test]
+    fn messages_from_the_threshold_on_go_out_compressed_when_smaller() {
+        let mut state = State::new(Settings::default()).compressed(agreed(false));
+        let big = "a message long enough to be worth compressing. ".repeat(40);
+        send(&mut state, Message::text(big.clone())).unwrap();
+        let (rsv1, payload) = server_message(&output(&mut state));
+        assert!(rsv1);
+        assert_eq!(payload, big.as_bytes());
+        // Under the threshold (1 KiB by default): as it is.
+        send(&mut state, Message::text("short")).unwrap();
+        assert_eq!(
+            server_message(&output(&mut state)),
+            (false, b"short".to_vec())
+        );
+        // Not smaller once compressed: as it is.
+        let mut x = 1u32;
+        let noise: Vec<u8> = (0..4096)
+            .map(|_| {
+                x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                (x >> 24) as u8
+            })
+            .collect();
+        send(&mut state, Message::binary(noise.clone())).unwrap();
+        assert_eq!(server_message(&output(&mut state)), (false, noise));
+        // Without the agreement nothing is compressed.
+        let mut plain = State::new(Settings::default());
+        send(&mut plain, Message::text(big.clone())).unwrap();
+        assert_eq!(
+            server_message(&output(&mut plain)),
+            (false, big.into_bytes())
+        );
+    }
+}
