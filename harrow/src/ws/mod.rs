@@ -234,8 +234,10 @@ impl WebSocketUpgrade {
         let compressed = response
             .headers()
             .contains_key(http::header::SEC_WEBSOCKET_EXTENSIONS);
+        // Allocated here, so that the socket's future holds a pointer to
+        // the state for its life, not room for a copy of it.
+        let shared = Rc::new(std::cell::RefCell::new(state));
         let registered = self.on_upgrade.on_upgrade(move |upgraded| async move {
-            let shared = Rc::new(std::cell::RefCell::new(state));
             let socket = WebSocket::new(shared.clone(), protocol, compressed);
             driver::run(upgraded, shared, callback(socket)).await;
         });
