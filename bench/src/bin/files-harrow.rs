@@ -43,10 +43,11 @@ fn main() {
     };
     let make = move || {
         App::new()
-            .routes(ServeDir::new(&dir).zero_copy(zero_copy).at("/static")).nest(
-            "/",
-            Scope::new().get("/json", json).layer(Compression::new()),
-        )
+            .routes(ServeDir::new(&dir).zero_copy(zero_copy).at("/static"))
+            .nest(
+                "/",
+                Scope::new().get("/json", json).layer(Compression::new()),
+            )
     };
     harrow::run_with_config(make, ("127.0.0.1", port), config).expect("server runs");
 }

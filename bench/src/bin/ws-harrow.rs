@@ -1,5 +1,6 @@
 //! The WebSocket benchmark on harrow: `App::new().get("/ws", ...)` with the
-//! `ws` feature, echoing every text and binary message, one worker.
+//! `ws` feature, echoing every text and binary message, one worker; the
+//! same at `/ws-deflate` with permessage-deflate on (`ws-deflate`).
 //!
 //! Usage: ws-harrow PORT [uring|epoll]
 //!
@@ -16,6 +17,14 @@ use harrow_bench::{arg, port_arg};
 const MAX_MESSAGE: usize = 1 << 20;
 
 async fn echo(ws: WebSocketUpgrade) -> Response {
+    run(ws)
+}
+
+async fn echo_deflate(ws: WebSocketUpgrade) -> Response {
+    run(ws.compression(true))
+}
+
+fn run(ws: WebSocketUpgrade) -> Response {
     ws.max_message_size(MAX_MESSAGE)
         .max_frame_size(MAX_MESSAGE)
         .on_upgrade(|mut socket| async move {
@@ -45,8 +54,8 @@ fn main() {
         connection_timeout: Some(Duration::from_secs(3600)),
         ..Default::default()
     };
-    let server =
-        harrow::start_with_config(|| App::new().get("/ws", echo), ("127.0.0.1", port), config)
-            .expect("harrow failed to start");
+    let app = || App::new().get("/ws", echo).get("/ws-deflate", echo_deflate);
+    let server = harrow::start_with_config(app, ("127.0.0.1", port), config)
+        .expect("harrow failed to start");
     server.wait().expect("harrow");
 }

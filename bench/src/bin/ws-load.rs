@@ -2,7 +2,7 @@
 //! runtime (run.sh pins it to one core), to 127.0.0.1 only.
 //!
 //! Usage:
-//!   ws-load echo PORT SOCKETS SIZE text|binary WARMUP_S DURATION_S SERVER_PID
+//!   ws-load echo PORT SOCKETS SIZE text|binary|json WARMUP_S DURATION_S SERVER_PID [deflate]
 //!   ws-load idle PORT SOCKETS SERVER_PID
 //!
 //! `echo` opens SOCKETS WebSockets at `/ws`; each sends a message of SIZE
@@ -22,6 +22,14 @@
 //! ```text
 //! idle  SOCKETS  RSS_BEFORE_KIB  RSS_OPEN_KIB  RSS_AFTER_ONE_MESSAGE_KIB
 //! ```
+//!
+//! `json` is a text message of JSON-like records whose values vary, to be
+//! compressed. With `deflate` the sockets open at `/ws-deflate` offering
+//! permessage-deflate with `client_no_context_takeover`, send the message
+//! compressed (once, ahead: each one stands alone), check the first echo
+//! by inflating it and the later ones against its bytes, and the client
+//! also prints the bytes on the wire per echo (frames both ways) on
+//! stderr.
 //!
 //! Every phase is bounded in time; the client exits by itself.
 //!
@@ -52,7 +60,7 @@ const ACCEPT: &str = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
 
 fn usage() -> ! {
     eprintln!(
-        "usage: ws-load echo PORT SOCKETS SIZE text|binary WARMUP_S DURATION_S SERVER_PID\n       \
+        "usage: ws-load echo PORT SOCKETS SIZE text|binary|json WARMUP_S DURATION_S SERVER_PID [deflate]\n       \
          ws-load idle PORT SOCKETS SERVER_PID"
     );
     std::process::exit(2)
@@ -60,6 +68,15 @@ fn usage() -> ! {
 
 fn num<T: std::str::FromStr>(v: Option<String>) -> T {
     v.and_then(|v| v.parse().ok()).unwrap_or_else(|| usage())
+}
+
+/// The kind of message sent.
+#[derive(Clone, Copy)]
+enum Kind {
+    Text,
+    Binary,
+    /// Text: JSON-like records with varied values.
+    Json,
 }
 
 /// The message a socket sends and expects back.
@@ -70,14 +87,65 @@ struct Message {
     payload: Vec<u8>,
     /// The first byte of the echo: FIN and the opcode.
     first: u8,
+    /// Sent compressed (permessage-deflate): the echo's payload is
+    /// inflated before it is compared.
+    deflate: bool,
+}
+
+/// `payload` compressed as permessage-deflate sends a message that stands
+/// alone: a fresh raw deflate stream, flushed, its `00 00 ff ff` cut.
+fn compress(payload: &[u8]) -> Vec<u8> {
+    use flate2::{Compress, Compression, FlushCompress};
+    let mut out = Vec::with_capacity(payload.len() + 64);
+    Compress::new(Compression::default(), false)
+        .compress_vec(payload, &mut out, FlushCompress::Sync)
+        .expect("deflate");
+    out.truncate(out.len() - 4);
+    out
+}
+
+/// A compressed message's payload inflated.
+fn inflate(payload: &[u8]) -> Vec<u8> {
+    use flate2::{Decompress, FlushDecompress};
+    let mut out = Vec::with_capacity(1 << 20);
+    let input = [payload, &[0, 0, 0xff, 0xff]].concat();
+    let _ = Decompress::new(false).decompress_vec(&input, &mut out, FlushDecompress::Sync);
+    out
 }
 
 impl Message {
-    fn new(size: usize, text: bool) -> Message {
-        // Printable ASCII, valid UTF-8 for text messages.
-        let payload: Vec<u8> = (0..size).map(|i| b'a' + (i % 26) as u8).collect();
+    fn new(size: usize, kind: Kind, deflate: bool) -> Message {
+        let payload: Vec<u8> = match kind {
+            // Printable ASCII, valid UTF-8 for text messages.
+            Kind::Text | Kind::Binary => (0..size).map(|i| b'a' + (i % 26) as u8).collect(),
+            Kind::Json => {
+                let mut x = 7u32;
+                let mut json = Vec::with_capacity(size + 64);
+                while json.len() < size {
+                    x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                    let record = format!(
+                        "{{\"id\":{},\"symbol\":\"H{}\",\"price\":{}.{:02},\"side\":\"{}\"}},",
+                        x % 100_000,
+                        (x >> 8) % 50,
+                        (x >> 4) % 5000,
+                        x % 100,
+                        if x & 1 == 0 { "buy" } else { "sell" }
+                    );
+                    json.extend_from_slice(record.as_bytes());
+                }
+                json.truncate(size);
+                json
+            }
+        };
+        let text = !matches!(kind, Kind::Binary);
         let first = if text { 0x81 } else { 0x82 };
-        let mut frame = vec![first];
+        let wire = if deflate {
+            compress(&payload)
+        } else {
+            payload.clone()
+        };
+        let size = wire.len();
+        let mut frame = vec![if deflate { first | 0x40 } else { first }];
         if size < 126 {
             frame.push(0x80 | size as u8);
         } else if size <= 0xffff {
@@ -88,11 +156,12 @@ impl Message {
             frame.extend_from_slice(&(size as u64).to_be_bytes());
         }
         frame.extend_from_slice(&MASK);
-        frame.extend(payload.iter().enumerate().map(|(i, b)| b ^ MASK[i % 4]));
+        frame.extend(wire.iter().enumerate().map(|(i, b)| b ^ MASK[i % 4]));
         Message {
             frame,
             payload,
             first,
+            deflate,
         }
     }
 }
@@ -102,16 +171,30 @@ struct Socket {
     stream: TcpStream,
     buf: Vec<u8>,
     filled: usize,
+    /// With deflate: the first byte and payload of the first echo, once
+    /// it inflated to the message; later echoes must be the same bytes.
+    echo: Option<(u8, Vec<u8>)>,
+    /// The echo frame's length on the wire, header included.
+    echo_len: usize,
 }
 
 impl Socket {
     /// Connects and completes the opening handshake.
-    async fn open(port: u16, buf_size: usize) -> io::Result<Socket> {
+    async fn open(port: u16, buf_size: usize, deflate: bool) -> io::Result<Socket> {
         let mut stream = TcpStream::connect(("127.0.0.1", port)).await?;
         stream.set_nodelay(true)?;
+        let (path, offer) = if deflate {
+            (
+                "/ws-deflate",
+                "Sec-WebSocket-Extensions: permessage-deflate; client_no_context_takeover\r\n",
+            )
+        } else {
+            ("/ws", "")
+        };
         let request = format!(
-            "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n\
-             Connection: Upgrade\r\nSec-WebSocket-Key: {KEY}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n\
+             Connection: Upgrade\r\nSec-WebSocket-Key: {KEY}\r\nSec-WebSocket-Version: 13\r\n\
+             {offer}\r\n"
         );
         stream.write_all(request.as_bytes()).await?;
         let mut buf = vec![0u8; buf_size.max(4096)];
@@ -134,12 +217,17 @@ impl Socket {
             let line = head.lines().next().unwrap_or("").to_owned();
             return Err(io::Error::other(format!("handshake refused: {line}")));
         }
+        if deflate && !head.contains("sec-websocket-extensions: permessage-deflate") {
+            return Err(io::Error::other("permessage-deflate was not agreed"));
+        }
         buf.copy_within(head_end..filled, 0);
         filled -= head_end;
         Ok(Socket {
             stream,
             buf,
             filled,
+            echo: None,
+            echo_len: 0,
         })
     }
 
@@ -148,7 +236,25 @@ impl Socket {
         self.stream.write_all(&message.frame).await?;
         loop {
             if let Some((first, start, end)) = self.frame()? {
-                let ok = first == message.first && self.buf[start..end] == message.payload[..];
+                let got = &self.buf[start..end];
+                let ok = match &self.echo {
+                    _ if !message.deflate => first == message.first && got == &message.payload[..],
+                    Some((b0, bytes)) => first == *b0 && got == &bytes[..],
+                    None if first & 0x08 != 0 => false,
+                    None => {
+                        let plain = if first & 0x40 != 0 {
+                            inflate(got)
+                        } else {
+                            got.to_vec()
+                        };
+                        let ok = first & 0x3f == message.first & 0x3f && plain == message.payload;
+                        if ok {
+                            self.echo = Some((first, got.to_vec()));
+                            self.echo_len = end;
+                        }
+                        ok
+                    }
+                };
                 // A control frame (a ping) is skipped; anything else must be
                 // the echo.
                 let control = first & 0x08 != 0;
@@ -203,12 +309,12 @@ impl Socket {
 }
 
 /// Opens `n` sockets, `OPENING_AT_ONCE` at a time.
-async fn open_all(port: u16, n: usize, buf_size: usize) -> io::Result<Vec<Socket>> {
+async fn open_all(port: u16, n: usize, buf_size: usize, deflate: bool) -> io::Result<Vec<Socket>> {
     let mut sockets = Vec::with_capacity(n);
     while sockets.len() < n {
         let batch = OPENING_AT_ONCE.min(n - sockets.len());
         let tasks: Vec<_> = (0..batch)
-            .map(|_| tokio::spawn(timeout(OPEN_TIMEOUT, Socket::open(port, buf_size))))
+            .map(|_| tokio::spawn(timeout(OPEN_TIMEOUT, Socket::open(port, buf_size, deflate))))
             .collect();
         for task in tasks {
             match task.await.map_err(io::Error::other)? {
@@ -262,7 +368,14 @@ async fn echo_load(
     duration: Duration,
     pid: u32,
 ) -> io::Result<()> {
-    let open = open_all(port, sockets, message.frame.len() + 4096).await?;
+    let open = open_all(
+        port,
+        sockets,
+        message.payload.len().max(message.frame.len()) + 4096,
+        message.deflate,
+    )
+    .await?;
+    let echo_len = Arc::new(AtomicU64::new(0));
     let message = Arc::new(message);
     let stop = Arc::new(AtomicBool::new(false));
     let echoes = Arc::new(AtomicU64::new(0));
@@ -270,17 +383,19 @@ async fn echo_load(
     let tasks: Vec<_> = open
         .into_iter()
         .map(|mut socket| {
-            let (message, stop, echoes, failures) = (
+            let (message, stop, echoes, failures, echo_len) = (
                 message.clone(),
                 stop.clone(),
                 echoes.clone(),
                 failures.clone(),
+                echo_len.clone(),
             );
             tokio::spawn(async move {
                 while !stop.load(Ordering::Relaxed) {
                     match socket.echo(&message).await {
                         Ok(()) => {
                             echoes.fetch_add(1, Ordering::Relaxed);
+                            echo_len.store(socket.echo_len as u64, Ordering::Relaxed);
                         }
                         Err(e) => {
                             if failures.fetch_add(1, Ordering::Relaxed) == 0 {
@@ -314,6 +429,14 @@ async fn echo_load(
     })
     .await;
     let failed = failures.load(Ordering::Relaxed);
+    if message.deflate {
+        eprintln!(
+            "wire bytes per echo: {} sent, {} received (message {} bytes)",
+            message.frame.len(),
+            echo_len.load(Ordering::Relaxed),
+            message.payload.len()
+        );
+    }
     println!(
         "echo\t{sockets}\t{}\t{}\t{:.3}\t{}",
         message.payload.len(),
@@ -329,10 +452,10 @@ async fn echo_load(
 
 async fn idle(port: u16, sockets: usize, pid: u32) -> io::Result<()> {
     let before = rss_kib(pid)?;
-    let open = open_all(port, sockets, 4096).await?;
+    let open = open_all(port, sockets, 4096, false).await?;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let opened = rss_kib(pid)?;
-    let message = Arc::new(Message::new(32, true));
+    let message = Arc::new(Message::new(32, Kind::Text, false));
     let mut kept = Vec::with_capacity(sockets);
     let mut left = open.into_iter();
     loop {
@@ -377,15 +500,21 @@ fn main() {
     let outcome = match mode.as_str() {
         "echo" => {
             let size: usize = num(args.next());
-            let text = match args.next().as_deref() {
-                Some("text") => true,
-                Some("binary") => false,
+            let kind = match args.next().as_deref() {
+                Some("text") => Kind::Text,
+                Some("binary") => Kind::Binary,
+                Some("json") => Kind::Json,
                 _ => usage(),
             };
             let warmup = Duration::from_secs_f64(num(args.next()));
             let duration = Duration::from_secs_f64(num(args.next()));
             let pid: u32 = num(args.next());
-            let message = Message::new(size, text);
+            let deflate = match args.next().as_deref() {
+                None => false,
+                Some("deflate") => true,
+                Some(_) => usage(),
+            };
+            let message = Message::new(size, kind, deflate);
             rt.block_on(async {
                 timeout(
                     limit,
