@@ -553,6 +553,9 @@ fn plain_http_on_the_redirect_port_is_sent_to_https() {
         // The HTTPS port is not touched, and both stop with the server.
         let replies = https_get(server.local_addr(), client_config(&ca, &[], None), &["/"]);
         assert_eq!(replies.unwrap()[0].body, "hello");
+        // The server's statistics are its HTTPS workers' (one here), not the
+        // redirect's beside them.
+        assert_eq!(server.stats().workers().len(), 1);
         let stopped = Instant::now();
         server.shutdown().unwrap();
         assert!(stopped.elapsed() < Duration::from_secs(5));
@@ -560,6 +563,24 @@ fn plain_http_on_the_redirect_port_is_sent_to_https() {
             std::net::TcpStream::connect(plain).is_err(),
             "still listening"
         );
+    });
+}
+
+#[test]
+fn an_http2_only_server_still_redirects_plain_http_1_1() {
+    let ca = TestCa::new("redirect-h2");
+    let id = ca.server("server");
+    each_driver(|config| {
+        let config = Config {
+            protocols: harrow_server::Protocols::Http2Only,
+            ..https_redirecting(config, &id)
+        };
+        let server = server::start(config);
+        let mut raw = Raw::connect(server.redirect_addr().unwrap());
+        raw.send(b"GET /x HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        let answer = raw.read_response();
+        assert!(answer.starts_with("HTTP/1.1 308 "), "{answer}");
+        server.shutdown().unwrap();
     });
 }
 

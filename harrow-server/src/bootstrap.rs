@@ -10,6 +10,7 @@ use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
 use std::pin::pin;
 use std::sync::Arc;
 use std::sync::mpsc;
+use std::task::Poll;
 use std::time::Duration;
 
 use socket2::{Domain, Socket, Type};
@@ -172,7 +173,7 @@ where
             signal: signal.clone(),
             ready: ready_tx.clone(),
             tls: tls.clone(),
-            redirect: redirects.next(),
+            redirect: redirects.next().map(|l| (l, local_addr.port())),
             stats: stats.clone(),
         };
         match worker::spawn(spawn) {
@@ -258,32 +259,35 @@ pub async fn serve_with_config<S: Service>(
         worker::serve_listener(listener, service, worker, shutdown).await;
         return Ok(());
     };
-    // Two listeners stop on one `shutdown`: it raises a signal both wait on.
+    // Two listeners stop on one `shutdown`: it raises a signal both wait
+    // on. All three futures are polled here, none spawned, so dropping
+    // this future closes both listeners as it does without a redirect.
     let signal = Arc::new(StopSignal::default());
     let redirecting = worker::redirect(
         redirect,
         local_addr.port(),
-        &ServerStats::default(),
         0,
         config.clone(),
         signal.wait(),
     )?;
     let worker = Worker::new(0, config, max, tls);
-    let serving = async {
-        worker::serve_listener(listener, service, worker, signal.wait()).await;
-        redirecting.await;
-    };
+    let serving = worker::serve_listener(listener, service, worker, signal.wait());
     let stopping = async {
         shutdown.await;
         signal.stop();
     };
-    let (mut serving, mut stopping) = (pin!(serving), pin!(stopping));
-    let mut stopped = false;
+    let (mut serving, mut redirecting, mut stopping) =
+        (pin!(serving), pin!(redirecting), pin!(stopping));
+    let (mut served, mut redirected, mut stopped) = (false, false, false);
     poll_fn(|cx| {
-        if !stopped && stopping.as_mut().poll(cx).is_ready() {
-            stopped = true;
+        stopped = stopped || stopping.as_mut().poll(cx).is_ready();
+        served = served || serving.as_mut().poll(cx).is_ready();
+        redirected = redirected || redirecting.as_mut().poll(cx).is_ready();
+        if served && redirected {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
         }
-        serving.as_mut().poll(cx)
     })
     .await;
     Ok(())

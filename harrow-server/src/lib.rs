@@ -43,7 +43,7 @@
 //! * `tls` (off by default): HTTPS through rustls when [`Config::tls`] is
 //!   set, with ALPN choosing HTTP/2 or HTTP/1.1, client certificates,
 //!   certificate reloads without a restart, and a plain listener that
-//!   redirects to HTTPS (`redirect`).
+//!   redirects to HTTPS ([`TlsConfig::redirect_from`]).
 //! * `unstable` (off by default, no semver promise): opens the HTTP/1.1
 //!   codec (`codec`) and the HTTP/2 frame guard (`frame_guard`) to the fuzz
 //!   targets and the benchmarks.

@@ -7,7 +7,7 @@
 
 use http::header::{CONTENT_TYPE, HOST, LOCATION};
 use http::uri::Authority;
-use http::{Request, Response, StatusCode};
+use http::{HeaderValue, Request, Response, StatusCode};
 
 use crate::{Body, ConnInfo, Service};
 
@@ -43,10 +43,20 @@ impl Redirect {
             .map(|p| p.as_str())
             .filter(|p| p.starts_with('/'))
             .unwrap_or("/");
-        Some(match self.https_port {
-            443 => format!("https://{host}{path}"),
-            port => format!("https://{host}:{port}{path}"),
-        })
+        let mut url = match self.https_port {
+            443 => format!("https://{host}"),
+            port => format!("https://{host}:{port}"),
+        };
+        // Bytes past ASCII, which a request target may carry, are
+        // percent-encoded (RFC 3986 §2.1): a URL is ASCII.
+        for b in path.bytes() {
+            if b.is_ascii() {
+                url.push(char::from(b));
+            } else {
+                url.push_str(&format!("%{b:02X}"));
+            }
+        }
+        Some(url)
     }
 }
 
@@ -63,14 +73,26 @@ impl Service for Redirect {
                 "a redirect to HTTPS needs the request's host (a Host header)\n".to_owned(),
             ),
         };
-        let mut res = Response::builder()
-            .status(status)
-            .header(CONTENT_TYPE, "text/plain; charset=utf-8");
+        let mut res = Response::new(Body::from(text));
+        *res.status_mut() = status;
+        res.headers_mut().insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
         if let Some(to) = location {
-            res = res.header(LOCATION, to);
+            // Built from a checked authority and an ASCII path: a valid
+            // header value, but a refusal beats a redirect without one.
+            match HeaderValue::try_from(to) {
+                Ok(to) => {
+                    res.headers_mut().insert(LOCATION, to);
+                }
+                Err(_) => {
+                    *res.status_mut() = StatusCode::BAD_REQUEST;
+                    *res.body_mut() = Body::from("the request target cannot be redirected\n");
+                }
+            }
         }
-        res.body(Body::from(text))
-            .unwrap_or_else(|_| Response::new(Body::empty()))
+        res
     }
 }
 
@@ -117,6 +139,12 @@ mod tests {
                 "https://other.example/y",
             ),
             (443, "*", Some("shop.example"), "https://shop.example/"),
+            (
+                443,
+                "/caf\u{e9}?q=\u{2713}",
+                Some("a.example"),
+                "https://a.example/caf%C3%A9?q=%E2%9C%93",
+            ),
         ];
         for (port, target, host, expected) in cases {
             assert_eq!(

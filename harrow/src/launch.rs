@@ -35,8 +35,10 @@ use crate::{App, Config, Driver, Protocols};
 /// `HARROW_ADDR` says otherwise.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
 
-/// Each key of `#[harrow::main]` but `addr`, with the [`Config`] field it
-/// sets; its environment variable is `HARROW_` and the key in capitals.
+/// Each setting `#[harrow::main]` apps read from the environment but
+/// `addr`, with the [`Config`] field it sets; its variable is `HARROW_` and
+/// the key in capitals. All but `tls_client_ca` and `tls_redirect_from`
+/// are keys of the attribute too.
 const SETTINGS: [(&str, &str); 16] = [
     ("workers", "workers"),
     ("http2", "enable_http2"),
@@ -306,6 +308,13 @@ mod tests {
                 bad.unwrap_err(),
                 "HARROW_TLS_REDIRECT_FROM=80: `tls_redirect_from` is an address with a port, \
                  such as `0.0.0.0:80`, not `80`"
+            );
+            let alone =
+                MainArgs::default().resolve(env(&[("HARROW_TLS_REDIRECT_FROM", "[::]:80")]));
+            assert_eq!(
+                alone.unwrap_err(),
+                "invalid server configuration: `tls_cert` and `tls_key` must be set for HTTPS, \
+                 which the other `tls_*` settings need"
             );
             let half = MainArgs::default().resolve(env(&[("HARROW_TLS_KEY", "key.pem")]));
             assert_eq!(

@@ -162,6 +162,14 @@ impl TlsConfig {
     /// and reason, for [`Config::validate`](crate::Config::validate).
     pub(crate) fn validate(&self) -> Result<(), (&'static str, &'static str)> {
         if let Source::Files { cert, key } = &self.source {
+            if cert.as_os_str().is_empty() && key.as_os_str().is_empty() {
+                // Another `tls_*` setting made the TLS settings, without
+                // the certificate they all need.
+                return Err((
+                    "tls_cert",
+                    "and `tls_key` must be set for HTTPS, which the other `tls_*` settings need",
+                ));
+            }
             if cert.as_os_str().is_empty() {
                 return Err(("tls_cert", "must be set along with `tls_key`"));
             }

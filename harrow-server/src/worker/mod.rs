@@ -5,6 +5,7 @@
 
 mod accept;
 
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::mpsc::Sender;
 
@@ -30,8 +31,8 @@ pub(crate) struct Spawn<F> {
     /// The TLS state all workers share, when serving HTTPS.
     pub(crate) tls: SharedTls,
     /// This worker's listener of the plain HTTP server that redirects to
-    /// HTTPS, when one was asked for.
-    pub(crate) redirect: Option<std::net::TcpListener>,
+    /// HTTPS, when one was asked for, and the HTTPS port it sends clients to.
+    pub(crate) redirect: Option<(std::net::TcpListener, u16)>,
     /// The server's statistics, which the worker's counters join.
     pub(crate) stats: ServerStats,
 }
@@ -155,11 +156,9 @@ where
         }
     };
     let redirecting = match w.redirect {
-        Some(plain) => {
-            let https_port = listener.local_addr().map_or(443, |a| a.port());
-            let stop = w.signal.wait();
-            match redirect(plain, https_port, &w.stats, w.id, w.config.clone(), stop) {
-                Ok(redirecting) => Some(redirecting),
+        Some((plain, https_port)) => {
+            match redirect(plain, https_port, w.id, w.config.clone(), w.signal.wait()) {
+                Ok(redirecting) => Some(monoio::spawn(redirecting)),
                 Err(e) => {
                     let _ = w.ready.send((w.id, Err(e)));
                     return;
@@ -177,25 +176,25 @@ where
     }
 }
 
-/// Starts, on this thread's runtime, the plain HTTP server on `listener`
-/// that answers every request with a redirect to HTTPS on `https_port`. It
-/// has connections, timers and limits of its own (a worker of its own
-/// beside the HTTPS one, with the same settings), and drains like it once
-/// `stop` resolves; the handle resolves when it has.
+/// The plain HTTP server on `listener` that answers every request with a
+/// redirect to HTTPS on `https_port`, to run on this thread's runtime
+/// until `stop` resolves and it has drained. It is a worker of its own
+/// beside the HTTPS one: its own connections, timers and connection limit
+/// (of the same size), its own statistics (the server's count the HTTPS
+/// workers only), the same timeouts, and HTTP/1.1 only, whatever the HTTPS
+/// side serves (browsers speak nothing else over plain HTTP).
 pub(crate) fn redirect(
     listener: std::net::TcpListener,
     https_port: u16,
-    stats: &ServerStats,
     id: usize,
-    config: Config,
+    mut config: Config,
     stop: StopWait,
-) -> Result<monoio::task::JoinHandle<()>, Error> {
+) -> Result<impl Future<Output = ()>, Error> {
     let listener =
         TcpListener::from_std(listener).map_err(|e| Error::new(Kind::WorkerStart(id), e))?;
+    config.protocols = crate::Protocols::Http1Only;
     let max = config.connections_per_worker();
-    let worker = Worker::new_in(stats, id, config, max, None);
+    let worker = Worker::new_in(&ServerStats::default(), id, config, max, None);
     let service = crate::redirect::Redirect::new(https_port);
-    Ok(monoio::spawn(serve_listener(
-        listener, service, worker, stop,
-    )))
+    Ok(serve_listener(listener, service, worker, stop))
 }
