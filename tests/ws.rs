@@ -78,6 +78,31 @@ async fn firehose(ws: WebSocketUpgrade, State(sent): State<Arc<AtomicUsize>>) ->
         })
 }
 
+/// The firehose from a task of its own: the sending half moves into a
+/// spawned task, while the upgrade's future keeps the receiving half and
+/// echoes nothing; the socket's own task wakes the sender's when there is
+/// room again.
+async fn spawned(ws: WebSocketUpgrade, State(sent): State<Arc<AtomicUsize>>) -> Response {
+    ws.on_upgrade(move |socket| async move {
+        let (mut to_client, mut from_client) = socket.split();
+        let sending = harrow::rt::spawn(async move {
+            for i in 0..256 {
+                let chunk = bytes::Bytes::from(firehose_message(i));
+                if to_client.send(chunk).await.is_err() {
+                    break;
+                }
+                sent.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+        while let Some(Ok(message)) = from_client.recv().await {
+            if matches!(message, Message::Close(_)) {
+                break;
+            }
+        }
+        sending.await;
+    })
+}
+
 fn start(config: Config, sent: Arc<AtomicUsize>) -> TestServer {
     spawn_server_with_config(
         move || {
@@ -87,6 +112,7 @@ fn start(config: Config, sent: Arc<AtomicUsize>) -> TestServer {
                 .get("/chat", chat)
                 .get("/quiet", quiet)
                 .get("/firehose", firehose)
+                .get("/spawned", spawned)
         },
         config,
     )
@@ -551,6 +577,29 @@ fn a_client_that_stops_reading_holds_the_sender_not_the_server_memory() {
             }
         }
         assert_eq!(sent.load(Ordering::SeqCst), 256);
+    });
+}
+
+#[test]
+fn a_sender_in_a_task_of_its_own_is_woken_when_there_is_room() {
+    each_driver(|config| {
+        let sent = Arc::new(AtomicUsize::new(0));
+        let server = start(config, sent.clone());
+        let mut client = connect(server.addr(), "/spawned");
+        // 16 MiB through a 256 KiB output: the spawned sender waits for
+        // room again and again, and each time the socket's task must wake
+        // it, not just poll its own futures.
+        for i in 0..256 {
+            match next(&mut client) {
+                tungstenite::Message::Binary(b) => {
+                    assert!(b[..] == firehose_message(i)[..], "message {i} differs");
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(sent.load(Ordering::SeqCst), 256);
+        client.close(None).unwrap();
+        while client.read().is_ok() {}
     });
 }
 

@@ -22,12 +22,23 @@ pub(super) enum Waiter {
     Receiver,
     /// The application, waiting for room to send.
     Sender,
+    /// The reading loop, its read in flight, watching for a closing
+    /// handshake to begin (its deadline then bounds the read).
+    Closing,
 }
+
+/// How many kinds of waiter there are.
+const WAITERS: usize = 5;
 
 /// The waiters' wakers, and whether the socket's own task is in its poll.
 #[derive(Default)]
 pub(super) struct Wakers {
-    slots: [Option<Waker>; 4],
+    /// Each waiter's waker, by [`Waiter`].
+    slots: [Option<Waker>; WAITERS],
+    /// Each waiter in the polling task that was due a wake-up and has not
+    /// registered again since: it is polled in the next round already,
+    /// and another wake-up for it asks for no further round.
+    woken: [bool; WAITERS],
     /// The waker of the task running `driver::run`.
     task: Option<Waker>,
     /// That task is polling the socket's futures now.
@@ -45,6 +56,7 @@ impl Wakers {
             Some(w) if w.will_wake(cx.waker()) => {}
             _ => *slot = Some(cx.waker().clone()),
         }
+        self.woken[waiter as usize] = false;
     }
 
     /// Wakes `waiter`, or, when it is the task now polling, asks that
@@ -56,7 +68,9 @@ impl Wakers {
             && let (Some(w), Some(task)) = (slot.as_ref(), self.task.as_ref())
             && w.will_wake(task)
         {
-            self.again = true;
+            let woken = &mut self.woken[waiter as usize];
+            self.again |= !*woken;
+            *woken = true;
             return;
         }
         if let Some(w) = slot.take() {
@@ -71,6 +85,7 @@ impl Wakers {
             Waiter::Writer,
             Waiter::Receiver,
             Waiter::Sender,
+            Waiter::Closing,
         ] {
             self.wake(waiter);
         }
@@ -137,6 +152,13 @@ mod tests {
         wakers.wake(Waiter::Receiver);
         assert!(wakers.take_again(), "the poll must go round again");
         assert!(!wakers.take_again(), "once per wake-up");
+        // Woken already and not waiting again: no further round.
+        wakers.wake(Waiter::Receiver);
+        assert!(!wakers.take_again());
+        // Waiting again: a wake-up asks for a round once more.
+        wakers.register(Waiter::Receiver, &cx);
+        wakers.wake(Waiter::Receiver);
+        assert!(wakers.take_again());
         wakers.leave();
         assert_eq!(woken(&own), 0);
         // Outside the poll the same waiter is woken as usual.
