@@ -28,8 +28,9 @@ const NAME: &str = "permessage-deflate";
 /// What ends a message's compressed bytes after a flush, which the sender
 /// leaves out and the receiver puts back (§7.2.1, §7.2.2).
 const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
-/// The LZ77 window this server's deflate uses: the largest, the only one
-/// it can make smaller ones from not at all (§7.1.2.1).
+/// The LZ77 window of this server's deflate: always the largest, 15 bits
+/// (flate2's pure-Rust backend has no smaller one), so an offer asking the
+/// server for a smaller window is declined (§7.1.2.1).
 const WINDOW_BITS: u8 = 15;
 
 /// What the server and client agreed.
@@ -38,6 +39,9 @@ pub(super) struct Agreed {
     /// The client offered `client_no_context_takeover`: each of its
     /// messages stands alone.
     pub(super) client_no_context_takeover: bool,
+    /// The offer named `server_max_window_bits` (15, the only value
+    /// taken), which the answer must then repeat (§7.1.2.1).
+    pub(super) server_max_window_bits: bool,
 }
 
 /// Reads the client's offers in `headers` and picks the first this server
@@ -53,12 +57,14 @@ pub(super) fn negotiate(headers: &HeaderMap) -> Option<(Agreed, HeaderValue)> {
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| split_outside_quotes(v, ','))
         .find_map(offer)?;
-    let answer = if agreed.client_no_context_takeover {
-        "permessage-deflate; server_no_context_takeover; client_no_context_takeover"
-    } else {
-        "permessage-deflate; server_no_context_takeover"
-    };
-    Some((agreed, HeaderValue::from_static(answer)))
+    let mut answer = String::from("permessage-deflate; server_no_context_takeover");
+    if agreed.client_no_context_takeover {
+        answer.push_str("; client_no_context_takeover");
+    }
+    if agreed.server_max_window_bits {
+        answer.push_str("; server_max_window_bits=15");
+    }
+    Some((agreed, HeaderValue::try_from(answer).ok()?))
 }
 
 /// One offer (`permessage-deflate; client_max_window_bits`), when it is
@@ -71,6 +77,7 @@ fn offer(text: &str) -> Option<Agreed> {
     let mut seen: Vec<String> = Vec::new();
     let mut agreed = Agreed {
         client_no_context_takeover: false,
+        server_max_window_bits: false,
     };
     for param in parts {
         let (name, value) = match param.split_once('=') {
@@ -86,7 +93,9 @@ fn offer(text: &str) -> Option<Agreed> {
             ("server_no_context_takeover", None) => {}
             ("client_no_context_takeover", None) => agreed.client_no_context_takeover = true,
             // §7.1.2.1: a window the server cannot keep under declines.
-            ("server_max_window_bits", Some(bits)) if window_bits(bits)? == WINDOW_BITS => {}
+            ("server_max_window_bits", Some(bits)) if window_bits(bits)? == WINDOW_BITS => {
+                agreed.server_max_window_bits = true;
+            }
             // §7.1.2.2: the client may use a smaller window; any inflates
             // with a 15-bit one.
             ("client_max_window_bits", None) => {}
@@ -185,9 +194,14 @@ fn inflate(state: &mut Decompress, compressed: &[u8], max: usize) -> Result<Vec<
                 return Err(Broken::TooBig("message over the limit"));
             }
             if status == Status::StreamEnd {
-                // §7.2.3.4: a sender may end the message with a final
-                // block instead of a flush; the next message starts a
-                // new stream, and the tail after this one is not data.
+                // §7.2.3.4: a sender without an empty-block flush may end
+                // a message with a final block. What follows it is not
+                // data, and this inflater starts afresh for the next
+                // message: a deliberate departure from §7.2.2, which would
+                // keep the window for a sender that kept its context
+                // across a final block. Senders that end a stream (zlib's
+                // deflate after Z_FINISH) start the next from an empty
+                // window, which this matches.
                 state.reset(false);
                 break 'inputs;
             }

@@ -108,6 +108,12 @@ async fn reading(mut read: UpgradedRead, shared: &Shared) {
         if !poll_fn(|cx| shared.borrow_mut().poll_room(cx)).await {
             return;
         }
+        // Frames of the last read left unparsed while the application was
+        // behind go first: they may be all the client sends until answered.
+        if shared.borrow().backlog() {
+            shared.borrow_mut().received(&mut buf);
+            continue;
+        }
         // The buffer holds at most the start of a frame, with room made
         // for its rest; an empty one (or a full one) gets `size`. A new
         // allocation, not `reserve`, for an empty one: nothing to copy.

@@ -64,6 +64,7 @@ fn describe(incoming: Incoming, max_message: usize) -> (char, Vec<u8>) {
         Incoming::Pong => ('o', Vec::new()),
         // Only with compression agreed, which this reader is not told.
         Incoming::Compressed { text, payload } => (if text { 'T' } else { 'B' }, payload.to_vec()),
+        Incoming::CompressedFrame { text, .. } => (if text { 'T' } else { 'B' }, Vec::new()),
         Incoming::Close(frame) => {
             let payload = frame.map_or_else(Vec::new, |f| {
                 [&f.code.to_be_bytes()[..], f.reason.as_bytes()].concat()
@@ -95,6 +96,7 @@ pub fn inflate(data: &[u8], max: usize) -> Result<Vec<u8>, u16> {
     let run = |client_no_context_takeover| {
         Inflater::new(Agreed {
             client_no_context_takeover,
+            server_max_window_bits: false,
         })
         .inflate(data, max)
         .map_err(|broken| broken.code())

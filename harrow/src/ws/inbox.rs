@@ -15,6 +15,8 @@ pub(super) struct Inbox {
     /// The messages after `first` (or all of them once `first` was taken
     /// while these waited).
     rest: VecDeque<Message>,
+    /// The payload bytes of all of them.
+    bytes: usize,
 }
 
 impl Inbox {
@@ -23,8 +25,14 @@ impl Inbox {
         usize::from(self.first.is_some()) + self.rest.len()
     }
 
+    /// How many payload bytes wait.
+    pub(super) fn bytes(&self) -> usize {
+        self.bytes
+    }
+
     /// Adds the newest message.
     pub(super) fn push_back(&mut self, message: Message) {
+        self.bytes += message.len();
         if self.first.is_none() && self.rest.is_empty() {
             self.first = Some(message);
         } else {
@@ -34,7 +42,9 @@ impl Inbox {
 
     /// Takes the oldest message.
     pub(super) fn pop_front(&mut self) -> Option<Message> {
-        self.first.take().or_else(|| self.rest.pop_front())
+        let message = self.first.take().or_else(|| self.rest.pop_front())?;
+        self.bytes -= message.len();
+        Some(message)
     }
 
     /// The newest message.
@@ -64,5 +74,9 @@ mod tests {
         assert_eq!(inbox.pop_front(), Some(text("c")));
         assert_eq!(inbox.pop_front(), Some(text("d")));
         assert_eq!((inbox.pop_front(), inbox.len()), (None, 0));
+        assert_eq!(inbox.bytes(), 0);
+        inbox.push_back(text("four"));
+        inbox.push_back(Message::binary(vec![0; 10]));
+        assert_eq!(inbox.bytes(), 14);
     }
 }

@@ -185,11 +185,12 @@ impl WebSocketUpgrade {
     /// and the server's from the [threshold](Self::compression_threshold)
     /// on go compressed when that makes them smaller. Off by default.
     ///
-    /// It costs CPU on both sides, and each socket that receives a
-    /// compressed message keeps an inflater (about 43 KiB) from then on,
-    /// as the client's messages may refer back to earlier ones; the
-    /// server's own compressor is one per worker. With the `ws-deflate`
-    /// feature.
+    /// It costs CPU on both sides (several times an uncompressed echo's),
+    /// and a socket whose client keeps its context between messages, as
+    /// browsers do, keeps an inflater (about 43 KiB) from its first
+    /// compressed message on; one whose client offered
+    /// `client_no_context_takeover` uses the worker's. The server's own
+    /// compressor is one per worker. With the `ws-deflate` feature.
     #[cfg(feature = "ws-deflate")]
     pub fn compression(mut self, on: bool) -> Self {
         self.settings.compression = on;

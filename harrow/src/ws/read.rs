@@ -54,6 +54,16 @@ pub(super) enum Incoming {
         /// The compressed bytes, without the flush's tail.
         payload: Bytes,
     },
+    /// The same, sent in one frame: its compressed bytes are where they
+    /// lie in the buffer given to [`FrameReader::next`], which must be
+    /// inflated from there before the next call (which may replace the
+    /// buffer).
+    CompressedFrame {
+        /// A text message (else binary).
+        text: bool,
+        /// Where the payload lies in the buffer.
+        range: std::ops::Range<usize>,
+    },
 }
 
 /// How the client broke the protocol; the connection is failed with the
@@ -199,10 +209,15 @@ impl FrameReader {
             }
             if head.opcode != OPCODE_CONTINUATION && head.fin {
                 let text = head.opcode == OPCODE_TEXT;
-                let payload = take(buf, at, start, end);
                 if head.compressed {
-                    return Ok(Some(Incoming::Compressed { text, payload }));
+                    // Inflated from the buffer: neither copied nor given
+                    // away, as the bytes are dropped once inflated.
+                    return Ok(Some(Incoming::CompressedFrame {
+                        text,
+                        range: start..end,
+                    }));
                 }
+                let payload = take(buf, at, start, end);
                 return whole(text, payload).map(Some);
             }
             let partial = match &mut self.partial {

@@ -28,9 +28,13 @@ use super::{Settings, WsError};
 /// taken some (a client that stops reading holds its senders, not the
 /// server's memory).
 const OUTPUT_HIGH: usize = 256 * 1024;
-/// Messages received and not yet taken past which the socket is not read:
-/// a slow application makes the client wait, through TCP.
+/// Messages received and not yet taken past which the socket is not read,
+/// nor the rest of a read parsed: a slow application makes the client
+/// wait, through TCP.
 const INBOUND_HIGH: usize = 32;
+/// The same in bytes. Compressed, a read of a few KiB can inflate to many
+/// MiB; this bounds what one read can add to about this plus one message.
+const INBOUND_BYTES_HIGH: usize = 256 * 1024;
 
 /// Where the closing handshake stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +64,9 @@ pub(super) struct State {
     pub(super) handles: usize,
     settings: Settings,
     pub(super) wakers: Wakers,
+    /// Parsing stopped before the end of the last read because the
+    /// application was behind: the rest is parsed before the next read.
+    backlog: bool,
     /// permessage-deflate was agreed: the inflater for the client's
     /// compressed messages, and the server's are compressed too.
     #[cfg(feature = "ws-deflate")]
@@ -82,6 +89,7 @@ impl State {
             handles: 1,
             settings,
             wakers: Wakers::default(),
+            backlog: false,
             #[cfg(feature = "ws-deflate")]
             deflate: None,
         }
@@ -115,12 +123,19 @@ impl State {
     /// application, and the answers the protocol gives by itself (pong,
     /// closing frame). `buf` comes back holding only the start of a frame
     /// not whole yet, with room for the rest of it; it may be a new buffer,
-    /// when the old one went out as a message's payload.
+    /// when the old one went out as a message's payload. While the socket
+    /// is open, parsing stops once the application is behind (see
+    /// [`backlog`](Self::backlog)); the rest waits in `buf`.
     pub(super) fn received(&mut self, buf: &mut Vec<u8>) {
         let mut at = 0;
+        self.backlog = false;
         while self.phase != Phase::Done {
+            if self.phase == Phase::Open && self.inbound_full() {
+                self.backlog = at < buf.len();
+                break;
+            }
             match self.frames.next(buf, &mut at) {
-                Ok(Some(incoming)) => self.incoming(incoming),
+                Ok(Some(incoming)) => self.incoming(incoming, buf),
                 Ok(None) => break,
                 Err(broken) => self.broken(broken),
             }
@@ -134,8 +149,22 @@ impl State {
         self.wakers.wake(Waiter::Receiver);
     }
 
-    /// Acts on one message or control frame from the peer.
-    fn incoming(&mut self, incoming: Incoming) {
+    /// Whether bytes of the last read wait to be parsed, once the
+    /// application has taken some messages (the reading loop parses them
+    /// before it reads again).
+    pub(super) fn backlog(&self) -> bool {
+        self.backlog
+    }
+
+    /// Whether the application is behind: messages received and not taken
+    /// have reached the limit in number or in bytes.
+    fn inbound_full(&self) -> bool {
+        self.inbound.len() >= INBOUND_HIGH || self.inbound.bytes() >= INBOUND_BYTES_HIGH
+    }
+
+    /// Acts on one message or control frame from the peer; `buf` is the
+    /// buffer it was parsed from (a compressed frame is inflated from it).
+    fn incoming(&mut self, incoming: Incoming, buf: &[u8]) {
         match incoming {
             // §5.5.1: after sending its closing frame an endpoint still
             // takes the messages the peer sent before answering it.
@@ -143,8 +172,11 @@ impl State {
             // the application takes (`poll_room`), so that the peer's
             // closing frame is seen; what the application will not take
             // past the usual backlog is dropped.
-            Incoming::Text(_) | Incoming::Binary(_)
-                if self.phase != Phase::Open && self.inbound.len() >= INBOUND_HIGH => {}
+            Incoming::Text(_)
+            | Incoming::Binary(_)
+            | Incoming::Compressed { .. }
+            | Incoming::CompressedFrame { .. }
+                if self.phase != Phase::Open && self.inbound_full() => {}
             Incoming::Text(text) => self.inbound.push_back(Message::Text(text)),
             Incoming::Binary(bytes) => self.inbound.push_back(Message::Binary(bytes)),
             // §5.5.2: a ping is answered with a pong echoing its payload
@@ -157,7 +189,11 @@ impl State {
             }
             Incoming::Pong => {}
             Incoming::Compressed { text, payload } => match self.inflate(text, &payload) {
-                Ok(message) => self.incoming(message),
+                Ok(message) => self.incoming(message, buf),
+                Err(broken) => self.broken(broken),
+            },
+            Incoming::CompressedFrame { text, range } => match self.inflate(text, &buf[range]) {
+                Ok(message) => self.incoming(message, buf),
                 Err(broken) => self.broken(broken),
             },
             Incoming::Close(frame) => {
@@ -181,7 +217,13 @@ impl State {
         let Some(inflater) = &mut self.deflate else {
             return Err(Broken::Protocol("reserved bits set without an extension"));
         };
-        let data = inflater.inflate(payload, self.settings.max_message_size)?;
+        let mut data = inflater.inflate(payload, self.settings.max_message_size)?;
+        // The output doubled as it grew: a message the application keeps
+        // does not keep much more than itself.
+        let spare = data.capacity() - data.len();
+        if spare > 4096 && spare > data.len() / 2 {
+            data.shrink_to_fit();
+        }
         if !text {
             return Ok(Incoming::Binary(data.into()));
         }
@@ -230,8 +272,7 @@ impl State {
         if self.phase == Phase::Done {
             return Poll::Ready(false);
         }
-        if self.output.len() < OUTPUT_HIGH
-            && (self.inbound.len() < INBOUND_HIGH || self.phase == Phase::Closing)
+        if self.output.len() < OUTPUT_HIGH && (!self.inbound_full() || self.phase == Phase::Closing)
         {
             return Poll::Ready(true);
         }
@@ -241,7 +282,7 @@ impl State {
 
     /// Wakes the reader when a closing handshake begins.
     pub(super) fn watch_closing(&mut self, cx: &mut Context<'_>) {
-        self.wakers.register(Waiter::Reader, cx);
+        self.wakers.register(Waiter::Closing, cx);
     }
 
     /// Sends a ping (the socket has been quiet).

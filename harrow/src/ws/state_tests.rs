@@ -177,6 +177,29 @@ fn a_ping_after_our_close_is_still_answered() {
     assert_eq!(output(&mut state), [0x8a, 0x03, b'h', b'e', b'y']);
 }
 
+#[test]
+fn parsing_stops_while_the_application_is_behind_and_resumes_after() {
+    let mut state = State::new(Settings::default());
+    let mut buf = Vec::new();
+    for i in 0..INBOUND_HIGH + 8 {
+        buf.extend(client_frame(0x1, format!("m{i}").as_bytes()));
+    }
+    state.received(&mut buf);
+    assert!(state.backlog(), "frames wait in the buffer");
+    assert_eq!(room(&mut state), Poll::Pending);
+    for i in 0..10 {
+        assert_eq!(recv(&mut state).unwrap().as_text(), Some(&*format!("m{i}")));
+    }
+    assert_eq!(room(&mut state), Poll::Ready(true));
+    // The reading loop parses what waits before it reads again.
+    state.received(&mut buf);
+    assert!(!state.backlog());
+    assert!(buf.is_empty());
+    for i in 10..INBOUND_HIGH + 8 {
+        assert_eq!(recv(&mut state).unwrap().as_text(), Some(&*format!("m{i}")));
+    }
+}
+
 #[cfg(feature = "ws-deflate")]
 mod compressed {
     use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress};
@@ -187,6 +210,7 @@ mod compressed {
     fn agreed(client_no_context_takeover: bool) -> Agreed {
         Agreed {
             client_no_context_takeover,
+            server_max_window_bits: false,
         }
     }
 
@@ -271,6 +295,21 @@ mod compressed {
         assert_eq!(state.phase(), Phase::Done);
         assert!(recv(&mut state).is_none());
         assert_eq!(output(&mut state)[..4], [0x88, 0x11, 0x03, 0xf1]);
+    }
+
+    #[test]
+    fn a_read_of_small_compressed_frames_inflates_a_bounded_amount() {
+        let mut state = State::new(Settings::default()).compressed(agreed(true));
+        // Forty frames of about 200 bytes, each 1 MiB inflated.
+        let zeros = vec![0u8; 1 << 20];
+        let mut buf = client_frames(0x2, &[&zeros[..]; 40], true);
+        assert!(buf.len() < 64 * 1024);
+        state.received(&mut buf);
+        assert!(state.backlog());
+        let queued = state.inbound.bytes();
+        assert!(queued <= INBOUND_BYTES_HIGH + (1 << 20), "{queued}");
+        assert_eq!(state.inbound.len(), 1);
+        assert!(!buf.is_empty(), "the rest waits, compressed");
     }
 
     #[test]
