@@ -5,12 +5,10 @@
 //! starts, each worker reports when it accepts (or why it could not), and a
 //! single failure stops the others and returns the error.
 
-use std::future::{Future, poll_fn};
+use std::future::Future;
 use std::net::{SocketAddr, TcpListener, ToSocketAddrs};
-use std::pin::pin;
 use std::sync::Arc;
 use std::sync::mpsc;
-use std::task::Poll;
 use std::time::Duration;
 
 use socket2::{Domain, Socket, Type};
@@ -276,20 +274,7 @@ pub async fn serve_with_config<S: Service>(
         shutdown.await;
         signal.stop();
     };
-    let (mut serving, mut redirecting, mut stopping) =
-        (pin!(serving), pin!(redirecting), pin!(stopping));
-    let (mut served, mut redirected, mut stopped) = (false, false, false);
-    poll_fn(|cx| {
-        stopped = stopped || stopping.as_mut().poll(cx).is_ready();
-        served = served || serving.as_mut().poll(cx).is_ready();
-        redirected = redirected || redirecting.as_mut().poll(cx).is_ready();
-        if served && redirected {
-            Poll::Ready(())
-        } else {
-            Poll::Pending
-        }
-    })
-    .await;
+    monoio::join!(serving, redirecting, stopping);
     Ok(())
 }
 
