@@ -15,8 +15,10 @@ fuzz_target!(|input: &[u8]| {
     };
     let max_frame = usize::from(*frame) * 64 + 1;
     let max_message = max_frame + usize::from(*message) * 64;
+    // The count's high bit: permessage-deflate agreed (RSV1 taken).
+    let compressed = count & 0x80 != 0;
     let (pieces, data) = rest.split_at(usize::from(*count % 16).min(rest.len()));
-    let whole = read_in_pieces(data, &[], max_message, max_frame);
-    let split = read_in_pieces(data, pieces, max_message, max_frame);
+    let whole = read_in_pieces(data, &[], max_message, max_frame, compressed);
+    let split = read_in_pieces(data, pieces, max_message, max_frame, compressed);
     assert_eq!(whole, split, "pieces {pieces:?}");
 });

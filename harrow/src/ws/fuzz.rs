@@ -18,12 +18,27 @@ pub struct Outcome {
 /// Feeds `data` to a reader limited to `max_message` and `max_frame`
 /// bytes, in pieces as long as the bytes of `pieces` say (cycled; 0 counts
 /// as 1, no `pieces` means all at once), the way the socket's reading loop
-/// hands it what each read brought; stops at the first broken rule.
+/// hands it what each read brought; stops at the first broken rule. With
+/// `compressed` (and the `ws-deflate` feature) the reader takes RSV1 as
+/// permessage-deflate's mark, and compressed messages are recorded as
+/// they came (kinds `T` and `B`), not inflated.
 ///
 /// Panics where the reader breaks a promise of its own: a message over the
 /// limit, a control payload over 125 bytes.
-pub fn read_in_pieces(data: &[u8], pieces: &[u8], max_message: usize, max_frame: usize) -> Outcome {
+pub fn read_in_pieces(
+    data: &[u8],
+    pieces: &[u8],
+    max_message: usize,
+    max_frame: usize,
+    compressed: bool,
+) -> Outcome {
     let mut reader = FrameReader::new(max_message, max_frame);
+    #[cfg(feature = "ws-deflate")]
+    if compressed {
+        reader = reader.with_compression();
+    }
+    #[cfg(not(feature = "ws-deflate"))]
+    let _ = compressed;
     let mut out = Outcome {
         frames: Vec::new(),
         broken: None,
@@ -39,7 +54,7 @@ pub fn read_in_pieces(data: &[u8], pieces: &[u8], max_message: usize, max_frame:
         let mut at = 0;
         loop {
             match reader.next(&mut buf, &mut at) {
-                Ok(Some(incoming)) => out.frames.push(describe(incoming, max_message)),
+                Ok(Some(incoming)) => out.frames.push(describe(incoming, &buf, max_message)),
                 Ok(None) => break,
                 Err(broken) => {
                     out.broken = Some(broken.code());
@@ -53,7 +68,7 @@ pub fn read_in_pieces(data: &[u8], pieces: &[u8], max_message: usize, max_frame:
     out
 }
 
-fn describe(incoming: Incoming, max_message: usize) -> (char, Vec<u8>) {
+fn describe(incoming: Incoming, buf: &[u8], max_message: usize) -> (char, Vec<u8>) {
     let (kind, payload) = match incoming {
         Incoming::Text(text) => ('t', text.as_bytes().to_vec()),
         Incoming::Binary(bytes) => ('b', bytes.to_vec()),
@@ -62,9 +77,13 @@ fn describe(incoming: Incoming, max_message: usize) -> (char, Vec<u8>) {
             ('i', bytes.to_vec())
         }
         Incoming::Pong => ('o', Vec::new()),
-        // Only with compression agreed, which this reader is not told.
         Incoming::Compressed { text, payload } => (if text { 'T' } else { 'B' }, payload.to_vec()),
-        Incoming::CompressedFrame { text, .. } => (if text { 'T' } else { 'B' }, Vec::new()),
+        Incoming::CompressedFrame { text, range } => {
+            let payload = buf
+                .get(range)
+                .expect("a compressed frame's range inside the buffer");
+            (if text { 'T' } else { 'B' }, payload.to_vec())
+        }
         Incoming::Close(frame) => {
             let payload = frame.map_or_else(Vec::new, |f| {
                 [&f.code.to_be_bytes()[..], f.reason.as_bytes()].concat()
