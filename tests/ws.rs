@@ -243,23 +243,12 @@ impl Raw {
 
     /// The next `n` frames the server sends.
     fn frames(&mut self, n: usize) -> Vec<(u8, Vec<u8>)> {
-        let mut frames = Vec::new();
-        for _ in 0..n {
-            let mut head = [0u8; 2];
-            self.stream.read_exact(&mut head).unwrap();
-            let len = match head[1] & 0x7f {
-                126 => {
-                    let mut l = [0u8; 2];
-                    self.stream.read_exact(&mut l).unwrap();
-                    u16::from_be_bytes(l) as usize
-                }
-                n => n as usize,
-            };
-            let mut payload = vec![0u8; len];
-            self.stream.read_exact(&mut payload).unwrap();
-            frames.push((head[0] & 0x0f, payload));
-        }
-        frames
+        (0..n)
+            .map(|_| {
+                let (first, payload) = harrow_tests::ws::read_frame(&mut self.stream);
+                (first & 0x0f, payload)
+            })
+            .collect()
     }
 
     /// Every frame the server sends until it closes the connection.

@@ -199,24 +199,7 @@ impl Raw {
 
     /// The next frame: its first byte and its payload.
     fn frame(&mut self) -> (u8, Vec<u8>) {
-        let mut head = [0u8; 2];
-        self.stream.read_exact(&mut head).unwrap();
-        let len = match head[1] & 0x7f {
-            126 => {
-                let mut l = [0u8; 2];
-                self.stream.read_exact(&mut l).unwrap();
-                usize::from(u16::from_be_bytes(l))
-            }
-            127 => {
-                let mut l = [0u8; 8];
-                self.stream.read_exact(&mut l).unwrap();
-                u64::from_be_bytes(l) as usize
-            }
-            n => usize::from(n),
-        };
-        let mut payload = vec![0u8; len];
-        self.stream.read_exact(&mut payload).unwrap();
-        (head[0], payload)
+        harrow_tests::ws::read_frame(&mut self.stream)
     }
 }
 

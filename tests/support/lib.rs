@@ -18,6 +18,7 @@ pub mod patient;
 pub mod prometheus;
 pub mod server;
 pub mod tls;
+pub mod ws;
 
 /// A response read off a socket.
 #[derive(Debug, Clone)]
