@@ -3,7 +3,7 @@
 //!
 //! Usage:
 //!   ws-load echo PORT SOCKETS SIZE text|binary|json WARMUP_S DURATION_S SERVER_PID [deflate]
-//!   ws-load idle PORT SOCKETS SERVER_PID
+//!   ws-load idle PORT SOCKETS SERVER_PID [deflate]
 //!
 //! `echo` opens SOCKETS WebSockets at `/ws`; each sends a message of SIZE
 //! bytes, waits for its echo (checked byte for byte), and sends the next,
@@ -17,7 +17,10 @@
 //!
 //! `idle` reads the server's RSS, opens SOCKETS WebSockets, waits 2 s and
 //! reads it again, sends one 32-byte text message on each and reads its
-//! echo, waits 2 s and reads it a third time, and prints
+//! echo, waits 2 s and reads it a third time, and prints (with `deflate`
+//! the sockets offer permessage-deflate as browsers do, keeping their
+//! context, and the message goes compressed: what a socket's inflater
+//! costs)
 //!
 //! ```text
 //! idle  SOCKETS  RSS_BEFORE_KIB  RSS_OPEN_KIB  RSS_AFTER_ONE_MESSAGE_KIB
@@ -61,7 +64,7 @@ const ACCEPT: &str = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
 fn usage() -> ! {
     eprintln!(
         "usage: ws-load echo PORT SOCKETS SIZE text|binary|json WARMUP_S DURATION_S SERVER_PID [deflate]\n       \
-         ws-load idle PORT SOCKETS SERVER_PID"
+         ws-load idle PORT SOCKETS SERVER_PID [deflate]"
     );
     std::process::exit(2)
 }
@@ -166,6 +169,19 @@ impl Message {
     }
 }
 
+/// What a socket offers in its handshake.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Offer {
+    /// No extension, at `/ws`.
+    Nothing,
+    /// permessage-deflate with `client_no_context_takeover`: each message
+    /// stands alone.
+    Standalone,
+    /// permessage-deflate as browsers offer it: the client keeps its
+    /// context between messages.
+    Context,
+}
+
 /// One open WebSocket and the bytes read from it and not yet used.
 struct Socket {
     stream: TcpStream,
@@ -180,16 +196,20 @@ struct Socket {
 
 impl Socket {
     /// Connects and completes the opening handshake.
-    async fn open(port: u16, buf_size: usize, deflate: bool) -> io::Result<Socket> {
+    async fn open(port: u16, buf_size: usize, offer: Offer) -> io::Result<Socket> {
         let mut stream = TcpStream::connect(("127.0.0.1", port)).await?;
         stream.set_nodelay(true)?;
-        let (path, offer) = if deflate {
-            (
+        let deflate = offer != Offer::Nothing;
+        let (path, offer) = match offer {
+            Offer::Nothing => ("/ws", ""),
+            Offer::Standalone => (
                 "/ws-deflate",
                 "Sec-WebSocket-Extensions: permessage-deflate; client_no_context_takeover\r\n",
-            )
-        } else {
-            ("/ws", "")
+            ),
+            Offer::Context => (
+                "/ws-deflate",
+                "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n",
+            ),
         };
         let request = format!(
             "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n\
@@ -309,12 +329,12 @@ impl Socket {
 }
 
 /// Opens `n` sockets, `OPENING_AT_ONCE` at a time.
-async fn open_all(port: u16, n: usize, buf_size: usize, deflate: bool) -> io::Result<Vec<Socket>> {
+async fn open_all(port: u16, n: usize, buf_size: usize, offer: Offer) -> io::Result<Vec<Socket>> {
     let mut sockets = Vec::with_capacity(n);
     while sockets.len() < n {
         let batch = OPENING_AT_ONCE.min(n - sockets.len());
         let tasks: Vec<_> = (0..batch)
-            .map(|_| tokio::spawn(timeout(OPEN_TIMEOUT, Socket::open(port, buf_size, deflate))))
+            .map(|_| tokio::spawn(timeout(OPEN_TIMEOUT, Socket::open(port, buf_size, offer))))
             .collect();
         for task in tasks {
             match task.await.map_err(io::Error::other)? {
@@ -372,7 +392,11 @@ async fn echo_load(
         port,
         sockets,
         message.payload.len().max(message.frame.len()) + 4096,
-        message.deflate,
+        if message.deflate {
+            Offer::Standalone
+        } else {
+            Offer::Nothing
+        },
     )
     .await?;
     let echo_len = Arc::new(AtomicU64::new(0));
@@ -450,12 +474,17 @@ async fn echo_load(
     Ok(())
 }
 
-async fn idle(port: u16, sockets: usize, pid: u32) -> io::Result<()> {
+async fn idle(port: u16, sockets: usize, pid: u32, deflate: bool) -> io::Result<()> {
     let before = rss_kib(pid)?;
-    let open = open_all(port, sockets, 4096, false).await?;
+    let offer = if deflate {
+        Offer::Context
+    } else {
+        Offer::Nothing
+    };
+    let open = open_all(port, sockets, 4096, offer).await?;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let opened = rss_kib(pid)?;
-    let message = Arc::new(Message::new(32, Kind::Text, false));
+    let message = Arc::new(Message::new(32, Kind::Text, deflate));
     let mut kept = Vec::with_capacity(sockets);
     let mut left = open.into_iter();
     loop {
@@ -525,7 +554,12 @@ fn main() {
         }
         "idle" => {
             let pid: u32 = num(args.next());
-            rt.block_on(async { timeout(limit, idle(port, sockets, pid)).await })
+            let deflate = match args.next().as_deref() {
+                None => false,
+                Some("deflate") => true,
+                Some(_) => usage(),
+            };
+            rt.block_on(async { timeout(limit, idle(port, sockets, pid, deflate)).await })
         }
         _ => usage(),
     };
