@@ -1,11 +1,16 @@
 //! Taking a connection over after `101 Switching Protocols`, in the server
 //! core, under each driver: bytes the client sends right after its request
 //! reach the new protocol, an upgrade the service declines leaves the
-//! connection speaking HTTP/1.1, and a `101` nobody takes closes it.
+//! connection speaking HTTP/1.1, and a `101` nobody takes closes it. Over
+//! HTTP/2, an extended CONNECT (RFC 8441) taken over with a `200` runs on
+//! its stream, and one answered otherwise is not taken over.
 
+use std::future::poll_fn;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use harrow_server::upgrade::OnUpgrade;
+use bytes::Bytes;
+use harrow_server::upgrade::{OnUpgrade, connect_protocol};
 use harrow_server::{Body, Config, service_fn};
 use harrow_tests::Raw;
 use harrow_tests::server::each_driver;
@@ -100,5 +105,138 @@ fn a_declined_upgrade_stays_http_and_an_untaken_101_closes() {
         let all = raw.read_to_close();
         assert!(all.starts_with("HTTP/1.1 101"), "{all}");
         assert!(raw.closed_within(Duration::from_secs(2)));
+    });
+}
+
+/// Whether the callback of a refused tunnel ever ran.
+static REFUSED_RAN: AtomicBool = AtomicBool::new(false);
+
+/// Over HTTP/2: `/tunnel` takes an extended CONNECT for the `echo`
+/// protocol over with a 200 and echoes until the client ends its side;
+/// `/refuse` registers a callback but answers 403; anything else says
+/// whether it was offered an upgrade.
+fn start_h2(config: Config) -> harrow_server::ServerHandle {
+    let service = || {
+        service_fn(|req: http::Request<Body>, _conn| async move {
+            let protocol = connect_protocol(req.extensions()).map(str::to_owned);
+            let on_upgrade = req.extensions().get::<OnUpgrade>().cloned();
+            match (req.uri().path(), protocol.as_deref(), on_upgrade) {
+                ("/tunnel", Some("echo"), Some(on_upgrade)) => {
+                    let taken = on_upgrade.on_upgrade(|upgraded| async move {
+                        let (mut read, mut write) = upgraded.split();
+                        loop {
+                            let (res, buf) = read.read(Vec::with_capacity(1024)).await;
+                            match res {
+                                Ok(n) if n > 0 => {
+                                    if write.write_all(buf).await.0.is_err() {
+                                        return;
+                                    }
+                                }
+                                _ => break,
+                            }
+                        }
+                        write.shutdown().await;
+                    });
+                    assert!(taken.is_ok());
+                    Response::new(Body::empty())
+                }
+                ("/refuse", _, Some(on_upgrade)) => {
+                    let taken = on_upgrade.on_upgrade(|_| async move {
+                        REFUSED_RAN.store(true, Ordering::SeqCst);
+                    });
+                    assert!(taken.is_ok());
+                    let mut res = Response::new(Body::from("refused"));
+                    *res.status_mut() = StatusCode::FORBIDDEN;
+                    res
+                }
+                (path, protocol, upgrade) => Response::new(Body::from(format!(
+                    "{path} {protocol:?} upgrade offered: {}",
+                    upgrade.is_some()
+                ))),
+            }
+        })
+    };
+    let config = Config {
+        enable_http2: true,
+        ..config
+    };
+    harrow_server::start_with_config(service, "127.0.0.1:0", config).expect("server starts")
+}
+
+/// A request to `path`; with `protocol`, an extended CONNECT for it.
+fn h2_request(path: &str, protocol: Option<&'static str>) -> http::Request<()> {
+    let method = if protocol.is_some() { "CONNECT" } else { "GET" };
+    let mut req = http::Request::builder()
+        .method(method)
+        .uri(format!("http://localhost{path}"))
+        .body(())
+        .unwrap();
+    if let Some(p) = protocol {
+        req.extensions_mut()
+            .insert(h2::ext::Protocol::from_static(p));
+    }
+    req
+}
+
+/// Everything left on `recv`, as text.
+async fn rest(mut recv: h2::RecvStream) -> String {
+    let mut all = Vec::new();
+    while let Some(data) = poll_fn(|cx| recv.poll_data(cx)).await {
+        let data = data.unwrap();
+        recv.flow_control().release_capacity(data.len()).unwrap();
+        all.extend_from_slice(&data);
+    }
+    String::from_utf8(all).unwrap()
+}
+
+#[test]
+fn an_extended_connect_taken_over_runs_on_its_http2_stream() {
+    each_driver(|config| {
+        let server = start_h2(config);
+        let addr = server.local_addr();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+            let (mut client, conn) = h2::client::handshake(tcp).await.unwrap();
+            tokio::spawn(async move {
+                let _ = conn.await;
+            });
+            // The tunnel: bytes both ways, then each side ends its own.
+            let (res, mut send) = client
+                .send_request(h2_request("/tunnel", Some("echo")), false)
+                .unwrap();
+            let res = res.await.unwrap();
+            assert_eq!(res.status(), StatusCode::OK);
+            assert!(!res.headers().contains_key("content-length"));
+            let mut recv = res.into_body();
+            send.send_data(Bytes::from_static(b"first"), false).unwrap();
+            let echoed = poll_fn(|cx| recv.poll_data(cx)).await.unwrap().unwrap();
+            assert_eq!(echoed, "first");
+            recv.flow_control().release_capacity(echoed.len()).unwrap();
+            send.send_data(Bytes::from_static(b"last"), true).unwrap();
+            assert_eq!(rest(recv).await, "last");
+            // A callback with another answer than a 2xx never runs.
+            let (res, _send) = client
+                .send_request(h2_request("/refuse", Some("echo")), false)
+                .unwrap();
+            let res = res.await.unwrap();
+            assert_eq!(res.status(), StatusCode::FORBIDDEN);
+            assert_eq!(rest(res.into_body()).await, "refused");
+            // Only an extended CONNECT is offered an upgrade.
+            let (res, _) = client
+                .send_request(h2_request("/plain", None), true)
+                .unwrap();
+            let text = rest(res.await.unwrap().into_body()).await;
+            assert_eq!(text, "/plain None upgrade offered: false");
+            let (res, _send) = client
+                .send_request(h2_request("/other", Some("echo")), false)
+                .unwrap();
+            let text = rest(res.await.unwrap().into_body()).await;
+            assert_eq!(text, "/other Some(\"echo\") upgrade offered: true");
+        });
+        assert!(!REFUSED_RAN.load(Ordering::SeqCst));
     });
 }

@@ -12,6 +12,15 @@
 //! (see [`UpgradedRead::read`]). When the callback returns, the connection
 //! closes.
 //!
+//! Over HTTP/2 (with the `http2` feature), a stream opened by an extended
+//! CONNECT (RFC 8441: method CONNECT and a `:protocol`, read with
+//! [`connect_protocol`]) comes with an [`OnUpgrade`] too. There the
+//! service accepts with a `2xx` instead of a `101` (no `Upgrade` fields),
+//! and the callback gets the stream itself as its [`Upgraded`]
+//! connection: DATA frames carry the bytes, END_STREAM ends each side, and
+//! the rest of the connection's streams go on beside it. Other answers
+//! end the stream as usual.
+//!
 //! A `101` without a registered callback closes the connection after the
 //! head; a callback with any other answer is dropped, and the connection
 //! goes on as HTTP/1.1.
@@ -59,6 +68,21 @@ use std::num::NonZeroU64;
 use std::pin::Pin;
 
 pub use crate::conn::upgraded::{Upgraded, UpgradedRead, UpgradedWrite};
+
+/// The protocol an HTTP/2 extended CONNECT asks for (RFC 8441 §4, its
+/// `:protocol` pseudo-header, such as `websocket`), read from the request's
+/// extensions; `None` for any other request.
+pub fn connect_protocol(extensions: &http::Extensions) -> Option<&str> {
+    #[cfg(feature = "http2")]
+    {
+        extensions.get::<h2::ext::Protocol>().map(|p| p.as_str())
+    }
+    #[cfg(not(feature = "http2"))]
+    {
+        let _ = extensions;
+        None
+    }
+}
 
 /// What a connection runs once upgraded.
 pub(crate) type Callback = Box<dyn FnOnce(Upgraded) -> Pin<Box<dyn Future<Output = ()>>>>;

@@ -1,6 +1,7 @@
 //! A connection after `101 Switching Protocols`: the HTTP/1.1 socket (plain
 //! or TLS) handed to the code that asked for the upgrade, as a reading and
-//! a writing half that work at once.
+//! a writing half that work at once. An HTTP/2 stream accepted after an
+//! extended CONNECT (RFC 8441) is handed over the same way.
 //!
 //! The HTTP timeouts stop here. Each half has its own deadline entry in the
 //! worker's sweep, set by its owner: the reading half's is drainable, so a
@@ -22,6 +23,8 @@ use monoio::io::{
 };
 use monoio::net::TcpStream;
 
+#[cfg(feature = "http2")]
+use super::h2::tunnel::{TunnelRead, TunnelWrite};
 #[cfg(feature = "tls")]
 use super::tls::split::{TlsRead, TlsWrite};
 #[cfg(feature = "tls")]
@@ -37,6 +40,10 @@ pub(crate) enum Socket {
     /// A TLS session over TCP.
     #[cfg(feature = "tls")]
     Tls(TlsIo),
+    /// An HTTP/2 stream after an extended CONNECT: its receiving and its
+    /// sending side.
+    #[cfg(feature = "http2")]
+    H2(TunnelRead, TunnelWrite),
 }
 
 /// A connection after `101 Switching Protocols`, for the callback given to
@@ -72,6 +79,8 @@ impl Upgraded {
                 let (read, write) = super::tls::split::split(io, worker.clone());
                 (ReadHalf::Tls(read), WriteHalf::Tls(write))
             }
+            #[cfg(feature = "http2")]
+            Socket::H2(read, write) => (ReadHalf::H2(read), WriteHalf::H2(write)),
         };
         let read_timer = worker.timers.register(None);
         // Waiting for the peer is what a drain may end.
@@ -97,12 +106,16 @@ enum ReadHalf {
     Plain(OwnedReadHalf<TcpStream>),
     #[cfg(feature = "tls")]
     Tls(TlsRead),
+    #[cfg(feature = "http2")]
+    H2(TunnelRead),
 }
 
 enum WriteHalf {
     Plain(OwnedWriteHalf<TcpStream>),
     #[cfg(feature = "tls")]
     Tls(TlsWrite),
+    #[cfg(feature = "http2")]
+    H2(TunnelWrite),
 }
 
 /// The reading half of an [`Upgraded`] connection.
@@ -147,6 +160,14 @@ impl UpgradedRead {
             }
             #[cfg(feature = "tls")]
             ReadHalf::Tls(half) => half.read(buf, cancel).await,
+            #[cfg(feature = "http2")]
+            ReadHalf::H2(half) => {
+                let mut buf = buf;
+                match self.timer.until_fired(half.read(&mut buf)).await {
+                    Some(res) => (res, buf),
+                    None => (Err(cancelled()), buf),
+                }
+            }
         };
         match res {
             Err(e) => (Err(self.fired().unwrap_or(e)), buf),
@@ -214,6 +235,12 @@ impl UpgradedWrite {
                 let res = half.write_all(&buf, cancel).await;
                 (res, buf)
             }
+            #[cfg(feature = "http2")]
+            WriteHalf::H2(half) => {
+                let data = Bytes::copy_from_slice(&buf);
+                let res = self.timer.until_fired(half.write(data)).await;
+                (res.unwrap_or_else(|| Err(cancelled())), buf)
+            }
         };
         match res {
             Err(_) if self.timer.fired().is_some() => {
@@ -238,6 +265,19 @@ impl UpgradedWrite {
             WriteHalf::Tls(half) => {
                 let parts: Vec<&[u8]> = bufs.iter().map(|b| &b[..]).collect();
                 half.write_all_parts(&parts, cancel).await
+            }
+            #[cfg(feature = "http2")]
+            WriteHalf::H2(half) => {
+                let write = async {
+                    for part in bufs {
+                        half.write(part).await?;
+                    }
+                    Ok(())
+                };
+                self.timer
+                    .until_fired(write)
+                    .await
+                    .unwrap_or_else(|| Err(cancelled()))
             }
         };
         match res {
@@ -265,8 +305,16 @@ impl UpgradedWrite {
             }
             #[cfg(feature = "tls")]
             WriteHalf::Tls(half) => half.shutdown(self.timer.handle()).await,
+            #[cfg(feature = "http2")]
+            WriteHalf::H2(half) => half.finish(),
         }
     }
+}
+
+/// The error of an operation its deadline or a drain cut short.
+#[cfg(feature = "http2")]
+fn cancelled() -> io::Error {
+    io::Error::new(io::ErrorKind::Interrupted, "cancelled")
 }
 
 /// Writes everything `bufs` holds with vectored writes, advancing past

@@ -6,7 +6,8 @@
 //! kernel operation ever owns a buffer here and dropping a pending poll is
 //! safe: the io_uring cancellation rule of the HTTP/1 path does not arise.
 //! Each stream runs as its own task on the worker; the connection task
-//! keeps polling `accept`, which drives all IO.
+//! keeps polling `accept`, which drives all IO. An extended CONNECT
+//! (RFC 8441) can be taken over as an upgrade ([`tunnel`]).
 //!
 //! Defences: `h2` bounds concurrent streams, header lists (and so
 //! CONTINUATION floods) and pending-accept resets (rapid reset,
@@ -23,6 +24,7 @@ mod lent;
 mod recv;
 mod stream;
 pub(crate) mod trailers;
+pub(crate) mod tunnel;
 
 use std::cell::Cell;
 use std::future::poll_fn;
@@ -72,7 +74,11 @@ fn builder(config: &Config) -> h2::server::Builder {
         .initial_connection_window_size(config.h2_connection_window)
         .max_pending_accept_reset_streams(MAX_PENDING_ACCEPT_RESETS)
         .max_local_error_reset_streams(Some(MAX_LOCAL_ERROR_RESETS))
-        .max_send_buffer_size(MAX_SEND_BUFFER);
+        .max_send_buffer_size(MAX_SEND_BUFFER)
+        // RFC 8441: clients may open a WebSocket (or another protocol) on
+        // a stream with an extended CONNECT; a service that does not take
+        // it answers as it would any CONNECT.
+        .enable_connect_protocol();
     b
 }
 

@@ -1,5 +1,6 @@
 //! One HTTP/2 request stream: read the body, call the service, send the
-//! response with flow control.
+//! response with flow control; or, for an extended CONNECT the service
+//! accepts, hand the stream over as a tunnel.
 
 use std::cell::Cell;
 use std::future::poll_fn;
@@ -14,18 +15,22 @@ use http::header::{self, HeaderValue};
 use http::{HeaderMap, Method, Request, Response};
 
 use super::recv::{edge_whitespace, request_body};
+use super::tunnel::{TunnelRead, TunnelWrite};
 use crate::codec::DateCache;
 use crate::conn::panic::{CatchPanic, make_guarded, panic_response};
+use crate::conn::upgraded::Socket;
 use crate::conn::wait::Wait;
 use crate::semantics::status_has_no_body;
 use crate::shared::Worker;
-use crate::timer::{ConnTimer, Timers};
+use crate::timer::ConnTimer;
+use crate::upgrade::{OnUpgrade, Upgraded};
 use crate::{ConnInfo, Service};
 
 /// What a stream needs of its worker: the body limit, the timeouts that
-/// bound its waits, and the worker's clock to arm them on.
+/// bound its waits, and the worker itself (its clock to arm them on, and
+/// what an upgraded stream is given).
 pub(crate) struct StreamEnv {
-    timers: Rc<Timers>,
+    worker: Rc<Worker>,
     pub(super) max_body_size: u64,
     pub(super) body_timeout: Option<Duration>,
     write_timeout: Option<Duration>,
@@ -33,10 +38,10 @@ pub(crate) struct StreamEnv {
 
 impl StreamEnv {
     /// The environment of the streams of `worker`'s connections.
-    pub(crate) fn new(worker: &Worker) -> Self {
+    pub(crate) fn new(worker: &Rc<Worker>) -> Self {
         let config = &worker.config;
         StreamEnv {
-            timers: worker.timers.clone(),
+            worker: worker.clone(),
             max_body_size: config.max_body_size,
             body_timeout: Wait::Body.timeout(config),
             write_timeout: Wait::Write.timeout(config),
@@ -47,7 +52,7 @@ impl StreamEnv {
     /// timeout.
     pub(super) fn deadline(&self, timeout: Option<Duration>) -> Option<ConnTimer> {
         let timeout = timeout?;
-        let timer = self.timers.register(None);
+        let timer = self.worker.timers.register(None);
         timer.arm_in(Some(timeout));
         Some(timer)
     }
@@ -71,12 +76,34 @@ impl<S: Service> Stream<S> {
         self.active.set(self.active.get() - 1);
     }
 
+    /// Accepts an extended CONNECT with `parts` (a 2xx, no body: RFC 9110
+    /// §9.3.6 forbids framing fields in it) and runs `callback` with the
+    /// stream as the upgraded connection, in this stream's task.
+    async fn hand_over(
+        &self,
+        respond: &mut SendResponse<Bytes>,
+        mut parts: http::response::Parts,
+        recv: RecvStream,
+        callback: crate::upgrade::Callback,
+    ) -> Result<(), h2::Error> {
+        parts.headers.remove(header::CONTENT_LENGTH);
+        if !parts.headers.contains_key(header::DATE) {
+            parts
+                .headers
+                .insert(header::DATE, DateCache::header_value());
+        }
+        let send = respond.send_response(Response::from_parts(parts, ()), false)?;
+        let socket = Socket::H2(TunnelRead::new(recv), TunnelWrite::new(send));
+        callback(Upgraded::new(socket, Vec::new(), self.env.worker.clone())).await;
+        Ok(())
+    }
+
     async fn exchange(
         &self,
         req: Request<RecvStream>,
         respond: &mut SendResponse<Bytes>,
     ) -> Result<(), h2::Error> {
-        let (parts, recv) = req.into_parts();
+        let (mut parts, recv) = req.into_parts();
         // RFC 9113 §8.2.1: a field value must not start or end with
         // whitespace; such a request is malformed (§8.1.1).
         if parts.headers.values().any(edge_whitespace) {
@@ -85,8 +112,21 @@ impl<S: Service> Stream<S> {
             return Ok(());
         }
         let is_head = parts.method == Method::HEAD;
-        let declared = parts.headers.get(header::CONTENT_LENGTH);
-        let body = request_body(recv, declared, &self.env);
+        // RFC 8441 §4: a CONNECT with `:protocol` asks to use the stream
+        // itself for that protocol; its DATA frames are the tunnel's, not a
+        // body. The service may take it over as an upgrade.
+        let mut tunnel = None;
+        let body = if parts.method == Method::CONNECT
+            && parts.extensions.get::<h2::ext::Protocol>().is_some()
+        {
+            let on_upgrade = OnUpgrade::open();
+            tunnel = Some((on_upgrade.key(), recv));
+            parts.extensions.insert(on_upgrade);
+            crate::Body::empty()
+        } else {
+            let declared = parts.headers.get(header::CONTENT_LENGTH);
+            request_body(recv, declared, &self.env)
+        };
         let req = Request::from_parts(parts, body);
         let mut req = Some(req);
         let made = make_guarded(
@@ -106,6 +146,14 @@ impl<S: Service> Stream<S> {
         };
         let (mut parts, mut body) = response.into_parts();
         strip_connection_headers(&mut parts.headers);
+        if let Some((key, recv)) = tunnel {
+            // Taken once the service answered, whatever it answered, so
+            // that the callback is never left behind.
+            let callback = OnUpgrade::close(key);
+            if let (Some(callback), true) = (callback, parts.status.is_success()) {
+                return self.hand_over(respond, parts, recv, callback).await;
+            }
+        }
         if !parts.headers.contains_key(header::DATE) {
             // RFC 9110 §6.6.1: an origin server with a clock sends Date.
             parts
@@ -170,7 +218,7 @@ async fn send_all(
             Poll::Pending => match env.write_timeout {
                 None => poll_fn(|cx| send.poll_capacity(cx)).await,
                 Some(timeout) => {
-                    let timer = stall.get_or_insert_with(|| env.timers.register(None));
+                    let timer = stall.get_or_insert_with(|| env.worker.timers.register(None));
                     timer.reset_fired();
                     timer.arm_in(Some(timeout));
                     let granted = poll_fn(|cx| {
