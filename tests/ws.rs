@@ -15,6 +15,7 @@ use harrow::ws::{Message, WebSocketUpgrade, close_code};
 use harrow::{App, Config, Response, State};
 use harrow_tests::patient::Patient;
 use harrow_tests::server::{self, each_driver};
+use harrow_tests::ws::frame;
 use tungstenite::protocol::frame::coding::CloseCode;
 
 async fn echo(ws: WebSocketUpgrade) -> Response {
@@ -273,32 +274,6 @@ impl Raw {
         }
         frames
     }
-}
-
-/// A client frame: `fin`, `opcode`, masked (as clients must) unless told
-/// otherwise, with the reserved bits `rsv`.
-fn frame(fin: bool, opcode: u8, payload: &[u8], masked: bool, rsv: u8) -> Vec<u8> {
-    let mut f = vec![(u8::from(fin) << 7) | (rsv << 4) | opcode];
-    let mask_bit = if masked { 0x80 } else { 0 };
-    match payload.len() {
-        n if n < 126 => f.push(mask_bit | n as u8),
-        n if n < 65536 => {
-            f.push(mask_bit | 126);
-            f.extend_from_slice(&(n as u16).to_be_bytes());
-        }
-        n => {
-            f.push(mask_bit | 127);
-            f.extend_from_slice(&(n as u64).to_be_bytes());
-        }
-    }
-    if masked {
-        let key = [0x37, 0xfa, 0x21, 0x3d];
-        f.extend_from_slice(&key);
-        f.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
-    } else {
-        f.extend_from_slice(payload);
-    }
-    f
 }
 
 const TEXT: u8 = 0x1;

@@ -1,5 +1,5 @@
-//! WebSocket frames as a server sends them, read from a raw socket, for
-//! the tests that speak the protocol by hand.
+//! WebSocket frames for the tests that speak the protocol by hand: frames
+//! as a client sends them, and a server's frames read back.
 
 use std::io::Read;
 
@@ -26,4 +26,48 @@ pub fn read_frame(stream: &mut impl Read) -> (u8, Vec<u8>) {
     let mut payload = vec![0u8; len];
     stream.read_exact(&mut payload).expect("the payload");
     (head[0], payload)
+}
+
+/// The length of the server frame at the start of `buf`, header and
+/// payload, once enough of its header is there to tell.
+pub fn frame_len(buf: &[u8]) -> Option<usize> {
+    let short = usize::from(*buf.get(1)? & 0x7f);
+    let (header, len) = match short {
+        126 => (
+            4,
+            usize::from(u16::from_be_bytes(buf.get(2..4)?.try_into().ok()?)),
+        ),
+        127 => {
+            let len = u64::from_be_bytes(buf.get(2..10)?.try_into().ok()?);
+            (10, usize::try_from(len).expect("a length that fits"))
+        }
+        n => (2, n),
+    };
+    Some(header + len)
+}
+
+/// A client frame: `fin`, `opcode`, masked (as clients must) unless told
+/// otherwise, with the reserved bits `rsv`.
+pub fn frame(fin: bool, opcode: u8, payload: &[u8], masked: bool, rsv: u8) -> Vec<u8> {
+    let mut f = vec![(u8::from(fin) << 7) | (rsv << 4) | opcode];
+    let mask_bit = if masked { 0x80 } else { 0 };
+    match payload.len() {
+        n if n < 126 => f.push(mask_bit | n as u8),
+        n if n < 65536 => {
+            f.push(mask_bit | 126);
+            f.extend_from_slice(&(n as u16).to_be_bytes());
+        }
+        n => {
+            f.push(mask_bit | 127);
+            f.extend_from_slice(&(n as u64).to_be_bytes());
+        }
+    }
+    if masked {
+        let key = [0x37, 0xfa, 0x21, 0x3d];
+        f.extend_from_slice(&key);
+        f.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
+    } else {
+        f.extend_from_slice(payload);
+    }
+    f
 }

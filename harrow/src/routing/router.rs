@@ -240,6 +240,13 @@ impl Endpoint for Router {
                 Some(ep) => ep,
                 None => return now(method_not_allowed(&entry.allow)),
             },
+            // RFC 8441: over HTTP/2 a WebSocket opens with a CONNECT whose
+            // `:protocol` is `websocket`, where HTTP/1.1 uses a GET; the
+            // GET route's handler answers both.
+            None if is_websocket_connect(&req) => match entry.find(&Method::GET) {
+                Some(ep) => ep,
+                None => return now(method_not_allowed(&entry.allow)),
+            },
             None if req.method() == Method::OPTIONS => {
                 return now(with_allow(
                     StatusCode::NO_CONTENT.into_response(),
@@ -253,6 +260,13 @@ impl Endpoint for Router {
         }
         endpoint.call(req, cx)
     }
+}
+
+/// Whether `req` is an HTTP/2 extended CONNECT for a WebSocket.
+fn is_websocket_connect(req: &Request) -> bool {
+    req.method() == Method::CONNECT
+        && harrow_server::upgrade::connect_protocol(req.extensions())
+            .is_some_and(|p| p.eq_ignore_ascii_case("websocket"))
 }
 
 fn method_not_allowed(allow: &HeaderValue) -> Response {

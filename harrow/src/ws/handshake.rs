@@ -1,5 +1,6 @@
-//! The opening handshake (RFC 6455 §4.2): what makes a request a WebSocket
-//! upgrade, the answer to each mistake, and the `101` that accepts it.
+//! The opening handshake (RFC 6455 §4.2, and RFC 8441 §5 over HTTP/2):
+//! what makes a request a WebSocket upgrade, the answer to each mistake,
+//! and the `101` (or, over HTTP/2, the `200`) that accepts it.
 
 use std::fmt;
 
@@ -15,7 +16,8 @@ const VERSION: &str = "13";
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum WebSocketRejection {
-    /// 405: the handshake is a GET request (§4.1).
+    /// 405: the handshake is a GET request (§4.1), or over HTTP/2 a
+    /// CONNECT with `:protocol` `websocket` (RFC 8441 §5).
     NotGet,
     /// 426: a request without `Upgrade: websocket` and `Connection:
     /// upgrade` (a browser opening the address as a page); the answer says
@@ -27,8 +29,9 @@ pub enum WebSocketRejection {
     /// 400: no `Sec-WebSocket-Key`, or one that is not 16 bytes in base64
     /// (§4.2.1).
     BadKey,
-    /// 400: the connection cannot be taken over: an HTTP/1.0 or HTTP/2
-    /// request, or the in-process test client.
+    /// 400: the connection cannot be taken over: an HTTP/1.0 request, a
+    /// GET over HTTP/2 (where a WebSocket opens with an extended CONNECT),
+    /// or the in-process test client.
     NotUpgradable,
     /// 403: an `Origin` the route does not allow.
     OriginNotAllowed(String),
@@ -53,7 +56,9 @@ impl WebSocketRejection {
 impl fmt::Display for WebSocketRejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            WebSocketRejection::NotGet => f.write_str("a WebSocket handshake is a GET request"),
+            WebSocketRejection::NotGet => f.write_str(
+                "a WebSocket handshake is a GET request (over HTTP/2, a CONNECT with `:protocol: websocket`)",
+            ),
             WebSocketRejection::NotAnUpgrade => f.write_str(
                 "this is a WebSocket endpoint: ask with `Upgrade: websocket` and `Connection: upgrade`",
             ),
@@ -65,7 +70,7 @@ impl fmt::Display for WebSocketRejection {
                 f.write_str("missing or malformed `Sec-WebSocket-Key`: 16 bytes in base64")
             }
             WebSocketRejection::NotUpgradable => f.write_str(
-                "this connection cannot switch to WebSocket: it needs an HTTP/1.1 connection",
+                "this connection cannot switch to WebSocket: it needs an HTTP/1.1 upgrade, or an extended CONNECT over HTTP/2 (RFC 8441)",
             ),
             WebSocketRejection::OriginNotAllowed(origin) => {
                 write!(f, "origin `{origin}` may not open this WebSocket")
@@ -99,8 +104,9 @@ impl IntoResponse for WebSocketRejection {
 /// What a valid handshake request says.
 #[derive(Debug, Clone)]
 pub(super) struct Request {
-    /// `Sec-WebSocket-Key`.
-    pub(super) key: HeaderValue,
+    /// `Sec-WebSocket-Key`; none over HTTP/2, which does without it (RFC
+    /// 8441 §5).
+    pub(super) key: Option<HeaderValue>,
     /// `Origin`, if sent.
     pub(super) origin: Option<HeaderValue>,
     /// `Sec-WebSocket-Protocol`: the subprotocols offered, in the client's
@@ -111,34 +117,17 @@ pub(super) struct Request {
     pub(super) deflate: Option<(super::deflate::Agreed, HeaderValue)>,
 }
 
-/// Checks `parts` against RFC 6455 §4.2.1, in the order a client most
-/// likely needs to hear about.
+/// Checks `parts` against RFC 6455 §4.2.1 (RFC 8441 §5 over HTTP/2), in
+/// the order a client most likely needs to hear about.
 pub(super) fn check(parts: &Parts) -> Result<Request, WebSocketRejection> {
-    if parts.method != Method::GET {
-        return Err(WebSocketRejection::NotGet);
-    }
     let headers = &parts.headers;
-    let upgrade = has_token(headers, header::UPGRADE, "websocket");
-    let connection = has_token(headers, header::CONNECTION, "upgrade");
-    if !(upgrade && connection) {
-        return Err(WebSocketRejection::NotAnUpgrade);
-    }
-    match headers.get(header::SEC_WEBSOCKET_VERSION) {
-        Some(v) if v == VERSION => {}
-        Some(v) => {
-            let shown = String::from_utf8_lossy(v.as_bytes()).into_owned();
-            return Err(WebSocketRejection::UnsupportedVersion(shown));
-        }
-        None => return Err(WebSocketRejection::UnsupportedVersion(String::new())),
-    }
-    let key = headers
-        .get(header::SEC_WEBSOCKET_KEY)
-        .filter(|k| is_key(k.as_bytes()))
-        .ok_or(WebSocketRejection::BadKey)?
-        .clone();
-    if parts.version != Version::HTTP_11 {
-        return Err(WebSocketRejection::NotUpgradable);
-    }
+    let key = if parts.version == Version::HTTP_2 {
+        check_connect(parts)?;
+        check_version(headers)?;
+        None
+    } else {
+        Some(check_get(parts)?)
+    };
     let protocols = headers
         .get_all(header::SEC_WEBSOCKET_PROTOCOL)
         .iter()
@@ -156,17 +145,68 @@ pub(super) fn check(parts: &Parts) -> Result<Request, WebSocketRejection> {
     })
 }
 
-/// The `101` that accepts the handshake of `key`, with the chosen
-/// subprotocol.
-pub(super) fn accept(key: &HeaderValue, protocol: Option<&str>) -> Response {
-    let accept = accept_key(key.as_bytes());
+/// The HTTP/1.1 handshake: a GET asking to upgrade, with version 13 and a
+/// well-formed key, which it returns.
+fn check_get(parts: &Parts) -> Result<HeaderValue, WebSocketRejection> {
+    if parts.method != Method::GET {
+        return Err(WebSocketRejection::NotGet);
+    }
+    let headers = &parts.headers;
+    let upgrade = has_token(headers, header::UPGRADE, "websocket");
+    let connection = has_token(headers, header::CONNECTION, "upgrade");
+    if !(upgrade && connection) {
+        return Err(WebSocketRejection::NotAnUpgrade);
+    }
+    check_version(headers)?;
+    let key = headers
+        .get(header::SEC_WEBSOCKET_KEY)
+        .filter(|k| is_key(k.as_bytes()))
+        .ok_or(WebSocketRejection::BadKey)?
+        .clone();
+    if parts.version != Version::HTTP_11 {
+        return Err(WebSocketRejection::NotUpgradable);
+    }
+    Ok(key)
+}
+
+/// The HTTP/2 handshake (RFC 8441 §5): a CONNECT whose `:protocol` is
+/// `websocket`. A GET cannot be upgraded on an HTTP/2 stream.
+fn check_connect(parts: &Parts) -> Result<(), WebSocketRejection> {
+    let protocol = harrow_server::upgrade::connect_protocol(&parts.extensions);
+    match (&parts.method, protocol) {
+        (&Method::CONNECT, Some(p)) if p.eq_ignore_ascii_case("websocket") => Ok(()),
+        (&Method::GET, _) => Err(WebSocketRejection::NotUpgradable),
+        _ => Err(WebSocketRejection::NotGet),
+    }
+}
+
+/// `Sec-WebSocket-Version: 13` (RFC 6455 §4.2.1, item 6).
+fn check_version(headers: &HeaderMap) -> Result<(), WebSocketRejection> {
+    match headers.get(header::SEC_WEBSOCKET_VERSION) {
+        Some(v) if v == VERSION => Ok(()),
+        Some(v) => {
+            let shown = String::from_utf8_lossy(v.as_bytes()).into_owned();
+            Err(WebSocketRejection::UnsupportedVersion(shown))
+        }
+        None => Err(WebSocketRejection::UnsupportedVersion(String::new())),
+    }
+}
+
+/// The answer that accepts the handshake, with the chosen subprotocol:
+/// over HTTP/1.1 the `101` for `key`; over HTTP/2 (no key) a `200`, which
+/// leaves the stream open (RFC 8441 §5).
+pub(super) fn accept(key: Option<&HeaderValue>, protocol: Option<&str>) -> Response {
     let mut res = Response::new(crate::Body::empty());
-    *res.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+    if key.is_some() {
+        *res.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+    }
     let headers = res.headers_mut();
-    headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
-    headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
-    if let Ok(accept) = HeaderValue::from_str(&accept) {
-        headers.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
+    if let Some(key) = key {
+        headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+        headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+        if let Ok(accept) = HeaderValue::from_str(&accept_key(key.as_bytes())) {
+            headers.insert(header::SEC_WEBSOCKET_ACCEPT, accept);
+        }
     }
     if let Some(protocol) = protocol.and_then(|p| HeaderValue::from_str(p).ok()) {
         headers.insert(header::SEC_WEBSOCKET_PROTOCOL, protocol);
@@ -303,11 +343,75 @@ mod tests {
         assert_eq!(check(&h2).err(), Some(WebSocketRejection::NotUpgradable));
     }
 
+    #[cfg(feature = "http2")]
+    #[test]
+    fn every_rule_of_the_http2_handshake() {
+        let h2 = |method: &str, protocol: Option<&'static str>, version: Option<&str>| {
+            let mut headers = vec![("origin", "https://example.com")];
+            if let Some(v) = version {
+                headers.push(("sec-websocket-version", v));
+            }
+            let mut p = parts(method, &headers);
+            p.version = Version::HTTP_2;
+            if let Some(protocol) = protocol {
+                p.extensions
+                    .insert(h2::ext::Protocol::from_static(protocol));
+            }
+            check(&p).map(|req| (req.key, req.origin))
+        };
+        let origin = Some(HeaderValue::from_static("https://example.com"));
+        assert_eq!(
+            h2("CONNECT", Some("websocket"), Some("13")),
+            Ok((None, origin))
+        );
+        assert!(h2("CONNECT", Some("WebSocket"), Some("13")).is_ok());
+        let cases = [
+            (
+                "CONNECT",
+                Some("websocket"),
+                None,
+                WebSocketRejection::UnsupportedVersion(String::new()),
+            ),
+            (
+                "CONNECT",
+                Some("websocket"),
+                Some("8"),
+                WebSocketRejection::UnsupportedVersion("8".into()),
+            ),
+            (
+                "CONNECT",
+                Some("webtransport"),
+                Some("13"),
+                WebSocketRejection::NotGet,
+            ),
+            ("CONNECT", None, Some("13"), WebSocketRejection::NotGet),
+            ("POST", None, Some("13"), WebSocketRejection::NotGet),
+            ("GET", None, Some("13"), WebSocketRejection::NotUpgradable),
+        ];
+        for (method, protocol, version, expected) in cases {
+            assert_eq!(
+                h2(method, protocol, version).err(),
+                Some(expected),
+                "{method} {protocol:?} {version:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn over_http2_a_200_accepts_without_upgrade_fields() {
+        let res = accept(None, Some("chat"));
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.headers()["sec-websocket-protocol"], "chat");
+        for absent in ["upgrade", "connection", "sec-websocket-accept"] {
+            assert!(!res.headers().contains_key(absent), "{absent}");
+        }
+    }
+
     #[test]
     fn the_accept_key_and_protocol_of_rfc_6455() {
         // RFC 6455 §1.3's worked example.
         let key = HeaderValue::from_static("dGhlIHNhbXBsZSBub25jZQ==");
-        let res = accept(&key, Some("chat"));
+        let res = accept(Some(&key), Some("chat"));
         assert_eq!(res.status(), StatusCode::SWITCHING_PROTOCOLS);
         assert_eq!(
             res.headers()["sec-websocket-accept"],

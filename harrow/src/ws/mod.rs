@@ -228,7 +228,7 @@ impl WebSocketUpgrade {
             .iter()
             .find(|p| self.request.protocols.iter().any(|offered| offered == *p))
             .cloned();
-        let response = handshake::accept(&self.request.key, protocol.as_deref());
+        let response = handshake::accept(self.request.key.as_ref(), protocol.as_deref());
         let state = State::new(self.settings);
         #[cfg(feature = "ws-deflate")]
         let (response, state) = agree_deflate(self.request.deflate, response, state);
