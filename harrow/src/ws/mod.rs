@@ -28,6 +28,10 @@
 //! 1009 a client that breaks the protocol, sends a text that is not UTF-8,
 //! or a message over the limit, pings a quiet client and drops one that no
 //! longer answers, and closes every socket with 1001 when it drains.
+//!
+//! A socket opens over HTTP/1.1 (RFC 6455) or, with the `http2` feature, on
+//! an HTTP/2 stream (RFC 8441), where its frames travel in DATA frames
+//! paced by the stream's flow control; the same handler serves both.
 
 #[cfg(feature = "ws-deflate")]
 mod deflate;
@@ -100,11 +104,18 @@ impl Default for Settings {
 /// the socket's limits with its methods, then answer with
 /// [`on_upgrade`](Self::on_upgrade).
 ///
+/// Over HTTP/2 (with the `http2` feature) a client opens a WebSocket with
+/// an extended CONNECT (RFC 8441): a CONNECT whose `:protocol` is
+/// `websocket`. The router hands it to the path's GET route, so the same
+/// handler serves both, and the socket runs on that one stream while the
+/// connection's other requests go on beside it.
+///
 /// A request that is not a valid handshake is answered by the extractor:
-/// 405 for another method than GET, 426 without `Upgrade: websocket` (a
-/// browser opening the address as a page) or with another version than 13,
-/// 400 for a malformed `Sec-WebSocket-Key` or a connection that cannot be
-/// taken over (HTTP/2, the in-process test client).
+/// 405 for another method than GET (or that CONNECT), 426 without `Upgrade:
+/// websocket` (a browser opening the address as a page) or with another
+/// version than 13, 400 for a malformed `Sec-WebSocket-Key` or a request
+/// that cannot be taken over (HTTP/1.0, a GET over HTTP/2, the in-process
+/// test client).
 #[derive(Debug)]
 pub struct WebSocketUpgrade {
     request: handshake::Request,
@@ -207,8 +218,9 @@ impl WebSocketUpgrade {
         self
     }
 
-    /// Accepts the handshake (`101 Switching Protocols`), then runs
-    /// `callback` with the open socket on this worker. The connection lives
+    /// Accepts the handshake (`101 Switching Protocols`, or `200` on an
+    /// HTTP/2 stream), then runs `callback` with the open socket on this
+    /// worker. The connection lives
     /// while the callback runs and the socket is open: when the callback
     /// returns, the socket closes (1000); when the socket ends, the
     /// callback is dropped.
