@@ -14,8 +14,9 @@
 #              with zero-copy off (files-harrow-uring-copy: read and written, no sendfile)
 #   ws         WebSocket echo: harrow (both drivers) against axum (tokio-tungstenite) and
 #              fastwebsockets: WS_SOCKETS sockets each echoing 32-byte text messages,
-#              then 64 KiB binary ones, one at a time per socket; and server RSS per idle
-#              open WebSocket at WS_IDLE sockets
+#              then 64 KiB binary ones, one at a time per socket; the same over HTTP/2
+#              (RFC 8441, many sockets per connection; harrow and axum only); and server
+#              RSS per idle open WebSocket at WS_IDLE sockets
 #   tls        HTTPS, one self-signed ECDSA P-256 certificate for all: harrow (both
 #              drivers) against hyper + tokio-rustls and actix-web + rustls; new
 #              connections with a full TLS 1.3 handshake and one request each
@@ -39,6 +40,9 @@
 #   WS_BIG_SOCKETS [WS_SOCKETS] WebSockets of the 64 KiB scenario
 #   WS_IDLE [10000]  WebSockets of the ws memory test
 #   WS_SERVERS       servers for ws (default: ws-harrow-uring ws-harrow-epoll ws-axum ws-fws)
+#   WS_H2_CONNS [10] HTTP/2 connections of the ws-h2 scenarios (WebSocket over HTTP/2)
+#   WS_H2_STREAMS [100] WebSockets per connection in ws-h2-small (10 in ws-h2-64k)
+#   WS_H2_SERVERS    servers for ws-h2 (default: WS_SERVERS but ws-fws, which has no HTTP/2)
 #   TLS_SERVERS      servers for tls (default: tls-harrow-uring tls-harrow-epoll tls-hyper
 #                    tls-actix); TLS_H2_SERVERS the same for its HTTP/2 runs (default:
 #                    the first three)
@@ -72,6 +76,9 @@ WS_SOCKETS=${WS_SOCKETS:-1000}
 WS_BIG_SOCKETS=${WS_BIG_SOCKETS:-$WS_SOCKETS}
 WS_IDLE=${WS_IDLE:-10000}
 WS_SERVERS=${WS_SERVERS:-"ws-harrow-uring ws-harrow-epoll ws-axum ws-fws"}
+WS_H2_CONNS=${WS_H2_CONNS:-10}
+WS_H2_STREAMS=${WS_H2_STREAMS:-100}
+WS_H2_SERVERS=${WS_H2_SERVERS:-$(echo "$WS_SERVERS" | tr ' ' '\n' | grep -v '^ws-fws$' | tr '\n' ' ')}
 SERVER_CPU=${SERVER_CPU:-0}
 LOAD_CPU=${LOAD_CPU:-1}
 WORKERS=${WORKERS:-1}
@@ -549,11 +556,14 @@ part_mem() {
     done
 }
 
-# ws_args SCENARIO: sockets, message size and kind of a WebSocket scenario.
+# ws_args SCENARIO: ws-load's mode, then sockets (or connections and
+# streams), message size and kind of a WebSocket scenario.
 ws_args() {
     case $1 in
-        ws-small) echo "$WS_SOCKETS 32 text" ;;
-        ws-64k) echo "$WS_BIG_SOCKETS 65536 binary" ;;
+        ws-small) echo "echo $WS_SOCKETS 32 text" ;;
+        ws-64k) echo "echo $WS_BIG_SOCKETS 65536 binary" ;;
+        ws-h2-small) echo "h2echo $WS_H2_CONNS $WS_H2_STREAMS 32 text" ;;
+        ws-h2-64k) echo "h2echo $WS_H2_CONNS $((WS_H2_STREAMS / 10)) 65536 binary" ;;
         *) die "unknown scenario $1" ;;
     esac
 }
@@ -567,9 +577,10 @@ run_ws() {
     port=$(server_port "$name")
     start_server "$name" "$port"
     out="$OUT/ws-$sc-$name-$rd"
-    # shellcheck disable=SC2046
+    local args
+    read -r -a args <<<"$(ws_args "$sc")"
     taskset -c "$LOAD_CPU" timeout $((WARMUP + DURATION + 120)) \
-        "$BIN/ws-load" echo "$port" $(ws_args "$sc") "$WARMUP" "$DURATION" "$SERVER_PID" \
+        "$BIN/ws-load" "${args[0]}" "$port" "${args[@]:1}" "$WARMUP" "$DURATION" "$SERVER_PID" \
         >"$out.out" 2>"$out.err" || log "  ws-load exited $? against $name (see $out.err)"
     local alive=yes
     kill -0 "$SERVER_PID" 2>/dev/null || alive=no
@@ -589,11 +600,14 @@ run_ws() {
 
 part_ws() {
     log "WebSocket echo ($WS_SOCKETS sockets x 32 B text, $WS_BIG_SOCKETS x 64 KiB binary, ${DURATION}s, $ROUNDS rounds): $WS_SERVERS"
+    log "  over HTTP/2: $WS_H2_CONNS connections x $WS_H2_STREAMS sockets x 32 B, x $((WS_H2_STREAMS / 10)) x 64 KiB: $WS_H2_SERVERS"
     local rd sc name
     for rd in $(seq 1 "$ROUNDS"); do
-        for sc in ws-small ws-64k; do
+        for sc in ws-small ws-64k ws-h2-small ws-h2-64k; do
+            local servers=$WS_SERVERS
+            case $sc in ws-h2-*) servers=$WS_H2_SERVERS ;; esac
             # shellcheck disable=SC2086
-            for name in $(rotate $((rd - 1)) $WS_SERVERS); do
+            for name in $(rotate $((rd - 1)) $servers); do
                 run_ws "$sc" "$name" "$rd"
             done
         done

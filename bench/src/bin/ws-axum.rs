@@ -1,6 +1,8 @@
 //! The WebSocket benchmark on axum 0.8 (its `ws` feature, over
 //! tokio-tungstenite) on a current-thread tokio runtime: `/ws` echoes every
-//! text and binary message.
+//! text and binary message, over HTTP/1.1 and over HTTP/2 (h2c with prior
+//! knowledge, RFC 8441 extended CONNECT, which `axum::serve` offers with
+//! its `http2` feature).
 //!
 //! Usage: ws-axum PORT
 //!
@@ -10,7 +12,7 @@
 use axum::Router;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::any;
 use axum::serve::ListenerExt;
 use harrow_bench::port_arg;
 
@@ -45,7 +47,8 @@ fn main() {
         .build()
         .expect("a tokio runtime");
     rt.block_on(async move {
-        let app = Router::new().route("/ws", get(echo));
+        // `any`: over HTTP/2 the handshake is a CONNECT, not a GET.
+        let app = Router::new().route("/ws", any(echo));
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
             .await
             .expect("bind")

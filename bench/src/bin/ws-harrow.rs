@@ -1,6 +1,8 @@
 //! The WebSocket benchmark on harrow: `App::new().get("/ws", ...)` with the
 //! `ws` feature, echoing every text and binary message, one worker; the
-//! same at `/ws-deflate` with permessage-deflate on (`ws-deflate`).
+//! same at `/ws-deflate` with permessage-deflate on (`ws-deflate`). HTTP/2
+//! is on (h2c with prior knowledge beside HTTP/1.1), for WebSockets over
+//! HTTP/2 (RFC 8441).
 //!
 //! Usage: ws-harrow PORT [uring|epoll]
 //!
@@ -50,6 +52,7 @@ fn main() {
         workers: Some(1),
         driver,
         max_connections: 20_000,
+        enable_http2: true,
         keep_alive_timeout: Some(Duration::from_secs(600)),
         connection_timeout: Some(Duration::from_secs(3600)),
         ..Default::default()

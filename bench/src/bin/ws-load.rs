@@ -4,6 +4,7 @@
 //! Usage:
 //!   ws-load echo PORT SOCKETS SIZE text|binary|json WARMUP_S DURATION_S SERVER_PID [deflate]
 //!   ws-load idle PORT SOCKETS SERVER_PID [deflate]
+//!   ws-load h2echo PORT CONNECTIONS STREAMS SIZE text|binary WARMUP_S DURATION_S SERVER_PID
 //!
 //! `echo` opens SOCKETS WebSockets at `/ws`; each sends a message of SIZE
 //! bytes, waits for its echo (checked byte for byte), and sends the next,
@@ -34,6 +35,12 @@
 //! also prints the bytes on the wire per echo (frames both ways) on
 //! stderr.
 //!
+//! `h2echo` is `echo` over HTTP/2 (RFC 8441): CONNECTIONS h2c connections
+//! (prior knowledge), each with STREAMS WebSockets opened by an extended
+//! CONNECT to `/ws`, CONNECTIONS × STREAMS sockets in all; it prints the
+//! same `echo` line. The client's windows are 1 MiB per stream and 16 MiB
+//! per connection, and it gives window back as it reads.
+//!
 //! Every phase is bounded in time; the client exits by itself.
 //!
 //! The client's frames are built once: a message's bytes never change, so
@@ -46,6 +53,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::timeout;
@@ -64,7 +72,8 @@ const ACCEPT: &str = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
 fn usage() -> ! {
     eprintln!(
         "usage: ws-load echo PORT SOCKETS SIZE text|binary|json WARMUP_S DURATION_S SERVER_PID [deflate]\n       \
-         ws-load idle PORT SOCKETS SERVER_PID [deflate]"
+         ws-load idle PORT SOCKETS SERVER_PID [deflate]\n       \
+         ws-load h2echo PORT CONNECTIONS STREAMS SIZE text|binary WARMUP_S DURATION_S SERVER_PID"
     );
     std::process::exit(2)
 }
@@ -85,7 +94,7 @@ enum Kind {
 /// The message a socket sends and expects back.
 struct Message {
     /// The whole frame as sent: header, mask, masked payload.
-    frame: Vec<u8>,
+    frame: Bytes,
     /// The payload, unmasked, as the echo must carry it.
     payload: Vec<u8>,
     /// The first byte of the echo: FIN and the opcode.
@@ -161,7 +170,7 @@ impl Message {
         frame.extend_from_slice(&MASK);
         frame.extend(wire.iter().enumerate().map(|(i, b)| b ^ MASK[i % 4]));
         Message {
-            frame,
+            frame: Bytes::from(frame),
             payload,
             first,
             deflate,
@@ -182,9 +191,17 @@ enum Offer {
     Context,
 }
 
+/// What a socket's frames travel on.
+enum Io {
+    /// A TCP connection of its own (HTTP/1.1 upgrade).
+    Tcp(TcpStream),
+    /// A stream of an HTTP/2 connection (extended CONNECT).
+    H2(h2::SendStream<Bytes>, h2::RecvStream),
+}
+
 /// One open WebSocket and the bytes read from it and not yet used.
 struct Socket {
-    stream: TcpStream,
+    io: Io,
     buf: Vec<u8>,
     filled: usize,
     /// With deflate: the first byte and payload of the first echo, once
@@ -243,7 +260,7 @@ impl Socket {
         buf.copy_within(head_end..filled, 0);
         filled -= head_end;
         Ok(Socket {
-            stream,
+            io: Io::Tcp(stream),
             buf,
             filled,
             echo: None,
@@ -251,9 +268,66 @@ impl Socket {
         })
     }
 
+    /// Opens a WebSocket on a new stream of the HTTP/2 connection `client`.
+    async fn open_h2(
+        mut client: h2::client::SendRequest<Bytes>,
+        port: u16,
+        buf_size: usize,
+    ) -> io::Result<Socket> {
+        let mut req = http::Request::builder()
+            .method("CONNECT")
+            .uri(format!("http://127.0.0.1:{port}/ws"))
+            .header("sec-websocket-version", "13")
+            .body(())
+            .map_err(io::Error::other)?;
+        req.extensions_mut()
+            .insert(h2::ext::Protocol::from_static("websocket"));
+        client = client.ready().await.map_err(io::Error::other)?;
+        let (res, send) = client.send_request(req, false).map_err(io::Error::other)?;
+        let res = res.await.map_err(io::Error::other)?;
+        if res.status() != http::StatusCode::OK {
+            return Err(io::Error::other(format!(
+                "handshake refused: {}",
+                res.status()
+            )));
+        }
+        Ok(Socket {
+            io: Io::H2(send, res.into_body()),
+            buf: vec![0u8; buf_size.max(4096)],
+            filled: 0,
+            echo: None,
+            echo_len: 0,
+        })
+    }
+
+    /// Reads what arrives into the buffer; 0 at the end.
+    async fn read_more(&mut self) -> io::Result<usize> {
+        match &mut self.io {
+            Io::Tcp(stream) => stream.read(&mut self.buf[self.filled..]).await,
+            Io::H2(_, recv) => {
+                let data = match std::future::poll_fn(|cx| recv.poll_data(cx)).await {
+                    None => return Ok(0),
+                    Some(data) => data.map_err(io::Error::other)?,
+                };
+                let _ = recv.flow_control().release_capacity(data.len());
+                let room = self.buf.len() - self.filled;
+                if data.len() > room {
+                    return Err(io::Error::other("frame larger than the read buffer"));
+                }
+                self.buf[self.filled..self.filled + data.len()].copy_from_slice(&data);
+                Ok(data.len())
+            }
+        }
+    }
+
     /// Sends `message` and reads its echo.
     async fn echo(&mut self, message: &Message) -> io::Result<()> {
-        self.stream.write_all(&message.frame).await?;
+        match &mut self.io {
+            Io::Tcp(stream) => stream.write_all(&message.frame).await?,
+            Io::H2(send, _) => send
+                .send_data(message.frame.clone(), false)
+                .map_err(io::Error::other)?,
+        }
         loop {
             if let Some((first, start, end)) = self.frame()? {
                 let got = &self.buf[start..end];
@@ -294,7 +368,7 @@ impl Socket {
             if self.filled == self.buf.len() {
                 return Err(io::Error::other("frame larger than the read buffer"));
             }
-            let n = self.stream.read(&mut self.buf[self.filled..]).await?;
+            let n = self.read_more().await?;
             if n == 0 {
                 return Err(io::Error::other("the server closed the connection"));
             }
@@ -380,6 +454,65 @@ fn rss_kib(pid: u32) -> io::Result<u64> {
         .ok_or_else(|| io::Error::other("no VmRSS"))
 }
 
+/// The read buffer a socket needs for `message`'s echo.
+fn buf_size(message: &Message) -> usize {
+    message.payload.len().max(message.frame.len()) + 4096
+}
+
+/// Opens `connections` HTTP/2 connections with `streams` WebSockets each.
+async fn open_h2_all(
+    port: u16,
+    connections: usize,
+    streams: usize,
+    buf_size: usize,
+) -> io::Result<Vec<Socket>> {
+    let mut sockets = Vec::with_capacity(connections * streams);
+    for _ in 0..connections {
+        let tcp = TcpStream::connect(("127.0.0.1", port)).await?;
+        tcp.set_nodelay(true)?;
+        let (client, conn) = h2::client::Builder::new()
+            .initial_window_size(1 << 20)
+            .initial_connection_window_size(16 << 20)
+            .handshake::<_, Bytes>(tcp)
+            .await
+            .map_err(io::Error::other)?;
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        let deadline = Instant::now() + OPEN_TIMEOUT;
+        while !client.is_extended_connect_protocol_enabled() {
+            if Instant::now() > deadline {
+                return Err(io::Error::other(
+                    "the server does not offer extended CONNECT",
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let tasks: Vec<_> = (0..streams)
+            .map(|_| {
+                let client = client.clone();
+                tokio::spawn(timeout(
+                    OPEN_TIMEOUT,
+                    Socket::open_h2(client, port, buf_size),
+                ))
+            })
+            .collect();
+        for task in tasks {
+            match task.await.map_err(io::Error::other)? {
+                Ok(Ok(socket)) => sockets.push(socket),
+                Ok(Err(e)) => {
+                    return Err(io::Error::other(format!(
+                        "socket {}: {e}",
+                        sockets.len() + 1
+                    )));
+                }
+                Err(_) => return Err(io::Error::other("opening a socket timed out")),
+            }
+        }
+    }
+    Ok(sockets)
+}
+
 async fn echo_load(
     port: u16,
     sockets: usize,
@@ -388,17 +521,24 @@ async fn echo_load(
     duration: Duration,
     pid: u32,
 ) -> io::Result<()> {
-    let open = open_all(
-        port,
-        sockets,
-        message.payload.len().max(message.frame.len()) + 4096,
-        if message.deflate {
-            Offer::Standalone
-        } else {
-            Offer::Nothing
-        },
-    )
-    .await?;
+    let offer = if message.deflate {
+        Offer::Standalone
+    } else {
+        Offer::Nothing
+    };
+    let open = open_all(port, sockets, buf_size(&message), offer).await?;
+    measure(open, message, warmup, duration, pid).await
+}
+
+/// Echoes `message` on every socket of `open`, measuring as `echo` says.
+async fn measure(
+    open: Vec<Socket>,
+    message: Message,
+    warmup: Duration,
+    duration: Duration,
+    pid: u32,
+) -> io::Result<()> {
+    let sockets = open.len();
     let echo_len = Arc::new(AtomicU64::new(0));
     let message = Arc::new(message);
     let stop = Arc::new(AtomicBool::new(false));
@@ -549,6 +689,27 @@ fn main() {
                     limit,
                     echo_load(port, sockets, message, warmup, duration, pid),
                 )
+                .await
+            })
+        }
+        "h2echo" => {
+            let streams: usize = num(args.next());
+            let size: usize = num(args.next());
+            let kind = match args.next().as_deref() {
+                Some("text") => Kind::Text,
+                Some("binary") => Kind::Binary,
+                _ => usage(),
+            };
+            let warmup = Duration::from_secs_f64(num(args.next()));
+            let duration = Duration::from_secs_f64(num(args.next()));
+            let pid: u32 = num(args.next());
+            let message = Message::new(size, kind, false);
+            let connections = sockets;
+            rt.block_on(async {
+                timeout(limit, async {
+                    let open = open_h2_all(port, connections, streams, buf_size(&message)).await?;
+                    measure(open, message, warmup, duration, pid).await
+                })
                 .await
             })
         }
