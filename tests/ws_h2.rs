@@ -3,7 +3,8 @@
 //! handler accepts a CONNECT with `:protocol: websocket` with a `200`, and
 //! frames go both ways on that stream while other streams go on beside it.
 //! Bad handshakes, protocol errors, a client that stops reading, a drain,
-//! and the same over TLS; under each driver.
+//! a socket that outlives the connection timeout, and the same over TLS;
+//! under each driver.
 
 use std::future::poll_fn;
 use std::net::SocketAddr;
@@ -383,6 +384,31 @@ fn a_drain_closes_sockets_on_http2_streams_with_going_away() {
             started.elapsed()
         );
         clients.join().unwrap();
+    });
+}
+
+#[test]
+fn a_socket_outlives_the_connection_timeout_as_over_http1() {
+    each_driver(|config| {
+        let config = Config {
+            connection_timeout: Some(Duration::from_millis(500)),
+            ..config
+        };
+        let server = start(config, Arc::default());
+        let addr = server.addr();
+        run(tokio::task::LocalSet::new().run_until(async move {
+            let mut client = h2c(addr).await;
+            let mut ws = H2Ws::accepted(&mut client, "http://localhost/echo").await;
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+            ws.send(frame(true, TEXT, b"still here", true, 0));
+            assert_eq!(ws.next().await, Some((0x81, b"still here".to_vec())));
+            // The connection was not sent away: it takes new streams.
+            let (res, _) = client
+                .send_request(request("GET", "http://localhost/plain", &[]), true)
+                .unwrap();
+            assert_eq!(res.await.unwrap().status(), StatusCode::OK);
+            ws.close().await;
+        }));
     });
 }
 

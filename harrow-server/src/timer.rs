@@ -211,6 +211,12 @@ impl ConnTimer {
         }
     }
 
+    /// Lifts the connection's end of life: from now on it lives as long as
+    /// what it carries (an upgraded stream) keeps it busy.
+    pub(crate) fn uncap(&mut self) {
+        self.cap = None;
+    }
+
     /// [`arm`](Self::arm) with a deadline `timeout` from now.
     pub(crate) fn arm_in(&self, timeout: Option<Duration>) {
         self.arm(self.deadline_in(timeout));

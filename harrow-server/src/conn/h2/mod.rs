@@ -56,7 +56,7 @@ const MAX_SEND_BUFFER: usize = 256 * 1024;
 #[derive(Debug)]
 enum Away {
     /// A deadline, drain or idle timeout: GOAWAY(NO_ERROR), finish streams.
-    Graceful(#[expect(dead_code, reason = "read through Debug in the logs")] Fired),
+    Graceful(Fired),
     /// A control-frame flood: GOAWAY(ENHANCE_YOUR_CALM), close.
     Flood,
     /// A protocol rule broken: GOAWAY(PROTOCOL_ERROR), close.
@@ -108,7 +108,7 @@ pub(crate) async fn serve_io<S, T>(
     info: ConnInfo,
     worker: Rc<Worker>,
     service: Rc<S>,
-    timer: ConnTimer,
+    mut timer: ConnTimer,
 ) where
     S: Service,
     T: AsyncRead + AsyncWrite + Unpin,
@@ -199,6 +199,14 @@ pub(crate) async fn serve_io<S, T>(
                 break;
             }
             Ok(None) | Err(Away::Done) => break,
+            // The connection's life ran out with a stream taken over (a
+            // WebSocket) open on it: like an upgraded HTTP/1.1 connection,
+            // it now lives as long as its streams keep it busy, and the
+            // keep-alive timeout ends it once they are done.
+            Err(Away::Graceful(Fired::Deadline)) if env.tunnels() > 0 => {
+                timer.uncap();
+                timer.reset_fired();
+            }
             Err(reason) => {
                 tracing::debug!(%remote, ?reason, "HTTP/2 going away");
                 // With streams open (or their last frames still queued),

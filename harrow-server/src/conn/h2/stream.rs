@@ -31,6 +31,9 @@ use crate::{ConnInfo, Service};
 /// what an upgraded stream is given).
 pub(crate) struct StreamEnv {
     worker: Rc<Worker>,
+    /// Streams of the connection taken over after an extended CONNECT
+    /// and still open.
+    tunnels: Cell<usize>,
     pub(super) max_body_size: u64,
     pub(super) body_timeout: Option<Duration>,
     write_timeout: Option<Duration>,
@@ -42,10 +45,16 @@ impl StreamEnv {
         let config = &worker.config;
         StreamEnv {
             worker: worker.clone(),
+            tunnels: Cell::new(0),
             max_body_size: config.max_body_size,
             body_timeout: Wait::Body.timeout(config),
             write_timeout: Wait::Write.timeout(config),
         }
+    }
+
+    /// How many of the connection's streams are open tunnels.
+    pub(crate) fn tunnels(&self) -> usize {
+        self.tunnels.get()
     }
 
     /// A deadline `timeout` from now on the worker's clock; none without a
@@ -94,6 +103,7 @@ impl<S: Service> Stream<S> {
         }
         let send = respond.send_response(Response::from_parts(parts, ()), false)?;
         let socket = Socket::H2(TunnelRead::new(recv), TunnelWrite::new(send));
+        let _open = TunnelCount::open(&self.env.tunnels);
         callback(Upgraded::new(socket, Vec::new(), self.env.worker.clone())).await;
         Ok(())
     }
@@ -196,6 +206,22 @@ impl<S: Service> Stream<S> {
             }
         }
         send.send_data(Bytes::new(), true)
+    }
+}
+
+/// One open tunnel in its connection's count, for as long as it lives.
+struct TunnelCount<'a>(&'a Cell<usize>);
+
+impl<'a> TunnelCount<'a> {
+    fn open(count: &'a Cell<usize>) -> Self {
+        count.set(count.get() + 1);
+        TunnelCount(count)
+    }
+}
+
+impl Drop for TunnelCount<'_> {
+    fn drop(&mut self) {
+        self.0.set(self.0.get() - 1);
     }
 }
 
