@@ -42,6 +42,28 @@ async fn echo(ws: WebSocketUpgrade) -> Response {
         })
 }
 
+/// Counts, when dropped, one socket whose handler is gone.
+struct Ended(Arc<AtomicUsize>);
+
+impl Drop for Ended {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// Echoes like `echo`, and counts the sockets whose handler has ended or
+/// was dropped (as it is where it waits when its socket ends).
+async fn counted(ws: WebSocketUpgrade, State(ended): State<Arc<AtomicUsize>>) -> Response {
+    ws.on_upgrade(move |mut socket| async move {
+        let _ended = Ended(ended);
+        while let Some(Ok(message)) = socket.recv().await {
+            if socket.send(message).await.is_err() {
+                break;
+            }
+        }
+    })
+}
+
 /// Message `i` of the firehose: 64 KiB that say which message they are.
 fn firehose_message(i: usize) -> Vec<u8> {
     (0..64 * 1024).map(|j| (i * 7 + j / 1024) as u8).collect()
@@ -75,6 +97,7 @@ fn start(config: Config, sent: Arc<AtomicUsize>) -> TestServer {
                 .state(sent.clone())
                 .get("/echo", echo)
                 .get("/firehose", firehose)
+                .get("/counted", counted)
                 .get("/plain", || async { "plain" })
         },
         config,
@@ -346,6 +369,30 @@ fn a_client_that_stops_reading_holds_the_sender_by_flow_control() {
                 assert!(payload == firehose_message(i), "message {i} differs");
             }
             assert_eq!(sent.load(Ordering::SeqCst), 128);
+            ws.close().await;
+        }));
+    });
+}
+
+#[test]
+fn a_stream_reset_by_the_client_ends_its_socket_and_not_the_connection() {
+    each_driver(|config| {
+        let ended = Arc::new(AtomicUsize::new(0));
+        let server = start(config, ended.clone());
+        let addr = server.addr();
+        run(tokio::task::LocalSet::new().run_until(async move {
+            let mut client = h2c(addr).await;
+            let mut ws = H2Ws::accepted(&mut client, "http://localhost/counted").await;
+            ws.send(frame(true, TEXT, b"one", true, 0));
+            assert_eq!(ws.next().await, Some((0x81, b"one".to_vec())));
+            ws.send.send_reset(h2::Reason::CANCEL);
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while ended.load(Ordering::SeqCst) == 0 {
+                assert!(Instant::now() < deadline, "the socket's handler still runs");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            // The connection's other sockets and requests are untouched.
+            let ws = H2Ws::accepted(&mut client, "http://localhost/echo").await;
             ws.close().await;
         }));
     });
