@@ -8,12 +8,13 @@ use std::io::{Read, Write};
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress};
+use flate2::{Compress, Compression};
 use harrow::test::{TestServer, spawn_server_with_config};
 use harrow::ws::{Message, WebSocketUpgrade};
 use harrow::{App, Config, Response};
 use harrow_tests::patient::Patient;
 use harrow_tests::server::each_driver;
+use harrow_tests::ws::{compressed, inflated};
 
 /// Says whether compression was agreed, then echoes every message.
 async fn echo(ws: WebSocketUpgrade) -> Response {
@@ -201,29 +202,6 @@ impl Raw {
     fn frame(&mut self) -> (u8, Vec<u8>) {
         harrow_tests::ws::read_frame(&mut self.stream)
     }
-}
-
-/// `message` compressed by `compress` as permessage-deflate sends it.
-fn compressed(compress: &mut Compress, message: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(message.len() + 64);
-    compress
-        .compress_vec(message, &mut out, FlushCompress::Sync)
-        .unwrap();
-    assert!(out.ends_with(&[0, 0, 0xff, 0xff]));
-    out.truncate(out.len() - 4);
-    out
-}
-
-/// A server message's payload inflated by a fresh inflater: the server
-/// agreed to no context takeover, so each one stands alone.
-fn inflated(payload: &[u8]) -> Vec<u8> {
-    let mut inflate = Decompress::new(false);
-    let mut out = Vec::with_capacity(1 << 20);
-    let input = [payload, &[0, 0, 0xff, 0xff]].concat();
-    inflate
-        .decompress_vec(&input, &mut out, FlushDecompress::Sync)
-        .unwrap();
-    out
 }
 
 #[test]

@@ -18,7 +18,7 @@ use harrow::test::{TestServer, spawn_server_with_config};
 use harrow::ws::{Message, WebSocketUpgrade};
 use harrow::{App, Config, Response, State};
 use harrow_tests::server::each_driver;
-use harrow_tests::ws::{frame, frame_len, read_frame};
+use harrow_tests::ws::{compressed, frame, frame_len, inflated, read_frame};
 use http::StatusCode;
 use tokio::io::{AsyncRead, AsyncWrite};
 
@@ -40,6 +40,17 @@ async fn echo(ws: WebSocketUpgrade) -> Response {
                 }
             }
         })
+}
+
+/// Echoes with permessage-deflate on.
+async fn deflate(ws: WebSocketUpgrade) -> Response {
+    ws.compression(true).on_upgrade(|mut socket| async move {
+        while let Some(Ok(message)) = socket.recv().await {
+            if matches!(message, Message::Close(_)) || socket.send(message).await.is_err() {
+                break;
+            }
+        }
+    })
 }
 
 /// Counts, when dropped, one socket whose handler is gone.
@@ -98,6 +109,7 @@ fn start(config: Config, sent: Arc<AtomicUsize>) -> TestServer {
                 .get("/echo", echo)
                 .get("/firehose", firehose)
                 .get("/counted", counted)
+                .get("/deflate", deflate)
                 .get("/plain", || async { "plain" })
         },
         config,
@@ -393,6 +405,40 @@ fn a_stream_reset_by_the_client_ends_its_socket_and_not_the_connection() {
             }
             // The connection's other sockets and requests are untouched.
             let ws = H2Ws::accepted(&mut client, "http://localhost/echo").await;
+            ws.close().await;
+        }));
+    });
+}
+
+#[test]
+fn permessage_deflate_is_agreed_and_used_over_http2() {
+    each_driver(|config| {
+        let server = start(config, Arc::default());
+        let addr = server.addr();
+        run(tokio::task::LocalSet::new().run_until(async move {
+            let mut client = h2c(addr).await;
+            let headers = [
+                ("sec-websocket-version", "13"),
+                (
+                    "sec-websocket-extensions",
+                    "permessage-deflate; client_no_context_takeover",
+                ),
+            ];
+            let (parts, ws) = H2Ws::open(&mut client, "http://localhost/deflate", &headers).await;
+            assert_eq!(parts.status, StatusCode::OK);
+            let agreed = parts.headers["sec-websocket-extensions"].to_str().unwrap();
+            assert!(agreed.starts_with("permessage-deflate"), "{agreed}");
+            let mut ws = ws.unwrap();
+            let text = "a price list, a price list, a price list; ".repeat(100);
+            let mut compress = flate2::Compress::new(flate2::Compression::default(), false);
+            let wire = compressed(&mut compress, text.as_bytes());
+            assert!(wire.len() < text.len() / 4);
+            // RSV1 marks the message compressed.
+            ws.send(frame(true, TEXT, &wire, true, 0b100));
+            let (head, payload) = ws.next().await.expect("the echo");
+            assert_eq!(head, 0xc1, "FIN, RSV1, text");
+            assert!(payload.len() < text.len() / 4);
+            assert_eq!(inflated(&payload), text.as_bytes());
             ws.close().await;
         }));
     });

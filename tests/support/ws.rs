@@ -3,6 +3,8 @@
 
 use std::io::Read;
 
+use flate2::{Compress, Decompress, FlushCompress, FlushDecompress};
+
 /// The next frame the server sends on `stream`: its first byte (FIN, the
 /// reserved bits, the opcode) and its payload. A server's frames are never
 /// masked (RFC 6455 §5.1); this checks it.
@@ -70,4 +72,27 @@ pub fn frame(fin: bool, opcode: u8, payload: &[u8], masked: bool, rsv: u8) -> Ve
         f.extend_from_slice(payload);
     }
     f
+}
+
+/// `message` compressed by `compress` as permessage-deflate sends it.
+pub fn compressed(compress: &mut Compress, message: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(message.len() + 64);
+    compress
+        .compress_vec(message, &mut out, FlushCompress::Sync)
+        .unwrap();
+    assert!(out.ends_with(&[0, 0, 0xff, 0xff]));
+    out.truncate(out.len() - 4);
+    out
+}
+
+/// A server message's payload inflated by a fresh inflater: the server
+/// agreed to no context takeover, so each one stands alone.
+pub fn inflated(payload: &[u8]) -> Vec<u8> {
+    let mut inflate = Decompress::new(false);
+    let mut out = Vec::with_capacity(1 << 20);
+    let input = [payload, &[0, 0, 0xff, 0xff]].concat();
+    inflate
+        .decompress_vec(&input, &mut out, FlushDecompress::Sync)
+        .unwrap();
+    out
 }
