@@ -298,9 +298,10 @@ fn bad_handshakes_over_http2_get_clear_answers() {
         let addr = server.addr();
         run(tokio::task::LocalSet::new().run_until(async move {
             let mut client = h2c(addr).await;
-            // No version: 426, naming the one the server speaks.
+            // No version: 400 (HTTP/2 has no 426), naming the one the
+            // server speaks.
             let (parts, ws) = H2Ws::open(&mut client, "http://localhost/echo", &[]).await;
-            assert_eq!(parts.status, StatusCode::UPGRADE_REQUIRED);
+            assert_eq!(parts.status, StatusCode::BAD_REQUEST);
             assert_eq!(parts.headers["sec-websocket-version"], "13");
             assert!(ws.is_none());
             // A GET cannot be upgraded on an HTTP/2 stream.

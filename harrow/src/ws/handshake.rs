@@ -26,6 +26,9 @@ pub enum WebSocketRejection {
     /// 426: a `Sec-WebSocket-Version` other than 13; the answer names 13
     /// (§4.4).
     UnsupportedVersion(String),
+    /// 400: the same over HTTP/2, which has no 426 (it would need an
+    /// `Upgrade` field); the answer names 13 all the same.
+    UnsupportedVersionOverHttp2(String),
     /// 400: no `Sec-WebSocket-Key`, or one that is not 16 bytes in base64
     /// (§4.2.1).
     BadKey,
@@ -45,9 +48,9 @@ impl WebSocketRejection {
             WebSocketRejection::NotAnUpgrade | WebSocketRejection::UnsupportedVersion(_) => {
                 StatusCode::UPGRADE_REQUIRED
             }
-            WebSocketRejection::BadKey | WebSocketRejection::NotUpgradable => {
-                StatusCode::BAD_REQUEST
-            }
+            WebSocketRejection::BadKey
+            | WebSocketRejection::NotUpgradable
+            | WebSocketRejection::UnsupportedVersionOverHttp2(_) => StatusCode::BAD_REQUEST,
             WebSocketRejection::OriginNotAllowed(_) => StatusCode::FORBIDDEN,
         }
     }
@@ -62,7 +65,8 @@ impl fmt::Display for WebSocketRejection {
             WebSocketRejection::NotAnUpgrade => f.write_str(
                 "this is a WebSocket endpoint: ask with `Upgrade: websocket` and `Connection: upgrade`",
             ),
-            WebSocketRejection::UnsupportedVersion(v) => write!(
+            WebSocketRejection::UnsupportedVersion(v)
+            | WebSocketRejection::UnsupportedVersionOverHttp2(v) => write!(
                 f,
                 "WebSocket version `{v}` is not supported; this server speaks version 13"
             ),
@@ -90,6 +94,15 @@ impl IntoResponse for WebSocketRejection {
                     .insert(header::UPGRADE, HeaderValue::from_static("websocket"));
             }
             WebSocketRejection::UnsupportedVersion(_) => {
+                // RFC 9110 §15.5.22: a 426 names the protocol to upgrade to.
+                res.headers_mut()
+                    .insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+                res.headers_mut().insert(
+                    header::SEC_WEBSOCKET_VERSION,
+                    HeaderValue::from_static(VERSION),
+                );
+            }
+            WebSocketRejection::UnsupportedVersionOverHttp2(_) => {
                 res.headers_mut().insert(
                     header::SEC_WEBSOCKET_VERSION,
                     HeaderValue::from_static(VERSION),
@@ -123,7 +136,12 @@ pub(super) fn check(parts: &Parts) -> Result<Request, WebSocketRejection> {
     let headers = &parts.headers;
     let key = if parts.version == Version::HTTP_2 {
         check_connect(parts)?;
-        check_version(headers)?;
+        check_version(headers).map_err(|e| match e {
+            WebSocketRejection::UnsupportedVersion(v) => {
+                WebSocketRejection::UnsupportedVersionOverHttp2(v)
+            }
+            other => other,
+        })?;
         None
     } else {
         Some(check_get(parts)?)
@@ -370,13 +388,13 @@ mod tests {
                 "CONNECT",
                 Some("websocket"),
                 None,
-                WebSocketRejection::UnsupportedVersion(String::new()),
+                WebSocketRejection::UnsupportedVersionOverHttp2(String::new()),
             ),
             (
                 "CONNECT",
                 Some("websocket"),
                 Some("8"),
-                WebSocketRejection::UnsupportedVersion("8".into()),
+                WebSocketRejection::UnsupportedVersionOverHttp2("8".into()),
             ),
             (
                 "CONNECT",
@@ -395,6 +413,19 @@ mod tests {
                 "{method} {protocol:?} {version:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_wrong_version_is_told_the_right_one() {
+        let h1 = WebSocketRejection::UnsupportedVersion("8".into()).into_response();
+        assert_eq!(h1.status(), StatusCode::UPGRADE_REQUIRED);
+        assert_eq!(h1.headers()["sec-websocket-version"], "13");
+        // RFC 9110 §15.5.22: a 426 carries `Upgrade`.
+        assert_eq!(h1.headers()["upgrade"], "websocket");
+        let h2 = WebSocketRejection::UnsupportedVersionOverHttp2("8".into()).into_response();
+        assert_eq!(h2.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(h2.headers()["sec-websocket-version"], "13");
+        assert!(!h2.headers().contains_key("upgrade"));
     }
 
     #[test]

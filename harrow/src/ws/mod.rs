@@ -113,9 +113,9 @@ impl Default for Settings {
 /// A request that is not a valid handshake is answered by the extractor:
 /// 405 for another method than GET (or that CONNECT), 426 without `Upgrade:
 /// websocket` (a browser opening the address as a page) or with another
-/// version than 13, 400 for a malformed `Sec-WebSocket-Key` or a request
-/// that cannot be taken over (HTTP/1.0, a GET over HTTP/2, the in-process
-/// test client).
+/// version than 13 (400 over HTTP/2), 400 for a malformed
+/// `Sec-WebSocket-Key` or a request that cannot be taken over (HTTP/1.0, a
+/// GET over HTTP/2, the in-process test client).
 #[derive(Debug)]
 pub struct WebSocketUpgrade {
     request: handshake::Request,
