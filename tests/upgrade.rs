@@ -113,8 +113,11 @@ static REFUSED_RAN: AtomicBool = AtomicBool::new(false);
 
 /// Over HTTP/2: `/tunnel` takes an extended CONNECT for the `echo`
 /// protocol over with a 200 and echoes until the client ends its side;
-/// `/refuse` registers a callback but answers 403; anything else says
-/// whether it was offered an upgrade.
+/// `/h1-style` takes it over with a 101, as a service written for
+/// HTTP/1.1 does, and writes `taken` without shutting down; `/refuse`
+/// registers a callback but answers 403; `/untaken` answers 200 without
+/// taking it; anything else says whether it was offered an upgrade (with
+/// a 404 to an extended CONNECT).
 fn start_h2(config: Config) -> harrow_server::ServerHandle {
     let service = || {
         service_fn(|req: http::Request<Body>, _conn| async move {
@@ -140,6 +143,18 @@ fn start_h2(config: Config) -> harrow_server::ServerHandle {
                     assert!(taken.is_ok());
                     Response::new(Body::empty())
                 }
+                ("/h1-style", Some("echo"), Some(on_upgrade)) => {
+                    let taken = on_upgrade.on_upgrade(|upgraded| async move {
+                        let (_read, mut write) = upgraded.split();
+                        let _ = write.write_all(b"taken".to_vec()).await;
+                    });
+                    assert!(taken.is_ok());
+                    let mut res = Response::new(Body::empty());
+                    *res.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+                    res.headers_mut().insert("upgrade", "echo".parse().unwrap());
+                    res
+                }
+                ("/untaken", _, _) => Response::new(Body::from("not a tunnel")),
                 ("/refuse", _, Some(on_upgrade)) => {
                     let taken = on_upgrade.on_upgrade(|_| async move {
                         REFUSED_RAN.store(true, Ordering::SeqCst);
@@ -149,10 +164,16 @@ fn start_h2(config: Config) -> harrow_server::ServerHandle {
                     *res.status_mut() = StatusCode::FORBIDDEN;
                     res
                 }
-                (path, protocol, upgrade) => Response::new(Body::from(format!(
-                    "{path} {protocol:?} upgrade offered: {}",
-                    upgrade.is_some()
-                ))),
+                (path, protocol, upgrade) => {
+                    let mut res = Response::new(Body::from(format!(
+                        "{path} {protocol:?} upgrade offered: {}",
+                        upgrade.is_some()
+                    )));
+                    if protocol.is_some() {
+                        *res.status_mut() = StatusCode::NOT_FOUND;
+                    }
+                    res
+                }
             }
         })
     };
@@ -234,8 +255,27 @@ fn an_extended_connect_taken_over_runs_on_its_http2_stream() {
             let (res, _send) = client
                 .send_request(h2_request("/other", Some("echo")), false)
                 .unwrap();
-            let text = rest(res.await.unwrap().into_body()).await;
+            let res = res.await.unwrap();
+            assert_eq!(res.status(), StatusCode::NOT_FOUND);
+            let text = rest(res.into_body()).await;
             assert_eq!(text, "/other Some(\"echo\") upgrade offered: true");
+            // A 2xx that takes nothing over must not tell the client its
+            // tunnel is open.
+            let (res, _send) = client
+                .send_request(h2_request("/untaken", Some("echo")), false)
+                .unwrap();
+            let res = res.await.unwrap();
+            assert_eq!(res.status(), StatusCode::NOT_IMPLEMENTED);
+            assert_ne!(rest(res.into_body()).await, "not a tunnel");
+            // A 101 takes the stream over as a 200; what the callback wrote
+            // before it returned arrives, then the end of the stream.
+            let (res, _send) = client
+                .send_request(h2_request("/h1-style", Some("echo")), false)
+                .unwrap();
+            let res = res.await.unwrap();
+            assert_eq!(res.status(), StatusCode::OK);
+            assert!(!res.headers().contains_key("upgrade"));
+            assert_eq!(rest(res.into_body()).await, "taken");
         });
         assert!(!REFUSED_RAN.load(Ordering::SeqCst));
     });

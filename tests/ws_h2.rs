@@ -132,10 +132,21 @@ async fn handshake<T>(io: T) -> h2::client::SendRequest<Bytes>
 where
     T: AsyncRead + AsyncWrite + Unpin + 'static,
 {
+    handshake_and_connection(io).await.0
+}
+
+/// [`handshake`], with the task driving the connection, which ends when
+/// the connection does.
+async fn handshake_and_connection<T>(
+    io: T,
+) -> (h2::client::SendRequest<Bytes>, tokio::task::JoinHandle<()>)
+where
+    T: AsyncRead + AsyncWrite + Unpin + 'static,
+{
     let (client, conn) = h2::client::handshake(io)
         .await
         .expect("an HTTP/2 handshake");
-    tokio::task::spawn_local(async move {
+    let driving = tokio::task::spawn_local(async move {
         let _ = conn.await;
     });
     let deadline = Instant::now() + Duration::from_secs(5);
@@ -146,7 +157,7 @@ where
         );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    client
+    (client, driving)
 }
 
 async fn h2c(addr: SocketAddr) -> h2::client::SendRequest<Bytes> {
@@ -482,26 +493,36 @@ fn a_drain_closes_sockets_on_http2_streams_with_going_away() {
 }
 
 #[test]
-fn a_socket_outlives_the_connection_timeout_as_over_http1() {
+fn a_socket_outlives_the_connection_timeout_then_the_connection_ends() {
     each_driver(|config| {
         let config = Config {
             connection_timeout: Some(Duration::from_millis(500)),
+            drain_timeout: Duration::from_millis(200),
             ..config
         };
         let server = start(config, Arc::default());
         let addr = server.addr();
         run(tokio::task::LocalSet::new().run_until(async move {
-            let mut client = h2c(addr).await;
+            let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+            let (mut client, driving) = handshake_and_connection(tcp).await;
             let mut ws = H2Ws::accepted(&mut client, "http://localhost/echo").await;
+            // Past the connection's life and then some drain timeouts.
             tokio::time::sleep(Duration::from_millis(1500)).await;
             ws.send(frame(true, TEXT, b"still here", true, 0));
             assert_eq!(ws.next().await, Some((0x81, b"still here".to_vec())));
-            // The connection was not sent away: it takes new streams.
-            let (res, _) = client
-                .send_request(request("GET", "http://localhost/plain", &[]), true)
-                .unwrap();
-            assert_eq!(res.await.unwrap().status(), StatusCode::OK);
+            // The connection went away for new streams (GOAWAY).
+            let refused =
+                match client.send_request(request("GET", "http://localhost/plain", &[]), true) {
+                    Err(_) => true,
+                    Ok((res, _)) => res.await.is_err(),
+                };
+            assert!(refused, "a new stream after the connection's life");
+            // Once its socket is closed, the connection ends.
             ws.close().await;
+            tokio::time::timeout(Duration::from_secs(3), driving)
+                .await
+                .expect("the connection ends after its last socket")
+                .unwrap();
         }));
     });
 }

@@ -213,6 +213,7 @@ impl ConnTimer {
 
     /// Lifts the connection's end of life: from now on it lives as long as
     /// what it carries (an upgraded stream) keeps it busy.
+    #[cfg(feature = "http2")]
     pub(crate) fn uncap(&mut self) {
         self.cap = None;
     }

@@ -15,11 +15,15 @@
 //! Over HTTP/2 (with the `http2` feature), a stream opened by an extended
 //! CONNECT (RFC 8441: method CONNECT and a `:protocol`, read with
 //! [`connect_protocol`]) comes with an [`OnUpgrade`] too. There the
-//! service accepts with a `2xx` instead of a `101` (no `Upgrade` fields),
-//! and the callback gets the stream itself as its [`Upgraded`]
-//! connection: DATA frames carry the bytes, END_STREAM ends each side, and
-//! the rest of the connection's streams go on beside it. Other answers
-//! end the stream as usual.
+//! service accepts with a `2xx` (a `101`, which HTTP/2 does not have, goes
+//! out as a `200`, so a service written for HTTP/1.1 works unchanged), and
+//! the callback gets the stream itself as its [`Upgraded`] connection, in
+//! the stream's own task: DATA frames carry the bytes, flow control paces
+//! them, END_STREAM ends each side, and the rest of the connection's
+//! streams go on beside it. When the callback returns, the stream ends
+//! after what it queued. Other answers end the stream as usual, except a
+//! `2xx` with no callback registered: that would tell the client its tunnel
+//! is open, so it becomes a `501`.
 //!
 //! A `101` without a registered callback closes the connection after the
 //! head; a callback with any other answer is dropped, and the connection
@@ -102,7 +106,8 @@ struct Waiting {
 }
 
 /// The right to take a connection over: found in the extensions of an
-/// HTTP/1.1 request that asks for an upgrade.
+/// HTTP/1.1 request that asks for an upgrade, and of an HTTP/2 extended
+/// CONNECT.
 #[derive(Clone)]
 pub struct OnUpgrade {
     key: NonZeroU64,
@@ -111,7 +116,7 @@ pub struct OnUpgrade {
 
 impl OnUpgrade {
     /// Runs `callback` with the connection once the service's `101` answer
-    /// is written. Fails when the request is over (its connection has
+    /// (a `2xx` on an HTTP/2 stream) is written. Fails when the request is over (its connection has
     /// moved on) or when called from another thread than the worker's.
     pub fn on_upgrade<F, Fut>(&self, callback: F) -> Result<(), UpgradeGone>
     where

@@ -46,7 +46,8 @@ pub(crate) enum Socket {
     H2(TunnelRead, TunnelWrite),
 }
 
-/// A connection after `101 Switching Protocols`, for the callback given to
+/// A connection after `101 Switching Protocols` (or an HTTP/2 stream after
+/// an accepted extended CONNECT), for the callback given to
 /// [`OnUpgrade::on_upgrade`](crate::upgrade::OnUpgrade::on_upgrade). Split
 /// it to read and write at once.
 pub struct Upgraded {
@@ -239,7 +240,11 @@ impl UpgradedWrite {
             WriteHalf::H2(half) => {
                 let data = Bytes::copy_from_slice(&buf);
                 let res = self.timer.until_fired(half.write(data)).await;
-                (res.unwrap_or_else(|| Err(cancelled())), buf)
+                let res = res.unwrap_or_else(|| Err(cancelled()));
+                if res.is_err() {
+                    half.abort();
+                }
+                (res, buf)
             }
         };
         match res {
@@ -274,10 +279,12 @@ impl UpgradedWrite {
                     }
                     Ok(())
                 };
-                self.timer
-                    .until_fired(write)
-                    .await
-                    .unwrap_or_else(|| Err(cancelled()))
+                let res = self.timer.until_fired(write).await;
+                let res = res.unwrap_or_else(|| Err(cancelled()));
+                if res.is_err() {
+                    half.abort();
+                }
+                res
             }
         };
         match res {

@@ -137,6 +137,9 @@ pub(crate) async fn serve_io<S, T>(
     let active = Rc::new(Cell::new(0usize));
     let env = Rc::new(StreamEnv::new(&worker));
     let mut away = false;
+    // Sent away (its life over) while streams taken over were open: no
+    // deadline until the last of them ends, then the drain timeout.
+    let mut holding = false;
     loop {
         // Idle (no open stream): the keep-alive timeout runs, and a drain
         // ends the connection at once. Busy: only its lifetime runs. Going
@@ -157,6 +160,14 @@ pub(crate) async fn serve_io<S, T>(
             if !settled && seen.settings.get() && active.get() == 0 {
                 settled = true;
                 Wait::Streamless.arm(&timer, config, false);
+            }
+            if holding {
+                if env.tunnels() == 0 {
+                    holding = false;
+                    Wait::Finishing.arm(&timer, config, false);
+                } else {
+                    env.on_last_tunnel(cx.waker());
+                }
             }
             match (away, timer.fired()) {
                 (false, Some(why)) => return Poll::Ready(Err(Away::Graceful(why))),
@@ -199,13 +210,18 @@ pub(crate) async fn serve_io<S, T>(
                 break;
             }
             Ok(None) | Err(Away::Done) => break,
-            // The connection's life ran out with a stream taken over (a
-            // WebSocket) open on it: like an upgraded HTTP/1.1 connection,
-            // it now lives as long as its streams keep it busy, and the
-            // keep-alive timeout ends it once they are done.
+            // The connection's life ran out with streams taken over (a
+            // WebSocket) open on it: it takes no new streams (GOAWAY), but,
+            // like an upgraded HTTP/1.1 connection, it lives while they do;
+            // the drain timeout starts once the last one has ended.
             Err(Away::Graceful(Fired::Deadline)) if env.tunnels() > 0 => {
+                tracing::debug!(%remote, "HTTP/2 going away once its upgraded streams end");
+                conn.graceful_shutdown();
+                away = true;
+                holding = true;
                 timer.uncap();
                 timer.reset_fired();
+                timer.arm(None);
             }
             Err(reason) => {
                 tracing::debug!(%remote, ?reason, "HTTP/2 going away");

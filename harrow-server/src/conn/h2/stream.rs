@@ -2,17 +2,17 @@
 //! response with flow control; or, for an extended CONNECT the service
 //! accepts, hand the stream over as a tunnel.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::future::poll_fn;
 use std::rc::Rc;
-use std::task::Poll;
+use std::task::{Poll, Waker};
 use std::time::Duration;
 
 use bytes::Bytes;
 use h2::server::SendResponse;
 use h2::{RecvStream, SendStream};
 use http::header::{self, HeaderValue};
-use http::{HeaderMap, Method, Request, Response};
+use http::{HeaderMap, Method, Request, Response, StatusCode};
 
 use super::recv::{edge_whitespace, request_body};
 use super::tunnel::{TunnelRead, TunnelWrite};
@@ -20,7 +20,7 @@ use crate::codec::DateCache;
 use crate::conn::panic::{CatchPanic, make_guarded, panic_response};
 use crate::conn::upgraded::Socket;
 use crate::conn::wait::Wait;
-use crate::semantics::status_has_no_body;
+use crate::semantics::{plain, status_has_no_body};
 use crate::shared::Worker;
 use crate::timer::ConnTimer;
 use crate::upgrade::{OnUpgrade, Upgraded};
@@ -34,6 +34,8 @@ pub(crate) struct StreamEnv {
     /// Streams of the connection taken over after an extended CONNECT
     /// and still open.
     tunnels: Cell<usize>,
+    /// The connection's task, woken when the last of them ends.
+    last_tunnel: RefCell<Option<Waker>>,
     pub(super) max_body_size: u64,
     pub(super) body_timeout: Option<Duration>,
     write_timeout: Option<Duration>,
@@ -46,6 +48,7 @@ impl StreamEnv {
         StreamEnv {
             worker: worker.clone(),
             tunnels: Cell::new(0),
+            last_tunnel: RefCell::new(None),
             max_body_size: config.max_body_size,
             body_timeout: Wait::Body.timeout(config),
             write_timeout: Wait::Write.timeout(config),
@@ -55,6 +58,14 @@ impl StreamEnv {
     /// How many of the connection's streams are open tunnels.
     pub(crate) fn tunnels(&self) -> usize {
         self.tunnels.get()
+    }
+
+    /// Wakes `waker` when the last open tunnel ends.
+    pub(crate) fn on_last_tunnel(&self, waker: &Waker) {
+        let mut slot = self.last_tunnel.borrow_mut();
+        if !slot.as_ref().is_some_and(|w| w.will_wake(waker)) {
+            *slot = Some(waker.clone());
+        }
     }
 
     /// A deadline `timeout` from now on the worker's clock; none without a
@@ -103,7 +114,7 @@ impl<S: Service> Stream<S> {
         }
         let send = respond.send_response(Response::from_parts(parts, ()), false)?;
         let socket = Socket::H2(TunnelRead::new(recv), TunnelWrite::new(send));
-        let _open = TunnelCount::open(&self.env.tunnels);
+        let _open = TunnelCount::open(&self.env);
         callback(Upgraded::new(socket, Vec::new(), self.env.worker.clone())).await;
         Ok(())
     }
@@ -160,8 +171,30 @@ impl<S: Service> Stream<S> {
             // Taken once the service answered, whatever it answered, so
             // that the callback is never left behind.
             let callback = OnUpgrade::close(key);
-            if let (Some(callback), true) = (callback, parts.status.is_success()) {
-                return self.hand_over(respond, parts, recv, callback).await;
+            // RFC 8441 §5: a 2xx accepts. A 101 is how a service written
+            // for HTTP/1.1 accepts; HTTP/2 has none (RFC 9113 §8.6), so it
+            // goes out as a 200.
+            let accepts =
+                parts.status.is_success() || parts.status == StatusCode::SWITCHING_PROTOCOLS;
+            match (callback, accepts) {
+                (Some(callback), true) => {
+                    if !parts.status.is_success() {
+                        parts.status = StatusCode::OK;
+                    }
+                    return self.hand_over(respond, parts, recv, callback).await;
+                }
+                // A 2xx that takes nothing over would tell the client its
+                // tunnel is open, and its body would read as the protocol's
+                // bytes.
+                (None, true) => {
+                    tracing::debug!(remote = %self.conn.remote(), status = %parts.status, "extended CONNECT answered without taking the stream; 501");
+                    let refused = plain(
+                        StatusCode::NOT_IMPLEMENTED,
+                        "this resource does not take the stream over for that protocol",
+                    );
+                    (parts, body) = refused.into_parts();
+                }
+                (_, false) => {}
             }
         }
         if !parts.headers.contains_key(header::DATE) {
@@ -210,18 +243,24 @@ impl<S: Service> Stream<S> {
 }
 
 /// One open tunnel in its connection's count, for as long as it lives.
-struct TunnelCount<'a>(&'a Cell<usize>);
+struct TunnelCount<'a>(&'a StreamEnv);
 
 impl<'a> TunnelCount<'a> {
-    fn open(count: &'a Cell<usize>) -> Self {
-        count.set(count.get() + 1);
-        TunnelCount(count)
+    fn open(env: &'a StreamEnv) -> Self {
+        env.tunnels.set(env.tunnels.get() + 1);
+        TunnelCount(env)
     }
 }
 
 impl Drop for TunnelCount<'_> {
     fn drop(&mut self) {
-        self.0.set(self.0.get() - 1);
+        let left = self.0.tunnels.get() - 1;
+        self.0.tunnels.set(left);
+        if left == 0
+            && let Some(waker) = self.0.last_tunnel.borrow_mut().take()
+        {
+            waker.wake();
+        }
     }
 }
 

@@ -30,7 +30,8 @@ impl TunnelRead {
     }
 
     /// Copies what arrives into `buf`'s spare capacity and returns how
-    /// much; 0 once the client has ended its side. The stream's window is
+    /// much; 0 once the client has ended its side (or when `buf` has no
+    /// room). The stream's window is
     /// given back only for what is copied out, so a reader that stops
     /// reading stops the client's sending.
     pub(crate) async fn read(&mut self, buf: &mut Vec<u8>) -> io::Result<usize> {
@@ -54,15 +55,22 @@ impl TunnelRead {
     }
 }
 
-/// The sending side of a tunnel.
+/// The most capacity one write asks for at once: the stream's send
+/// buffer holds no more, and `h2` counts capacity in 32 bits.
+const MAX_RESERVE: usize = 1 << 20;
+
+/// The sending side of a tunnel. Dropped without [`finish`](Self::finish)
+/// or [`abort`](Self::abort), it ends the stream as `finish` does, after
+/// what is queued: the way a socket's close sends what it holds first.
 pub(crate) struct TunnelWrite {
     send: SendStream<Bytes>,
+    ended: bool,
 }
 
 impl TunnelWrite {
     /// The tunnel's sending side over `send`.
     pub(crate) fn new(send: SendStream<Bytes>) -> Self {
-        TunnelWrite { send }
+        TunnelWrite { send, ended: false }
     }
 
     /// Queues `data` for the connection to send, as the client's window
@@ -70,7 +78,7 @@ impl TunnelWrite {
     /// full, so a client that does not read stops the writer.
     pub(crate) async fn write(&mut self, mut data: Bytes) -> io::Result<()> {
         while !data.is_empty() {
-            self.send.reserve_capacity(data.len());
+            self.send.reserve_capacity(data.len().min(MAX_RESERVE));
             let granted = match poll_fn(|cx| self.send.poll_capacity(cx)).await {
                 Some(Ok(n)) => n,
                 Some(Err(e)) => return Err(io_error(e)),
@@ -89,9 +97,25 @@ impl TunnelWrite {
         Ok(())
     }
 
-    /// Ends the sending side (END_STREAM).
+    /// Ends the sending side (END_STREAM) once what is queued has gone.
     pub(crate) fn finish(&mut self) {
-        let _ = self.send.send_data(Bytes::new(), true);
+        if !std::mem::replace(&mut self.ended, true) {
+            let _ = self.send.send_data(Bytes::new(), true);
+        }
+    }
+
+    /// Resets the stream (CANCEL), dropping what is queued: for a write
+    /// that failed, such as one the client's window held past its timeout.
+    pub(crate) fn abort(&mut self) {
+        if !std::mem::replace(&mut self.ended, true) {
+            self.send.send_reset(h2::Reason::CANCEL);
+        }
+    }
+}
+
+impl Drop for TunnelWrite {
+    fn drop(&mut self) {
+        self.finish();
     }
 }
 
