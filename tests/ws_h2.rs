@@ -339,6 +339,16 @@ fn bad_handshakes_over_http2_get_clear_answers() {
             let res = res.await.unwrap();
             assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
             assert_eq!(res.headers()["allow"], "GET, HEAD, OPTIONS");
+            // A GET route that is not a WebSocket's: its 200 would say the
+            // socket is open, so the server answers 501 instead.
+            let (parts, ws) = H2Ws::open(
+                &mut client,
+                "http://localhost/plain",
+                &[("sec-websocket-version", "13")],
+            )
+            .await;
+            assert_eq!(parts.status, StatusCode::NOT_IMPLEMENTED);
+            assert!(ws.is_none());
             // A route the app does not have.
             let (parts, _) = H2Ws::open(
                 &mut client,
