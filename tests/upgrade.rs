@@ -10,11 +10,28 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
-use harrow_server::upgrade::{OnUpgrade, connect_protocol};
+use harrow_server::upgrade::{OnUpgrade, Upgraded, connect_protocol};
 use harrow_server::{Body, Config, service_fn};
 use harrow_tests::Raw;
 use harrow_tests::server::each_driver;
 use http::{Response, StatusCode};
+
+/// Echoes what arrives until the peer ends its side, then ends this one.
+async fn echo(upgraded: Upgraded) {
+    let (mut read, mut write) = upgraded.split();
+    loop {
+        let (res, buf) = read.read(Vec::with_capacity(1024)).await;
+        match res {
+            Ok(n) if n > 0 => {
+                if write.write_all(buf).await.0.is_err() {
+                    return;
+                }
+            }
+            _ => break,
+        }
+    }
+    write.shutdown().await;
+}
 
 /// `/echo` switches to a line echo protocol; `/decline` answers 200 even to
 /// an upgrade request; `/orphan` answers 101 without taking the connection.
@@ -32,20 +49,7 @@ fn start(config: Config) -> harrow_server::ServerHandle {
             };
             match (req.uri().path(), on_upgrade) {
                 ("/echo", Some(on_upgrade)) => {
-                    let taken = on_upgrade.on_upgrade(|upgraded| async move {
-                        let (mut read, mut write) = upgraded.split();
-                        loop {
-                            let (res, buf) = read.read(Vec::with_capacity(1024)).await;
-                            match res {
-                                Ok(n) if n > 0 => {
-                                    if write.write_all(buf).await.0.is_err() {
-                                        return;
-                                    }
-                                }
-                                _ => return,
-                            }
-                        }
-                    });
+                    let taken = on_upgrade.on_upgrade(echo);
                     assert!(taken.is_ok());
                     switching()
                 }
@@ -125,21 +129,7 @@ fn start_h2(config: Config) -> harrow_server::ServerHandle {
             let on_upgrade = req.extensions().get::<OnUpgrade>().cloned();
             match (req.uri().path(), protocol.as_deref(), on_upgrade) {
                 ("/tunnel", Some("echo"), Some(on_upgrade)) => {
-                    let taken = on_upgrade.on_upgrade(|upgraded| async move {
-                        let (mut read, mut write) = upgraded.split();
-                        loop {
-                            let (res, buf) = read.read(Vec::with_capacity(1024)).await;
-                            match res {
-                                Ok(n) if n > 0 => {
-                                    if write.write_all(buf).await.0.is_err() {
-                                        return;
-                                    }
-                                }
-                                _ => break,
-                            }
-                        }
-                        write.shutdown().await;
-                    });
+                    let taken = on_upgrade.on_upgrade(echo);
                     assert!(taken.is_ok());
                     Response::new(Body::empty())
                 }

@@ -402,6 +402,26 @@ impl Socket {
     }
 }
 
+/// The sockets `tasks` opened, added to `sockets`; the first failure.
+async fn opened(
+    tasks: Vec<tokio::task::JoinHandle<Result<io::Result<Socket>, tokio::time::error::Elapsed>>>,
+    sockets: &mut Vec<Socket>,
+) -> io::Result<()> {
+    for task in tasks {
+        match task.await.map_err(io::Error::other)? {
+            Ok(Ok(socket)) => sockets.push(socket),
+            Ok(Err(e)) => {
+                return Err(io::Error::other(format!(
+                    "socket {}: {e}",
+                    sockets.len() + 1
+                )));
+            }
+            Err(_) => return Err(io::Error::other("opening a socket timed out")),
+        }
+    }
+    Ok(())
+}
+
 /// Opens `n` sockets, `OPENING_AT_ONCE` at a time.
 async fn open_all(port: u16, n: usize, buf_size: usize, offer: Offer) -> io::Result<Vec<Socket>> {
     let mut sockets = Vec::with_capacity(n);
@@ -410,18 +430,7 @@ async fn open_all(port: u16, n: usize, buf_size: usize, offer: Offer) -> io::Res
         let tasks: Vec<_> = (0..batch)
             .map(|_| tokio::spawn(timeout(OPEN_TIMEOUT, Socket::open(port, buf_size, offer))))
             .collect();
-        for task in tasks {
-            match task.await.map_err(io::Error::other)? {
-                Ok(Ok(socket)) => sockets.push(socket),
-                Ok(Err(e)) => {
-                    return Err(io::Error::other(format!(
-                        "socket {}: {e}",
-                        sockets.len() + 1
-                    )));
-                }
-                Err(_) => return Err(io::Error::other("opening a socket timed out")),
-            }
-        }
+        opened(tasks, &mut sockets).await?;
     }
     Ok(sockets)
 }
@@ -497,18 +506,7 @@ async fn open_h2_all(
                 ))
             })
             .collect();
-        for task in tasks {
-            match task.await.map_err(io::Error::other)? {
-                Ok(Ok(socket)) => sockets.push(socket),
-                Ok(Err(e)) => {
-                    return Err(io::Error::other(format!(
-                        "socket {}: {e}",
-                        sockets.len() + 1
-                    )));
-                }
-                Err(_) => return Err(io::Error::other("opening a socket timed out")),
-            }
-        }
+        opened(tasks, &mut sockets).await?;
     }
     Ok(sockets)
 }
