@@ -15,21 +15,12 @@ use harrow::ws::{Message, WebSocketUpgrade, close_code};
 use harrow::{App, Config, Response, State};
 use harrow_tests::patient::Patient;
 use harrow_tests::server::{self, each_driver};
-use harrow_tests::ws::frame;
+use harrow_tests::ws::{echo_messages, frame};
 use tungstenite::protocol::frame::coding::CloseCode;
 
 async fn echo(ws: WebSocketUpgrade) -> Response {
     ws.max_message_size(64 * 1024 + 16)
-        .on_upgrade(|mut socket| async move {
-            while let Some(Ok(message)) = socket.recv().await {
-                if matches!(message, Message::Close(_)) {
-                    break;
-                }
-                if socket.send(message).await.is_err() {
-                    break;
-                }
-            }
-        })
+        .on_upgrade(|mut socket| async move { echo_messages(&mut socket).await })
 }
 
 async fn chat(ws: WebSocketUpgrade) -> Response {

@@ -18,7 +18,7 @@ use harrow::test::{TestServer, spawn_server_with_config};
 use harrow::ws::{Message, WebSocketUpgrade};
 use harrow::{App, Config, Response, State};
 use harrow_tests::server::each_driver;
-use harrow_tests::ws::{compressed, frame, frame_len, inflated, read_frame};
+use harrow_tests::ws::{compressed, echo_messages, frame, frame_len, inflated, read_frame};
 use http::StatusCode;
 use tokio::io::{AsyncRead, AsyncWrite};
 
@@ -30,27 +30,13 @@ const PING: u8 = 0x9;
 async fn echo(ws: WebSocketUpgrade) -> Response {
     ws.protocols(["chat"])
         .max_message_size(128 * 1024)
-        .on_upgrade(|mut socket| async move {
-            while let Some(Ok(message)) = socket.recv().await {
-                if matches!(message, Message::Close(_)) {
-                    break;
-                }
-                if socket.send(message).await.is_err() {
-                    break;
-                }
-            }
-        })
+        .on_upgrade(|mut socket| async move { echo_messages(&mut socket).await })
 }
 
 /// Echoes with permessage-deflate on.
 async fn deflate(ws: WebSocketUpgrade) -> Response {
-    ws.compression(true).on_upgrade(|mut socket| async move {
-        while let Some(Ok(message)) = socket.recv().await {
-            if matches!(message, Message::Close(_)) || socket.send(message).await.is_err() {
-                break;
-            }
-        }
-    })
+    ws.compression(true)
+        .on_upgrade(|mut socket| async move { echo_messages(&mut socket).await })
 }
 
 /// Counts, when dropped, one socket whose handler is gone.

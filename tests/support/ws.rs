@@ -96,3 +96,13 @@ pub fn inflated(payload: &[u8]) -> Vec<u8> {
         .unwrap();
     out
 }
+
+/// Echoes every message on `socket` until the client's closing frame, or
+/// until the socket ends.
+pub async fn echo_messages(socket: &mut harrow::ws::WebSocket) {
+    while let Some(Ok(message)) = socket.recv().await {
+        if matches!(message, harrow::ws::Message::Close(_)) || socket.send(message).await.is_err() {
+            break;
+        }
+    }
+}
