@@ -3,7 +3,7 @@
 //!
 //! Usage:
 //!   ws-load echo PORT SOCKETS SIZE text|binary|json WARMUP_S DURATION_S SERVER_PID [deflate]
-//!   ws-load idle PORT SOCKETS SERVER_PID [deflate]
+//!   ws-load idle PORT SOCKETS SERVER_PID [deflate|h2:CONNECTIONS]
 //!   ws-load h2echo PORT CONNECTIONS STREAMS SIZE text|binary WARMUP_S DURATION_S SERVER_PID
 //!
 //! `echo` opens SOCKETS WebSockets at `/ws`; each sends a message of SIZE
@@ -21,7 +21,8 @@
 //! echo, waits 2 s and reads it a third time, and prints (with `deflate`
 //! the sockets offer permessage-deflate as browsers do, keeping their
 //! context, and the message goes compressed: what a socket's inflater
-//! costs)
+//! costs; with `h2:CONNECTIONS` the sockets are opened over HTTP/2, spread
+//! over that many h2c connections)
 //!
 //! ```text
 //! idle  SOCKETS  RSS_BEFORE_KIB  RSS_OPEN_KIB  RSS_AFTER_ONE_MESSAGE_KIB
@@ -72,7 +73,7 @@ const ACCEPT: &str = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
 fn usage() -> ! {
     eprintln!(
         "usage: ws-load echo PORT SOCKETS SIZE text|binary|json WARMUP_S DURATION_S SERVER_PID [deflate]\n       \
-         ws-load idle PORT SOCKETS SERVER_PID [deflate]\n       \
+         ws-load idle PORT SOCKETS SERVER_PID [deflate|h2:CONNECTIONS]\n       \
          ws-load h2echo PORT CONNECTIONS STREAMS SIZE text|binary WARMUP_S DURATION_S SERVER_PID"
     );
     std::process::exit(2)
@@ -612,14 +613,31 @@ async fn measure(
     Ok(())
 }
 
-async fn idle(port: u16, sockets: usize, pid: u32, deflate: bool) -> io::Result<()> {
+/// How the idle sockets are opened.
+enum Idle {
+    /// A connection each, offering permessage-deflate or not.
+    Http1 { deflate: bool },
+    /// Over HTTP/2: so many connections, the sockets spread over them.
+    Http2 { connections: usize },
+}
+
+async fn idle(port: u16, sockets: usize, pid: u32, how: Idle) -> io::Result<()> {
     let before = rss_kib(pid)?;
-    let offer = if deflate {
-        Offer::Context
-    } else {
-        Offer::Nothing
+    let (open, deflate) = match how {
+        Idle::Http1 { deflate } => {
+            let offer = if deflate {
+                Offer::Context
+            } else {
+                Offer::Nothing
+            };
+            (open_all(port, sockets, 4096, offer).await?, deflate)
+        }
+        Idle::Http2 { connections } => {
+            let streams = sockets.div_ceil(connections);
+            (open_h2_all(port, connections, streams, 4096).await?, false)
+        }
     };
-    let open = open_all(port, sockets, 4096, offer).await?;
+    let sockets = open.len();
     tokio::time::sleep(Duration::from_secs(2)).await;
     let opened = rss_kib(pid)?;
     let message = Arc::new(Message::new(32, Kind::Text, deflate));
@@ -713,12 +731,15 @@ fn main() {
         }
         "idle" => {
             let pid: u32 = num(args.next());
-            let deflate = match args.next().as_deref() {
-                None => false,
-                Some("deflate") => true,
+            let how = match args.next().as_deref() {
+                None => Idle::Http1 { deflate: false },
+                Some("deflate") => Idle::Http1 { deflate: true },
+                Some(h2) if h2.starts_with("h2:") => Idle::Http2 {
+                    connections: num(Some(h2[3..].to_owned())),
+                },
                 Some(_) => usage(),
             };
-            rt.block_on(async { timeout(limit, idle(port, sockets, pid, deflate)).await })
+            rt.block_on(async { timeout(limit, idle(port, sockets, pid, how)).await })
         }
         _ => usage(),
     };
