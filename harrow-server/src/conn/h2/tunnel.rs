@@ -31,9 +31,8 @@ impl TunnelRead {
 
     /// Copies what arrives into `buf`'s spare capacity and returns how
     /// much; 0 once the client has ended its side (or when `buf` has no
-    /// room). The stream's window is
-    /// given back only for what is copied out, so a reader that stops
-    /// reading stops the client's sending.
+    /// room). The stream's window is given back only for what is copied
+    /// out, so a reader that stops reading stops the client's sending.
     pub(crate) async fn read(&mut self, buf: &mut Vec<u8>) -> io::Result<usize> {
         let room = buf.capacity() - buf.len();
         if room == 0 {
