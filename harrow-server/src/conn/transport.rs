@@ -7,7 +7,6 @@
 
 use std::future::Future;
 use std::io;
-#[cfg(feature = "fs")]
 use std::os::fd::RawFd;
 
 use bytes::Bytes;
@@ -148,11 +147,17 @@ impl Transport for Plain {
 /// io_uring every write goes through the ring.
 fn try_send(stream: &TcpStream, data: &[u8]) -> io::Result<usize> {
     use std::os::fd::AsRawFd;
+    // The descriptor is open while `stream` is borrowed.
+    try_send_fd(stream.as_raw_fd(), data)
+}
+
+/// One non-blocking send of `data` to the socket `fd`, which the caller
+/// keeps open for the call: how much the kernel took, or `WouldBlock`.
+pub(crate) fn try_send_fd(fd: RawFd, data: &[u8]) -> io::Result<usize> {
     let flags = libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL;
     // SAFETY: the pointer and length describe `data`, which the kernel only
-    // reads during the call, and the descriptor is open while `stream` is
-    // borrowed.
-    let sent = unsafe { libc::send(stream.as_raw_fd(), data.as_ptr().cast(), data.len(), flags) };
+    // reads during the call.
+    let sent = unsafe { libc::send(fd, data.as_ptr().cast(), data.len(), flags) };
     usize::try_from(sent).map_err(|_| io::Error::last_os_error())
 }
 

@@ -16,7 +16,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use monoio::buf::IoBufMut;
+use monoio::buf::{IoBuf, IoBufMut};
 use monoio::io::{
     AsyncWriteRent, CancelHandle, CancelableAsyncReadRent, CancelableAsyncWriteRent,
     CancelableAsyncWriteRentExt, OwnedReadHalf, OwnedWriteHalf, Splitable,
@@ -70,8 +70,14 @@ impl Upgraded {
     /// The reading and the writing half.
     pub fn split(self) -> (UpgradedRead, UpgradedWrite) {
         let worker = self.worker;
+        let mut direct = None;
         let (read, write) = match self.socket {
             Socket::Plain(stream) => {
+                // Under epoll a write the socket takes at once needs no
+                // operation of the runtime (and none of its bookkeeping).
+                if monoio::utils::is_legacy() {
+                    direct = Some(std::os::fd::AsRawFd::as_raw_fd(&stream));
+                }
                 let (read, write) = stream.into_split();
                 (ReadHalf::Plain(read), WriteHalf::Plain(write))
             }
@@ -96,6 +102,7 @@ impl Upgraded {
         };
         let writer = UpgradedWrite {
             half: write,
+            direct,
             timer: write_timer,
             timeout: None,
         };
@@ -213,6 +220,9 @@ impl UpgradedRead {
 /// The writing half of an [`Upgraded`] connection.
 pub struct UpgradedWrite {
     half: WriteHalf,
+    /// The plain socket's descriptor under epoll, for sends that need not
+    /// wait; open while `half` is.
+    direct: Option<std::os::fd::RawFd>,
     timer: ConnTimer,
     timeout: Option<Duration>,
 }
@@ -223,13 +233,22 @@ impl UpgradedWrite {
     /// given to [`set_timeout`](Self::set_timeout) (a peer that stops
     /// reading).
     pub async fn write_all(&mut self, buf: Vec<u8>) -> (io::Result<()>, Vec<u8>) {
+        let mut sent = 0;
+        if let Some(fd) = self.direct {
+            match crate::conn::transport::try_send_fd(fd, &buf) {
+                Ok(n) if n == buf.len() => return (Ok(()), buf),
+                Ok(n) => sent = n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                Err(e) => return (Err(e), buf),
+            }
+        }
         self.timer.reset_fired();
         self.timer.arm_in(self.timeout);
         let cancel = self.timer.handle();
         let (res, buf) = match &mut self.half {
             WriteHalf::Plain(half) => {
-                let (res, buf) = half.write_all(buf, cancel).await;
-                (res.map(drop), buf)
+                let (res, rest) = half.write_all(buf.slice(sent..), cancel).await;
+                (res.map(drop), rest.into_inner())
             }
             #[cfg(feature = "tls")]
             WriteHalf::Tls(half) => {
