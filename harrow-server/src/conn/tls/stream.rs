@@ -42,7 +42,8 @@ pub(super) const SEND_LIMIT: usize = 16 * 1024;
 
 /// How many records (pool buffers) one write of a large response carries:
 /// with io_uring each write is a round trip through the ring, and a 64 KiB
-/// body then takes two rather than five.
+/// body then takes two rather than five. Under epoll rustls may hold as
+/// many records itself, and they go out with one system call.
 const RECORDS_PER_WRITE: usize = 4;
 
 /// What has come in on a session and not been read yet.
@@ -170,6 +171,37 @@ pub(super) fn queued(
     Ok(Some(out))
 }
 
+/// The first record (or what is left of it) rustls has queued, in a pool
+/// buffer of its own; `None` when there is none.
+fn queued_record(session: &mut ServerConnection, pool: &BufPool) -> io::Result<Option<Vec<u8>>> {
+    if !session.wants_write() {
+        return Ok(None);
+    }
+    let mut out = pool.get();
+    match session.write_tls(&mut OneChunk(&mut out)) {
+        Ok(_) => Ok(Some(out)),
+        Err(e) => {
+            pool.put(out);
+            Err(e)
+        }
+    }
+}
+
+/// A writer that takes one of the slices it is handed at a time: rustls
+/// hands over its queue a record a slice.
+struct OneChunk<'a>(&'a mut Vec<u8>);
+
+impl Write for OneChunk<'_> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.0.extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 /// HTTP/1.1 over a TLS session.
 pub(crate) struct TlsIo {
     stream: TcpStream,
@@ -185,19 +217,30 @@ impl TlsIo {
     /// The transport over `stream` for a session whose handshake is done.
     pub(super) fn new(stream: TcpStream, session: ServerConnection, worker: Rc<Worker>) -> Self {
         let mut session = Box::new(session);
-        session.set_buffer_limit(Some(SEND_LIMIT));
+        let readiness = monoio::utils::is_legacy();
+        // Under epoll records go out from rustls's own buffers (only what
+        // the socket does not take is copied, a record a pool buffer), so
+        // it may hold a whole write's worth.
+        let limit = if readiness {
+            SEND_LIMIT * RECORDS_PER_WRITE
+        } else {
+            SEND_LIMIT
+        };
+        session.set_buffer_limit(Some(limit));
         let inbound = Inbound::after_handshake(&mut session);
         TlsIo {
             stream,
             session,
             worker,
             inbound,
-            readiness: monoio::utils::is_legacy(),
+            readiness,
         }
     }
 
-    /// The parts, for an upgraded connection to split.
-    pub(super) fn into_parts(self) -> (TcpStream, Box<ServerConnection>, Inbound) {
+    /// The parts, for an upgraded connection to split (whose writes copy
+    /// what rustls holds into one pool buffer: a record at most).
+    pub(super) fn into_parts(mut self) -> (TcpStream, Box<ServerConnection>, Inbound) {
+        self.session.set_buffer_limit(Some(SEND_LIMIT));
         (self.stream, self.session, self.inbound)
     }
 
@@ -268,10 +311,10 @@ impl TlsIo {
 
     /// Encrypts what it can of `data`, a record at a time, into pool
     /// buffers added to `bufs`, until `bufs` holds `RECORDS_PER_WRITE`;
-    /// returns how much of `data` it took. Under epoll the ciphertext first
-    /// goes straight to the socket, and only once the socket is full is
-    /// the rest gathered (and then only what rustls has queued, for the
-    /// owned write to wait on).
+    /// returns how much of `data` it took. Under epoll the ciphertext
+    /// (up to `RECORDS_PER_WRITE` records at once) first goes straight to
+    /// the socket, and only once the socket is full is the rest gathered,
+    /// a record a buffer, for the owned write to wait on.
     fn gather(&mut self, data: &[u8], bufs: &mut Vec<Vec<u8>>) -> io::Result<usize> {
         let mut taken = 0;
         while bufs.len() < RECORDS_PER_WRITE {
@@ -279,7 +322,9 @@ impl TlsIo {
             if self.readiness {
                 self.send_direct()?;
                 if self.session.wants_write() {
-                    bufs.extend(queued(&mut self.session, &self.worker.pool)?);
+                    while let Some(out) = queued_record(&mut self.session, &self.worker.pool)? {
+                        bufs.push(out);
+                    }
                     break;
                 }
             } else {
