@@ -238,7 +238,12 @@ impl UpgradedWrite {
             match crate::conn::transport::try_send_fd(fd, &buf) {
                 Ok(n) if n == buf.len() => return (Ok(()), buf),
                 Ok(n) => sent = n,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                // Nothing taken now: the runtime's write waits for room.
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted
+                    ) => {}
                 Err(e) => return (Err(e), buf),
             }
         }
