@@ -43,6 +43,7 @@ impl Config {
         "tls_client_ca",
         "tls_client_optional",
         "tls_handshake_timeout",
+        "tls_max_handshakes",
         "tls_redirect_from",
     ];
 
@@ -60,9 +61,10 @@ impl Config {
     /// * `tls_cert`, `tls_key`: the PEM files of the certificate chain and
     ///   its key, which together turn HTTPS on; `tls_client_ca`: the PEM
     ///   file of the CAs client certificates must come from (they must show
-    ///   one unless `tls_client_optional` is true); `tls_redirect_from`: an
-    ///   address (`"0.0.0.0:80"`) where plain HTTP is redirected to HTTPS.
-    ///   These need the `tls` feature.
+    ///   one unless `tls_client_optional` is true); `tls_handshake_timeout`:
+    ///   a duration; `tls_max_handshakes`: a count per worker;
+    ///   `tls_redirect_from`: an address (`"0.0.0.0:80"`) where plain HTTP
+    ///   is redirected to HTTPS. These need the `tls` feature.
     ///
     /// A value that does not read is an error naming the field and the
     /// value; ranges are checked by [`Config::validate`].
@@ -139,6 +141,7 @@ impl Config {
             | "tls_client_ca"
             | "tls_client_optional"
             | "tls_handshake_timeout"
+            | "tls_max_handshakes"
             | "tls_redirect_from" => self.set_tls(field_name, value).map_err(err)?,
             _ => return Err(err("is not a setting".into())),
         }
@@ -155,6 +158,7 @@ impl Config {
             .get_or_insert_with(|| crate::TlsConfig::from_pem_files("", ""));
         match field {
             "tls_handshake_timeout" => tls.handshake_timeout = duration(value)?,
+            "tls_max_handshakes" => tls.max_handshakes = count(value)?,
             _ => tls.set_text(field, value)?,
         }
         Ok(())
@@ -328,6 +332,7 @@ mod tests {
             ("tls_client_ca", "clients.pem"),
             ("tls_client_optional", "true"),
             ("tls_handshake_timeout", "3s"),
+            ("tls_max_handshakes", "64"),
             ("tls_redirect_from", "[::]:80"),
         ];
         assert_eq!(values.len() + tls.len(), Config::FIELDS.len());
@@ -357,6 +362,7 @@ mod tests {
                 &crate::ClientAuth::Optional("clients.pem".into())
             );
             assert_eq!(tls.handshake_timeout, Duration::from_secs(3));
+            assert_eq!(tls.max_handshakes, 64);
             assert_eq!(tls.redirect_from, Some("[::]:80".parse().unwrap()));
         }
         assert_eq!(c.workers, Some(3));

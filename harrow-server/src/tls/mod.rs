@@ -88,6 +88,9 @@ pub struct TlsConfig {
     /// (the request's host, the HTTPS listener's port, the same path and
     /// query). Default `None`: no plain listener.
     pub redirect_from: Option<SocketAddr>,
+    /// `tls_client_optional = true` was given as text, so the client CA,
+    /// whichever setting comes first, is optional.
+    client_optional: bool,
 }
 
 impl TlsConfig {
@@ -98,6 +101,7 @@ impl TlsConfig {
             handshake_timeout: Duration::from_secs(10),
             max_handshakes: 256,
             redirect_from: None,
+            client_optional: false,
         }
     }
 
@@ -127,6 +131,7 @@ impl TlsConfig {
 
     /// Asks clients for a certificate (see [`ClientAuth`]).
     pub fn client_auth(mut self, client_auth: ClientAuth) -> Self {
+        self.client_optional = matches!(client_auth, ClientAuth::Optional(_));
         self.client_auth = client_auth;
         self
     }
@@ -177,6 +182,12 @@ impl TlsConfig {
                 return Err(("tls_key", "must be set along with `tls_cert`"));
             }
         }
+        if self.client_optional && self.client_auth == ClientAuth::None {
+            return Err((
+                "tls_client_optional",
+                "needs `tls_client_ca` beside it, the CAs client certificates come from",
+            ));
+        }
         if self.handshake_timeout.is_zero() {
             return Err(("tls_handshake_timeout", "must be above zero"));
         }
@@ -211,25 +222,22 @@ impl TlsConfig {
                 }
             }
             "tls_client_ca" => {
-                self.client_auth = match self.client_auth {
-                    ClientAuth::Optional(_) => ClientAuth::Optional(path),
-                    _ => ClientAuth::Required(path),
+                self.client_auth = match self.client_optional {
+                    true => ClientAuth::Optional(path),
+                    false => ClientAuth::Required(path),
                 }
             }
             "tls_client_optional" => {
-                let optional = match value {
+                self.client_optional = match value {
                     "true" => true,
                     "false" => false,
                     _ => return Err(format!("is true or false, not `{value}`")),
                 };
                 self.client_auth = match std::mem::take(&mut self.client_auth) {
-                    ClientAuth::Required(ca) | ClientAuth::Optional(ca) if optional => {
+                    ClientAuth::Required(ca) | ClientAuth::Optional(ca) if self.client_optional => {
                         ClientAuth::Optional(ca)
                     }
                     ClientAuth::Required(ca) | ClientAuth::Optional(ca) => ClientAuth::Required(ca),
-                    ClientAuth::None if optional => {
-                        return Err("needs `tls_client_ca` set first".into());
-                    }
                     ClientAuth::None => ClientAuth::None,
                 };
             }
