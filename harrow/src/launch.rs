@@ -37,9 +37,8 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:3000";
 
 /// Each setting `#[harrow::main]` apps read from the environment but
 /// `addr`, with the [`Config`] field it sets; its variable is `HARROW_` and
-/// the key in capitals. All but `tls_client_ca` and `tls_redirect_from`
-/// are keys of the attribute too.
-const SETTINGS: [(&str, &str); 16] = [
+/// the key in capitals. Each is a key of the attribute too.
+const SETTINGS: [(&str, &str); 19] = [
     ("workers", "workers"),
     ("http2", "enable_http2"),
     ("max_connections", "max_connections"),
@@ -55,6 +54,9 @@ const SETTINGS: [(&str, &str); 16] = [
     ("tls_cert", "tls_cert"),
     ("tls_key", "tls_key"),
     ("tls_client_ca", "tls_client_ca"),
+    ("tls_client_optional", "tls_client_optional"),
+    ("tls_handshake_timeout", "tls_handshake_timeout"),
+    ("tls_max_handshakes", "tls_max_handshakes"),
     ("tls_redirect_from", "tls_redirect_from"),
 ];
 
@@ -97,6 +99,19 @@ pub struct MainArgs {
     pub tls_cert: Option<&'static str>,
     /// `tls_key = "key.pem"`: the certificate's private key.
     pub tls_key: Option<&'static str>,
+    /// `tls_client_ca = "clients.pem"`: ask clients for a certificate from
+    /// one of these CAs, and refuse those without one.
+    pub tls_client_ca: Option<&'static str>,
+    /// `tls_client_optional = true`: with `tls_client_ca`, let clients
+    /// without a certificate in too.
+    pub tls_client_optional: Option<bool>,
+    /// `tls_handshake_timeout = "5s"`: the longest a TLS handshake may take.
+    pub tls_handshake_timeout: Option<Duration>,
+    /// `tls_max_handshakes = 256`: the most handshakes a worker runs at once.
+    pub tls_max_handshakes: Option<usize>,
+    /// `tls_redirect_from = "0.0.0.0:80"`: where plain HTTP is redirected
+    /// to HTTPS.
+    pub tls_redirect_from: Option<&'static str>,
 }
 
 impl MainArgs {
@@ -113,10 +128,10 @@ impl MainArgs {
             None => self.addr.unwrap_or(DEFAULT_ADDR).to_owned(),
         };
         let mut config = self.attribute_config();
-        for (field, value) in [("tls_cert", self.tls_cert), ("tls_key", self.tls_key)] {
+        for (field, value) in self.tls_settings() {
             if let Some(value) = value {
                 config
-                    .set(field, value)
+                    .set(field, &value)
                     .map_err(|e| format!("`{field}` {}", e.reason()))?;
             }
         }
@@ -138,6 +153,33 @@ impl MainArgs {
             }
         })?;
         Ok((addr, config))
+    }
+
+    /// The attribute's TLS keys as text, in the order `Config::set` takes
+    /// them (the CA before whether it is optional). They go through the
+    /// text form because `Config`'s TLS field exists only with the `tls`
+    /// feature, which refuses them without it.
+    fn tls_settings(&self) -> [(&'static str, Option<String>); 7] {
+        let text = |v: Option<&str>| v.map(str::to_owned);
+        [
+            ("tls_cert", text(self.tls_cert)),
+            ("tls_key", text(self.tls_key)),
+            ("tls_client_ca", text(self.tls_client_ca)),
+            (
+                "tls_client_optional",
+                self.tls_client_optional.map(|b| b.to_string()),
+            ),
+            (
+                "tls_handshake_timeout",
+                self.tls_handshake_timeout
+                    .map(|d| format!("{}ms", d.as_millis())),
+            ),
+            (
+                "tls_max_handshakes",
+                self.tls_max_handshakes.map(|n| n.to_string()),
+            ),
+            ("tls_redirect_from", text(self.tls_redirect_from)),
+        ]
     }
 
     /// The defaults with the attribute's keys over them.
@@ -288,6 +330,8 @@ mod tests {
         let vars = [
             ("HARROW_TLS_CERT", "/etc/site/fullchain.pem"),
             ("HARROW_TLS_CLIENT_CA", "/etc/site/clients.pem"),
+            ("HARROW_TLS_HANDSHAKE_TIMEOUT", "3s"),
+            ("HARROW_TLS_MAX_HANDSHAKES", "32"),
             ("HARROW_TLS_REDIRECT_FROM", "0.0.0.0:80"),
         ];
         let resolved = args.resolve(env(&vars));
@@ -302,6 +346,8 @@ mod tests {
                 tls.client_auth_setting(),
                 &crate::ClientAuth::Required("/etc/site/clients.pem".into())
             );
+            assert_eq!(tls.handshake_timeout, Duration::from_secs(3));
+            assert_eq!(tls.max_handshakes, 32);
             assert_eq!(tls.redirect_from, Some(([0, 0, 0, 0], 80).into()));
             let bad = args.resolve(env(&[("HARROW_TLS_REDIRECT_FROM", "80")]));
             assert_eq!(
@@ -328,6 +374,58 @@ mod tests {
             "`tls_cert` needs the `tls` cargo feature of `harrow` (or `harrow-server`), \
              which this build leaves out"
         );
+    }
+
+    #[test]
+    fn every_tls_key_of_the_attribute_reaches_the_config() {
+        let args = MainArgs {
+            tls_cert: Some("cert.pem"),
+            tls_key: Some("key.pem"),
+            tls_client_ca: Some("clients.pem"),
+            tls_client_optional: Some(true),
+            tls_handshake_timeout: Some(Duration::from_millis(2500)),
+            tls_max_handshakes: Some(64),
+            tls_redirect_from: Some("[::]:8080"),
+            ..MainArgs::default()
+        };
+        let resolved = args.resolve(env(&[]));
+        #[cfg(feature = "tls")]
+        {
+            let (_, config) = resolved.unwrap();
+            let tls = config.tls.expect("HTTPS is on");
+            assert_eq!(
+                tls.client_auth_setting(),
+                &crate::ClientAuth::Optional("clients.pem".into())
+            );
+            assert_eq!(tls.handshake_timeout, Duration::from_millis(2500));
+            assert_eq!(tls.max_handshakes, 64);
+            assert_eq!(tls.redirect_from, Some("[::]:8080".parse().unwrap()));
+            // The environment can make the certificate required again.
+            let vars = [("HARROW_TLS_CLIENT_OPTIONAL", "false")];
+            let (_, config) = args.resolve(env(&vars)).unwrap();
+            assert_eq!(
+                config.tls.expect("HTTPS is on").client_auth_setting(),
+                &crate::ClientAuth::Required("clients.pem".into())
+            );
+            let no_ca = MainArgs {
+                tls_client_ca: None,
+                ..args
+            };
+            assert_eq!(
+                no_ca.resolve(env(&[])).unwrap_err(),
+                "invalid server configuration: `tls_client_optional` needs `tls_client_ca` \
+                 beside it, the CAs client certificates come from"
+            );
+            // The CA may come from the environment.
+            let vars = [("HARROW_TLS_CLIENT_CA", "/etc/site/clients.pem")];
+            let (_, config) = no_ca.resolve(env(&vars)).unwrap();
+            assert_eq!(
+                config.tls.expect("HTTPS is on").client_auth_setting(),
+                &crate::ClientAuth::Optional("/etc/site/clients.pem".into())
+            );
+        }
+        #[cfg(not(feature = "tls"))]
+        assert!(resolved.unwrap_err().contains("`tls` cargo feature"));
     }
 
     #[test]

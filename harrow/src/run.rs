@@ -109,8 +109,9 @@ where
 }
 
 /// [`run`] with a configuration: [`start_with_config`] with
-/// [`Config::handle_signals`] on, the route table and address printed once
-/// bound, then [`ServerHandle::wait`]. The signals are handled from before
+/// [`Config::handle_signals`] on, the route table and address (and the
+/// plain HTTP redirect's, if any) printed once bound, then
+/// [`ServerHandle::wait`]. The signals are handled from before
 /// the first worker starts (after the routes are checked), so one that
 /// arrives while the workers start drains them instead of killing the
 /// process; a second signal exits at once.
@@ -136,6 +137,9 @@ where
         server.local_addr(),
         server.driver(),
     );
+    if let Some(from) = server.redirect_addr() {
+        println!("redirecting http://{from} to https");
+    }
     Ok(server.wait()?)
 }
 
