@@ -45,6 +45,25 @@ pub(crate) fn expand(parsed: &Parsed, settings: &Settings) -> TokenStream {
     if let Some(key) = &settings.tls_key {
         fields.push(quote!(tls_key: ::core::option::Option::Some(#key)));
     }
+    if let Some(ca) = &settings.tls_client_ca {
+        fields.push(quote!(tls_client_ca: ::core::option::Option::Some(#ca)));
+    }
+    if let Some(optional) = settings.tls_client_optional {
+        fields.push(quote!(tls_client_optional: ::core::option::Option::Some(#optional)));
+    }
+    if let Some(ms) = settings.tls_handshake_timeout {
+        fields.push(quote!(
+            tls_handshake_timeout: ::core::option::Option::Some(
+                ::harrow::__private::Duration::from_millis(#ms)
+            )
+        ));
+    }
+    if let Some(n) = settings.tls_max_handshakes {
+        fields.push(quote!(tls_max_handshakes: ::core::option::Option::Some(#n)));
+    }
+    if let Some(from) = &settings.tls_redirect_from {
+        fields.push(quote!(tls_redirect_from: ::core::option::Option::Some(#from)));
+    }
     if let Some(m) = settings.max_connections {
         fields.push(quote!(max_connections: ::core::option::Option::Some(#m)));
     }

@@ -104,4 +104,56 @@ mod tests {
             "{found:?}"
         );
     }
+
+    #[test]
+    fn the_other_tls_keys_are_checked_and_need_the_feature() {
+        let all = quote!(
+            tls_cert = "cert.pem",
+            tls_key = "key.pem",
+            tls_client_ca = "clients.pem",
+            tls_client_optional = true,
+            tls_handshake_timeout = "5s",
+            tls_max_handshakes = 64,
+            tls_redirect_from = "[::]:80",
+        );
+        assert_eq!(errors(all.clone(), true), Vec::<String>::new());
+        assert_eq!(errors(all, false).len(), 1, "said once, at `tls_cert`");
+        // Without the pair in the attribute (the files may come from the
+        // environment), the first `tls_*` key says it.
+        let found = errors(quote!(workers = 2, tls_client_ca = "ca.pem"), false);
+        assert_eq!(
+            found,
+            [format!("`tls_client_ca` {}", super::validate::NO_TLS)]
+        );
+        let cases = [
+            (
+                quote!(tls_client_optional = "yes"),
+                "`tls_client_optional` is `true` or `false`",
+            ),
+            (
+                quote!(tls_handshake_timeout = "off"),
+                "a duration is a number of seconds or a string like \"5s\", \"500ms\", \"2m\"",
+            ),
+            (
+                quote!(tls_max_handshakes = 0),
+                "`tls_max_handshakes` is a whole number above zero",
+            ),
+            (
+                quote!(tls_redirect_from = "localhost:80"),
+                "`localhost:80` is not an IP address with a port: write it as in \"0.0.0.0:80\" \
+                 or \"[::]:80\"",
+            ),
+            (
+                quote!(tls_redirect_from = 80),
+                "`tls_redirect_from` is a string, as in `tls_redirect_from = \"0.0.0.0:8080\"`",
+            ),
+            (
+                quote!(tls_client_ca = ""),
+                "`tls_client_ca` is a PEM file's path, as in `tls_client_ca = \"clients.pem\"`",
+            ),
+        ];
+        for (attr, message) in cases {
+            assert_eq!(errors(attr.clone(), true), [message], "{attr}");
+        }
+    }
 }

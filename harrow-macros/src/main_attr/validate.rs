@@ -18,7 +18,7 @@ pub(crate) const TIMEOUTS: [&str; 5] = [
     "write_timeout",
 ];
 
-const KEYS: [&str; 16] = [
+const KEYS: [&str; 21] = [
     "addr",
     "workers",
     "http2",
@@ -35,6 +35,11 @@ const KEYS: [&str; 16] = [
     "setup",
     "tls_cert",
     "tls_key",
+    "tls_client_ca",
+    "tls_client_optional",
+    "tls_handshake_timeout",
+    "tls_max_handshakes",
+    "tls_redirect_from",
 ];
 
 /// `driver = "…"` values and the `Driver` variant each names.
@@ -78,6 +83,16 @@ pub(crate) struct Settings {
     pub(crate) tls_cert: Option<LitStr>,
     /// Its private key's PEM file.
     pub(crate) tls_key: Option<LitStr>,
+    /// The PEM file of the CAs client certificates come from.
+    pub(crate) tls_client_ca: Option<LitStr>,
+    /// Whether clients may come without a certificate.
+    pub(crate) tls_client_optional: Option<bool>,
+    /// The handshake's deadline, in milliseconds.
+    pub(crate) tls_handshake_timeout: Option<u64>,
+    /// The most handshakes a worker runs at once.
+    pub(crate) tls_max_handshakes: Option<usize>,
+    /// The plain listener's address, which redirects to HTTPS.
+    pub(crate) tls_redirect_from: Option<LitStr>,
 }
 
 /// The cargo features harrow was built with that the attribute's keys
@@ -86,7 +101,7 @@ pub(crate) struct Settings {
 pub(crate) struct Built {
     /// `http2`: for `http2 = true` and `protocols = "http2"`.
     pub(crate) http2: bool,
-    /// `tls`: for `tls_cert` and `tls_key`.
+    /// `tls`: for the `tls_*` keys.
     pub(crate) tls: bool,
 }
 
@@ -95,7 +110,7 @@ const NO_HTTP2: &str = "needs the `http2` cargo feature of `harrow`, which this 
                         add `features = [\"http2\"]` to the `harrow` dependency";
 
 /// Why TLS settings are refused by a build without TLS.
-const NO_TLS: &str = "needs the `tls` cargo feature of `harrow`, which this build leaves out: \
+pub(crate) const NO_TLS: &str = "needs the `tls` cargo feature of `harrow`, which this build leaves out: \
                       add `features = [\"tls\"]` to the `harrow` dependency";
 
 /// Checks every key and the signature, recording each mistake. `built`
@@ -121,13 +136,13 @@ pub(crate) fn validate(parsed: &Parsed, built: Built, diag: &mut Diag) -> Settin
         seen.push(key_str.clone());
         let value = &pair.value;
         match key_str.as_str() {
-            "addr" => settings.addr = addr(value, diag),
+            "addr" => settings.addr = addr(value, "addr", diag),
             "workers" => settings.workers = positive(value, "workers", diag),
             "max_connections" => {
                 settings.max_connections = positive(value, "max_connections", diag)
             }
             "http2" => {
-                settings.http2 = boolean(value, diag);
+                settings.http2 = boolean(value, "http2", diag);
                 if settings.http2 == Some(true) && !built.http2 {
                     diag.error(value, format!("`http2 = true` {NO_HTTP2}"));
                 }
@@ -143,6 +158,20 @@ pub(crate) fn validate(parsed: &Parsed, built: Built, diag: &mut Diag) -> Settin
             "setup" => settings.setup = setup(value, diag),
             "tls_cert" => settings.tls_cert = file(value, "tls_cert", "cert.pem", diag),
             "tls_key" => settings.tls_key = file(value, "tls_key", "key.pem", diag),
+            "tls_client_ca" => {
+                settings.tls_client_ca = file(value, "tls_client_ca", "clients.pem", diag)
+            }
+            "tls_client_optional" => {
+                settings.tls_client_optional = boolean(value, "tls_client_optional", diag)
+            }
+            "tls_handshake_timeout" => match duration(value, false, diag) {
+                Some(Timeout::After { millis }) => settings.tls_handshake_timeout = Some(millis),
+                Some(Timeout::Off) | None => {}
+            },
+            "tls_max_handshakes" => {
+                settings.tls_max_handshakes = positive(value, "tls_max_handshakes", diag)
+            }
+            "tls_redirect_from" => settings.tls_redirect_from = socket_addr(value, diag),
             "drain_timeout" => match duration(value, false, diag) {
                 Some(Timeout::After { millis }) => settings.drain_timeout = Some(millis),
                 Some(Timeout::Off) | None => {}
@@ -161,7 +190,8 @@ pub(crate) fn validate(parsed: &Parsed, built: Built, diag: &mut Diag) -> Settin
     settings
 }
 
-/// `tls_cert` and `tls_key` come together, and need the `tls` feature.
+/// `tls_cert` and `tls_key` come together, and they and the other `tls_*`
+/// keys need the `tls` feature (said once, at the first of them).
 fn tls_pair(parsed: &Parsed, settings: &Settings, built: Built, diag: &mut Diag) {
     let key_of = |name: &str| {
         parsed
@@ -183,6 +213,16 @@ fn tls_pair(parsed: &Parsed, settings: &Settings, built: Built, diag: &mut Diag)
         ),
         (Some(cert), Some(_)) if !built.tls && settings.tls_cert.is_some() => {
             diag.error(cert, format!("`tls_cert` {NO_TLS}"));
+        }
+        (None, None) if !built.tls => {
+            let first = parsed.pairs.iter().find_map(|p| {
+                let key = p.path.get_ident()?;
+                (key != "tls_cert" && key != "tls_key" && key.to_string().starts_with("tls_"))
+                    .then_some(key)
+            });
+            if let Some(key) = first {
+                diag.error(key, format!("`{key}` {NO_TLS}"));
+            }
         }
         _ => {}
     }
@@ -249,11 +289,11 @@ fn lit(value: &Expr) -> Option<&Lit> {
     }
 }
 
-fn addr(value: &Expr, diag: &mut Diag) -> Option<LitStr> {
+fn addr(value: &Expr, key: &str, diag: &mut Diag) -> Option<LitStr> {
     let Some(Lit::Str(s)) = lit(value) else {
         diag.error(
             value,
-            r#"`addr` is a string, as in `addr = "0.0.0.0:8080"`"#,
+            format!(r#"`{key}` is a string, as in `{key} = "0.0.0.0:8080"`"#),
         );
         return None;
     };
@@ -271,6 +311,23 @@ fn addr(value: &Expr, diag: &mut Diag) -> Option<LitStr> {
     Some(s.clone())
 }
 
+/// The plain listener's address: an IP address and a port, as the server
+/// binds it (no host name to resolve).
+fn socket_addr(value: &Expr, diag: &mut Diag) -> Option<LitStr> {
+    let s = addr(value, "tls_redirect_from", diag)?;
+    if s.value().parse::<std::net::SocketAddr>().is_err() {
+        diag.error(
+            &s,
+            format!(
+                "`{}` is not an IP address with a port: write it as in \"0.0.0.0:80\" or \"[::]:80\"",
+                s.value()
+            ),
+        );
+        return None;
+    }
+    Some(s)
+}
+
 fn positive(value: &Expr, key: &str, diag: &mut Diag) -> Option<usize> {
     let n = match lit(value) {
         Some(Lit::Int(i)) => i.base10_parse::<usize>().ok(),
@@ -285,11 +342,11 @@ fn positive(value: &Expr, key: &str, diag: &mut Diag) -> Option<usize> {
     }
 }
 
-fn boolean(value: &Expr, diag: &mut Diag) -> Option<bool> {
+fn boolean(value: &Expr, key: &str, diag: &mut Diag) -> Option<bool> {
     match lit(value) {
         Some(Lit::Bool(b)) => Some(b.value),
         _ => {
-            diag.error(value, "`http2` is `true` or `false`");
+            diag.error(value, format!("`{key}` is `true` or `false`"));
             None
         }
     }
