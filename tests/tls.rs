@@ -696,3 +696,93 @@ fn serve_on_the_callers_runtime_redirects_too_and_stops_both() {
         "still listening"
     );
 }
+
+/// `tests/bin/tls_main.rs`: a `#[harrow::main]` program whose attribute
+/// holds every TLS key, run from a directory with the files it names. Its
+/// start line names both listeners; a client with or without a certificate
+/// is served (`tls_client_optional`), one that stays silent is cut off after
+/// the attribute's 300 ms, and plain HTTP on the redirect port is sent to
+/// HTTPS. SIGTERM ends it cleanly.
+#[test]
+fn the_attributes_tls_keys_reach_the_server() {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+
+    let ca = TestCa::new("attribute");
+    let clients = TestCa::new("attribute clients");
+    let dir = harrow_tests::TempDir::new("tls-main");
+    let id = ca.server("server");
+    std::fs::write(dir.join("cert.pem"), &id.cert).unwrap();
+    std::fs::write(dir.join("key.pem"), &id.key).unwrap();
+    std::fs::write(dir.join("clients.pem"), clients.pem()).unwrap();
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tls-main"))
+        .current_dir(dir.path())
+        .env_remove("HARROW_ADDR")
+        .env_remove("HARROW_DRIVER")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("the fixture starts");
+    // Lines come through a channel, so that one never printed fails the
+    // test in 10 s instead of blocking it.
+    let stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let (lines, printed) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in stdout.lines().map_while(Result::ok) {
+            let _ = lines.send(line);
+        }
+    });
+    let mut line = |what: &str| loop {
+        let Ok(line) = printed.recv_timeout(Duration::from_secs(10)) else {
+            let _ = child.kill();
+            panic!("the fixture did not print `{what}`");
+        };
+        if let Some(rest) = line.trim().strip_prefix(what) {
+            let addr = rest.split_whitespace().next().unwrap_or_default();
+            return addr.parse::<std::net::SocketAddr>().expect("an address");
+        }
+    };
+    let addr = line("listening on https://");
+    let plain = line("redirecting http://");
+
+    let body = |identity| {
+        let replies = https_get(addr, client_config(&ca, &[], identity), &["/tls"]);
+        replies.unwrap().remove(0).body
+    };
+    assert_eq!(body(None), "client certificates: 0");
+    assert_eq!(
+        body(Some(&clients.client("alice"))),
+        "client certificates: 1"
+    );
+
+    let started = Instant::now();
+    let mut silent = Raw::connect(addr);
+    assert!(silent.closed_within(Duration::from_secs(5)), "left open");
+    assert!(started.elapsed() >= Duration::from_millis(250));
+
+    let mut raw = Raw::connect(plain);
+    raw.send(b"GET /tls HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    let answer = raw.read_response();
+    assert!(answer.starts_with("HTTP/1.1 308 "), "{answer}");
+    let to = format!("https://localhost:{}/tls", addr.port());
+    assert_eq!(harrow_tests::header_value(&answer, "location"), Some(&*to));
+
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the fixture did not exit after SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status:?}");
+}
