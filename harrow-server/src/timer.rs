@@ -255,7 +255,7 @@ impl ConnTimer {
     /// Runs `fut` until it finishes, or until the entry fires (then
     /// `None`, and `fut` is dropped): for readiness-based work, where a
     /// dropped future owns no buffer the kernel could still write to.
-    #[cfg(any(feature = "http2", feature = "tls"))]
+    #[cfg(feature = "http2")]
     pub(crate) async fn until_fired<F: std::future::Future>(&self, fut: F) -> Option<F::Output> {
         let mut fut = std::pin::pin!(fut);
         std::future::poll_fn(|cx| {

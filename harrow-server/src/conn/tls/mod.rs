@@ -1,17 +1,20 @@
 //! HTTPS connections: the TLS handshake, then HTTP/2 or HTTP/1.1 as ALPN
 //! chose, over the session.
 //!
-//! * The first byte is peeked (without reading it): a TLS handshake record
+//! * The first read's first byte says what came: a TLS handshake record
 //!   starts with 22; a letter is a plain HTTP request sent to the HTTPS
 //!   port, which gets a plain 400 saying so instead of a TLS alert the
 //!   client cannot show.
-//! * The handshake runs on the socket's readiness (monoio's poll mode,
-//!   driven by tokio-rustls), so the deadline may drop it at any point: no
-//!   kernel operation owns a buffer. It is bounded by the handshake
-//!   timeout, and each worker runs at most `max_handshakes` at once.
-//! * ALPN `h2` keeps the session as tokio-rustls made it, for `h2` to drive.
-//!   Anything else goes back to the completion-based socket, and rustls
-//!   runs in memory under HTTP/1.1 ([`stream::TlsIo`]).
+//! * rustls runs in memory ([`stream::TlsIo`]) from the handshake on, over
+//!   the socket's owned, cancelable operations, as the requests after it
+//!   do: the handshake timeout cancels them like any other deadline, and
+//!   each worker runs at most `max_handshakes` at once. (Under io_uring this
+//!   keeps the socket on the ring, where a handshake over its readiness
+//!   took a switch to poll mode and back, and a system call per read and
+//!   write.)
+//! * ALPN `h2` hands the session to tokio-rustls over the socket in poll
+//!   mode, for `h2` to drive. Anything else stays as it is, under
+//!   HTTP/1.1.
 
 pub(crate) mod split;
 pub(crate) mod stream;
@@ -20,7 +23,11 @@ use std::net::SocketAddr;
 use std::rc::Rc;
 use std::sync::Arc;
 
+use monoio::buf::IoBufMut;
+use monoio::io::CancelableAsyncReadRent;
 use monoio::net::TcpStream;
+use rustls::ServerConnection;
+#[cfg(feature = "http2")]
 use tokio_rustls::TlsAcceptor;
 
 use self::stream::TlsIo;
@@ -53,22 +60,81 @@ pub(crate) async fn serve<S: Service>(
         return;
     };
     Wait::TlsHandshake.arm(&timer, &worker.config, false);
-    match first_byte(&stream, &timer).await {
-        Some(HANDSHAKE_RECORD) => {}
-        Some(byte) if byte.is_ascii_alphabetic() => {
+    let mut stream = stream;
+    let Some(first) = first_read(&mut stream, &worker, &timer).await else {
+        return;
+    };
+    match first[0] {
+        HANDSHAKE_RECORD => {}
+        byte if byte.is_ascii_alphabetic() => {
             drop(slot);
             let plain = Plain {
                 stream,
                 readiness: monoio::utils::is_legacy(),
             };
-            let io = Io::new(plain, worker, timer, None);
+            let io = Io::new(plain, worker, timer, Some(first));
             Dispatch::new(io, service, ConnInfo::new(remote))
                 .refuse(http::StatusCode::BAD_REQUEST, PLAIN_HTTP)
                 .await;
             return;
         }
-        _ => return,
+        _ => {
+            worker.pool.put(first);
+            return;
+        }
     }
+    let session = match ServerConnection::new(tls.config.clone()) {
+        Ok(session) => session,
+        Err(e) => {
+            tracing::debug!(%remote, error = %e, "cannot start a TLS session");
+            worker.pool.put(first);
+            return;
+        }
+    };
+    let mut transport = TlsIo::accepting(stream, session, worker.clone(), first);
+    if let Err(e) = transport.handshake(&timer).await {
+        match timer.fired() {
+            Some(_) => tracing::debug!(%remote, "TLS handshake timed out"),
+            None => tracing::debug!(%remote, error = %e, "TLS handshake failed"),
+        }
+        return;
+    }
+    drop(slot);
+    let info = TlsInfo::of(transport.session());
+    let h2 = info.alpn() == Some(b"h2");
+    let conn = ConnInfo::new(remote).with_tls(Arc::new(info));
+    if h2 {
+        #[cfg(feature = "http2")]
+        Box::pin(serve_h2(transport, &tls, conn, worker, service, timer)).await;
+        return;
+    }
+    if !worker.config.http1_enabled() {
+        tracing::debug!(%remote, "HTTP/1 over TLS on an HTTP/2-only server; closing");
+        return;
+    }
+    let io = Io::new(transport, worker, timer, None);
+    Dispatch::new(io, service, conn).run().await;
+}
+
+/// HTTP/2 over a session whose handshake is done: tokio-rustls drives it
+/// over the socket in poll mode, for `h2`.
+#[cfg(feature = "http2")]
+async fn serve_h2<S: Service>(
+    transport: TlsIo,
+    tls: &Tls,
+    conn: ConnInfo,
+    worker: Rc<Worker>,
+    service: Rc<S>,
+    timer: ConnTimer,
+) {
+    let remote = conn.remote();
+    let (stream, session, read) = match transport.into_h2_parts() {
+        Ok(parts) => parts,
+        Err(e) => {
+            tracing::debug!(%remote, error = %e, "TLS failed after the handshake");
+            return;
+        }
+    };
     let poll = match stream.try_into_poll_io() {
         Ok(poll) => poll,
         Err((e, _)) => {
@@ -76,11 +142,14 @@ pub(crate) async fn serve<S: Service>(
             return;
         }
     };
-    let accept = TlsAcceptor::from(tls.config.clone()).accept(poll);
+    // tokio-rustls makes a session of its own; ours, whose handshake is
+    // done, takes its place, so its future only writes what ours holds.
+    let accept = TlsAcceptor::from(tls.config.clone())
+        .accept_with(poll, move |fresh: &mut ServerConnection| *fresh = session);
     let session = match timer.until_fired(accept).await {
         Some(Ok(session)) => session,
         Some(Err(e)) => {
-            tracing::debug!(%remote, error = %e, "TLS handshake failed");
+            tracing::debug!(%remote, error = %e, "TLS failed after the handshake");
             return;
         }
         None => {
@@ -88,69 +157,22 @@ pub(crate) async fn serve<S: Service>(
             return;
         }
     };
-    drop(slot);
-    let info = TlsInfo::of(session.get_ref().1);
-    let h2 = info.alpn() == Some(b"h2");
-    let conn = ConnInfo::new(remote).with_tls(Arc::new(info));
-    if h2 {
-        #[cfg(feature = "http2")]
-        Box::pin(super::h2::serve_io(
-            session,
-            Vec::new(),
-            conn,
-            worker,
-            service,
-            timer,
-        ))
-        .await;
-        return;
-    }
-    if !worker.config.http1_enabled() {
-        tracing::debug!(%remote, "HTTP/1 over TLS on an HTTP/2-only server; closing");
-        return;
-    }
-    let (poll, session) = session.into_inner();
-    let stream = match poll.try_into_comp_io() {
-        Ok(stream) => stream,
-        Err((e, _)) => {
-            tracing::debug!(%remote, error = %e, "cannot switch the socket back from poll mode");
-            return;
-        }
-    };
-    let transport = TlsIo::new(stream, session, worker.clone());
-    let io = Io::new(transport, worker, timer, None);
-    Dispatch::new(io, service, conn).run().await;
+    super::h2::serve_io(session, read, conn, worker, service, timer).await;
 }
 
-/// The first byte the client sent, left unread; `None` when it closed,
+/// The client's first bytes, in a pool buffer; `None` when it closed,
 /// failed or ran out of time first.
-async fn first_byte(stream: &TcpStream, timer: &ConnTimer) -> Option<u8> {
-    use std::os::fd::AsRawFd;
-    loop {
-        timer.until_fired(stream.readable(true)).await?.ok()?;
-        let mut byte = 0u8;
-        // SAFETY: one byte is written to `byte`, which outlives the call,
-        // and the descriptor is open while `stream` is borrowed.
-        let n = unsafe {
-            libc::recv(
-                stream.as_raw_fd(),
-                (&raw mut byte).cast(),
-                1,
-                libc::MSG_PEEK | libc::MSG_DONTWAIT,
-            )
-        };
-        match n {
-            1 => return Some(byte),
-            0 => return None,
-            _ => {
-                let e = std::io::Error::last_os_error();
-                if !matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::Interrupted
-                ) {
-                    return None;
-                }
-            }
+async fn first_read(stream: &mut TcpStream, worker: &Worker, timer: &ConnTimer) -> Option<Vec<u8>> {
+    let buf = worker.pool.get();
+    let (res, slice) = stream
+        .cancelable_read(buf.slice_mut(0..), timer.handle())
+        .await;
+    let buf = slice.into_inner();
+    match res {
+        Ok(n) if n > 0 => Some(buf),
+        _ => {
+            worker.pool.put(buf);
+            None
         }
     }
 }

@@ -1,8 +1,9 @@
-//! A TLS session as HTTP/1.1's transport: rustls encrypts and decrypts in
-//! memory (its sans-IO `ServerConnection`), and the bytes on the wire go
-//! through the same owned, cancelable socket operations as plain HTTP, so
-//! a fired deadline cancels a TLS read or write exactly as it cancels a
-//! plain one, and the buffer comes back before it is reused.
+//! A TLS session, its handshake and then HTTP/1.1's transport: rustls
+//! encrypts and decrypts in memory (its sans-IO `ServerConnection`), and
+//! the bytes on the wire go through the same owned, cancelable socket
+//! operations as plain HTTP, so a fired deadline cancels a TLS read or
+//! write exactly as it cancels a plain one, and the buffer comes back
+//! before it is reused.
 //!
 //! Ciphertext buffers come from the worker's pool for the length of one
 //! read or write; an idle HTTPS connection holds none (rustls keeps its
@@ -40,6 +41,11 @@ use crate::timer::ConnTimer;
 /// one TLS record, whose ciphertext fits a buffer the pool takes back.
 pub(super) const SEND_LIMIT: usize = 16 * 1024;
 
+/// rustls's own limit on the ciphertext it holds for sending, for the
+/// sessions tokio-rustls drives (HTTP/2).
+#[cfg(feature = "http2")]
+const RUSTLS_BUFFER_LIMIT: usize = 64 * 1024;
+
 /// How many records (pool buffers) one write of a large response carries:
 /// with io_uring each write is a round trip through the ring, and a 64 KiB
 /// body then takes two rather than five. Under epoll rustls may hold as
@@ -62,6 +68,7 @@ pub(super) struct Inbound {
 impl Inbound {
     /// The state of a session whose handshake just finished: the last
     /// flight may have carried application data (a pipelined request).
+    #[cfg(test)]
     pub(super) fn after_handshake(session: &mut ServerConnection) -> Self {
         Inbound {
             plaintext: session
@@ -215,8 +222,35 @@ pub(crate) struct TlsIo {
 
 impl TlsIo {
     /// The transport over `stream` for a session whose handshake is done.
+    #[cfg(test)]
     pub(super) fn new(stream: TcpStream, session: ServerConnection, worker: Rc<Worker>) -> Self {
         let mut session = Box::new(session);
+        let inbound = Inbound::after_handshake(&mut session);
+        TlsIo::with_inbound(stream, session, worker, inbound)
+    }
+
+    /// The transport over `stream` for a new session, whose handshake
+    /// [`handshake`](TlsIo::handshake) runs, with `first`, the client's
+    /// first bytes (read already), as its first input.
+    pub(super) fn accepting(
+        stream: TcpStream,
+        session: ServerConnection,
+        worker: Rc<Worker>,
+        first: Vec<u8>,
+    ) -> Self {
+        let inbound = Inbound {
+            pending: Some((first, 0)),
+            ..Inbound::default()
+        };
+        TlsIo::with_inbound(stream, Box::new(session), worker, inbound)
+    }
+
+    fn with_inbound(
+        stream: TcpStream,
+        mut session: Box<ServerConnection>,
+        worker: Rc<Worker>,
+        inbound: Inbound,
+    ) -> Self {
         let readiness = monoio::utils::is_legacy();
         // Under epoll records go out from rustls's own buffers (only what
         // the socket does not take is copied, a record a pool buffer), so
@@ -227,7 +261,6 @@ impl TlsIo {
             SEND_LIMIT
         };
         session.set_buffer_limit(Some(limit));
-        let inbound = Inbound::after_handshake(&mut session);
         TlsIo {
             stream,
             session,
@@ -235,6 +268,57 @@ impl TlsIo {
             inbound,
             readiness,
         }
+    }
+
+    /// Runs the handshake to its end over the same owned, cancelable reads
+    /// and writes as the requests after it, so the handshake timeout
+    /// cancels it as any other deadline does, and the buffer comes back
+    /// first. The server's last flight and TLS 1.3's session tickets are
+    /// written before it returns. An error ends the connection (with the
+    /// alert rustls chose, when it failed on the client's input).
+    pub(super) async fn handshake(&mut self, timer: &ConnTimer) -> io::Result<()> {
+        while self.session.is_handshaking() {
+            if timer.fired().is_some() {
+                return Err(io::ErrorKind::TimedOut.into());
+            }
+            self.send_queued(timer).await?;
+            if self.inbound.ended {
+                return Err(io::ErrorKind::UnexpectedEof.into());
+            }
+            self.receive(timer).await?;
+        }
+        self.send_queued(timer).await
+    }
+
+    /// The session, for what its handshake settled.
+    pub(super) fn session(&self) -> &ServerConnection {
+        &self.session
+    }
+
+    /// The parts, for HTTP/2 to run over the session through tokio-rustls:
+    /// the socket, the session (with rustls's usual limit on what it
+    /// buffers for sending), and the plaintext the client sent after its
+    /// handshake, which HTTP/2 reads first.
+    #[cfg(feature = "http2")]
+    pub(super) fn into_h2_parts(mut self) -> io::Result<(TcpStream, ServerConnection, Vec<u8>)> {
+        let mut plaintext = Vec::new();
+        loop {
+            if self.inbound.plaintext > 0 {
+                plaintext.reserve(self.inbound.plaintext);
+                self.inbound
+                    .take_plaintext(&mut self.session, &mut plaintext)?;
+                continue;
+            }
+            match self.inbound.take_pending() {
+                Some((cipher, at)) => {
+                    self.inbound
+                        .feed(&mut self.session, cipher, at, &self.worker.pool)?
+                }
+                None => break,
+            }
+        }
+        self.session.set_buffer_limit(Some(RUSTLS_BUFFER_LIMIT));
+        Ok((self.stream, *self.session, plaintext))
     }
 
     /// The parts, for an upgraded connection to split (whose writes copy
