@@ -276,18 +276,27 @@ impl TlsIo {
     /// first. The server's last flight and TLS 1.3's session tickets are
     /// written before it returns. An error ends the connection (with the
     /// alert rustls chose, when it failed on the client's input).
+    ///
+    /// Each flight first goes out with a direct send, under io_uring too:
+    /// a handshake's signature takes long enough that a flight left for the
+    /// ring would wait for the rest of the worker's round (other
+    /// handshakes' signatures) before it is submitted, and the client with
+    /// it. Only what the socket does not take waits on the ring.
     pub(super) async fn handshake(&mut self, timer: &ConnTimer) -> io::Result<()> {
-        while self.session.is_handshaking() {
+        loop {
             if timer.fired().is_some() {
                 return Err(io::ErrorKind::TimedOut.into());
             }
+            self.send_direct()?;
             self.send_queued(timer).await?;
+            if !self.session.is_handshaking() {
+                return Ok(());
+            }
             if self.inbound.ended {
                 return Err(io::ErrorKind::UnexpectedEof.into());
             }
             self.receive(timer).await?;
         }
-        self.send_queued(timer).await
     }
 
     /// The session, for what its handshake settled.
@@ -365,8 +374,8 @@ impl TlsIo {
     }
 
     /// Sends queued ciphertext straight from rustls's buffers while the
-    /// socket takes it without waiting (epoll only); what it does not take
-    /// stays queued.
+    /// socket takes it without waiting (epoll, and the handshake's flights
+    /// under io_uring); what it does not take stays queued.
     fn send_direct(&mut self) -> io::Result<()> {
         while self.session.wants_write() {
             match self.session.write_tls(&mut Direct(&self.stream)) {
@@ -480,9 +489,9 @@ impl TlsIo {
 }
 
 /// The socket as a writer of non-blocking sends, outside the runtime:
-/// `WouldBlock` when the kernel takes nothing. Only for the epoll driver,
-/// where the runtime makes the same system call itself; with io_uring
-/// every write goes through the ring.
+/// `WouldBlock` when the kernel takes nothing. For the epoll driver, where
+/// the runtime makes the same system call itself, and for the TLS
+/// handshake's flights under io_uring, which must not wait for the ring.
 struct Direct<'a>(&'a TcpStream);
 
 impl Write for Direct<'_> {
