@@ -433,6 +433,20 @@ impl TlsIo {
     /// Encrypts `data` and writes it, up to `RECORDS_PER_WRITE` records a
     /// write.
     async fn send(&mut self, mut data: &[u8], timer: &ConnTimer) -> io::Result<()> {
+        if !self.readiness && data.len() <= SEND_LIMIT / 2 {
+            // A small response under io_uring, the usual case: one record
+            // in one pool buffer, one write.
+            let taken = self.session.writer().write(data)?;
+            data = &data[taken..];
+            if let Some(out) = queued(&mut self.session, &self.worker.pool)? {
+                let (res, out) = self.stream.write_all(out, timer.handle()).await;
+                self.worker.pool.put(out);
+                res?;
+            }
+            if data.is_empty() {
+                return Ok(());
+            }
+        }
         let mut bufs = Vec::with_capacity(RECORDS_PER_WRITE);
         while !data.is_empty() {
             let gathered = self.gather(data, &mut bufs);
