@@ -133,6 +133,13 @@ impl Inbound {
     ) -> io::Result<()> {
         while at < cipher.len() && self.plaintext == 0 {
             let taken = session.read_tls(&mut &cipher[at..]);
+            if let Ok(0) = taken {
+                // After close_notify rustls takes nothing more (RFC 8446
+                // §6.1: what follows it is ignored); the stream has ended.
+                self.ended = true;
+                at = cipher.len();
+                break;
+            }
             let processed = taken.and_then(|n| {
                 at += n;
                 session
@@ -723,6 +730,68 @@ mod tests {
         assert_eq!(got.len(), body.len());
         assert!(got == body, "the body differs");
         assert_eq!(sending.await, 0, "buffers still lent");
+    }
+
+    /// A request, then close_notify and more bytes in one read: the
+    /// request is read, then the end of the stream; what follows
+    /// close_notify is dropped (rustls takes none of it, and feeding it
+    /// once spun forever).
+    #[test]
+    fn bytes_after_close_notify_end_the_stream() {
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let (server_config, client_config) = configs();
+            let mut server = ServerConnection::new(server_config).unwrap();
+            let name = "localhost".try_into().unwrap();
+            let mut client = rustls::ClientConnection::new(client_config, name).unwrap();
+            while server.is_handshaking() || client.is_handshaking() {
+                pass(&mut *client, &mut *server);
+                pass(&mut *server, &mut *client);
+            }
+            let flight = |client: &mut rustls::ClientConnection| {
+                let mut wire = Vec::new();
+                while client.wants_write() {
+                    client.write_tls(&mut wire).unwrap();
+                }
+                wire
+            };
+            client
+                .writer()
+                .write_all(b"GET / HTTP/1.1\r\n\r\n")
+                .unwrap();
+            let request = flight(&mut client);
+            client.send_close_notify();
+            let mut close = flight(&mut client);
+            // More than rustls takes in one go (4 KiB), after the alert.
+            close.extend(std::iter::repeat_n(23u8, 6000));
+
+            let pool = BufPool::new(16 * 1024, 4);
+            let mut inbound = Inbound::default();
+            let mut wires = [request, close].into_iter();
+            let mut read = Vec::new();
+            let mut buf = Vec::with_capacity(64);
+            loop {
+                match inbound.take_plaintext(&mut server, &mut buf).unwrap() {
+                    Some(0) => break,
+                    Some(_) => read.append(&mut buf),
+                    None => match inbound.take_pending() {
+                        Some((cipher, at)) => inbound.feed(&mut server, cipher, at, &pool).unwrap(),
+                        None => {
+                            let mut cipher = pool.get();
+                            cipher.extend(wires.next().expect("the end of the stream"));
+                            inbound.feed(&mut server, cipher, 0, &pool).unwrap();
+                        }
+                    },
+                }
+                buf.reserve(64);
+            }
+            assert_eq!(pool.lent(), 0, "buffers still lent");
+            done.send(read).unwrap();
+        });
+        let read = finished
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the stream ends");
+        assert_eq!(read, b"GET / HTTP/1.1\r\n\r\n");
     }
 
     #[test]
