@@ -5,13 +5,14 @@
 //!   starts with 22; a letter is a plain HTTP request sent to the HTTPS
 //!   port, which gets a plain 400 saying so instead of a TLS alert the
 //!   client cannot show.
-//! * rustls runs in memory ([`stream::TlsIo`]) from the handshake on, over
-//!   the socket's owned, cancelable operations, as the requests after it
-//!   do: the handshake timeout cancels them like any other deadline, and
-//!   each worker runs at most `max_handshakes` at once. (Under io_uring this
-//!   keeps the socket on the ring, where a handshake over its readiness
-//!   took a switch to poll mode and back, and a system call per read and
-//!   write.)
+//! * rustls runs in memory ([`stream::TlsIo`]) from the handshake on: it
+//!   reads over the socket's owned, cancelable operations, as the requests
+//!   after it do, and its flights go out with a non-blocking send first
+//!   (the rest on the ring). The handshake timeout cancels a read like any
+//!   other deadline, and each worker runs at most `max_handshakes` at once.
+//!   (Under io_uring this keeps the socket on the ring, where a handshake
+//!   over its readiness took a switch to poll mode and back, and a system
+//!   call per read and write.)
 //! * ALPN `h2` hands the session to tokio-rustls over the socket in poll
 //!   mode, for `h2` to drive. Anything else stays as it is, under
 //!   HTTP/1.1.

@@ -302,6 +302,11 @@ impl TlsIo {
             if self.inbound.ended {
                 return Err(io::ErrorKind::UnexpectedEof.into());
             }
+            // A deadline that fired as the write finished would not cancel
+            // the read after it (its canceller is gone).
+            if timer.fired().is_some() {
+                return Err(io::ErrorKind::TimedOut.into());
+            }
             self.receive(timer).await?;
         }
     }
