@@ -701,7 +701,7 @@ fn serve_on_the_callers_runtime_redirects_too_and_stops_both() {
 /// holds every TLS key, run from a directory with the files it names. Its
 /// start line names both listeners; a client with or without a certificate
 /// is served (`tls_client_optional`), one that stays silent is cut off after
-/// the attribute's 300 ms, and plain HTTP on the redirect port is sent to
+/// the attribute's 1 s, and plain HTTP on the redirect port is sent to
 /// HTTPS. SIGTERM ends it cleanly.
 #[test]
 fn the_attributes_tls_keys_reach_the_server() {
@@ -716,6 +716,15 @@ fn the_attributes_tls_keys_reach_the_server() {
     std::fs::write(dir.join("key.pem"), &id.key).unwrap();
     std::fs::write(dir.join("clients.pem"), clients.pem()).unwrap();
 
+    /// Kills the fixture if the test fails before it ends.
+    struct Fixture(std::process::Child);
+    impl Drop for Fixture {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
     let mut child = Command::new(env!("CARGO_BIN_EXE_tls-main"))
         .current_dir(dir.path())
         .env_remove("HARROW_ADDR")
@@ -727,15 +736,15 @@ fn the_attributes_tls_keys_reach_the_server() {
     // Lines come through a channel, so that one never printed fails the
     // test in 10 s instead of blocking it.
     let stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let mut child = Fixture(child);
     let (lines, printed) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for line in stdout.lines().map_while(Result::ok) {
             let _ = lines.send(line);
         }
     });
-    let mut line = |what: &str| loop {
+    let line = |what: &str| loop {
         let Ok(line) = printed.recv_timeout(Duration::from_secs(10)) else {
-            let _ = child.kill();
             panic!("the fixture did not print `{what}`");
         };
         if let Some(rest) = line.trim().strip_prefix(what) {
@@ -759,7 +768,7 @@ fn the_attributes_tls_keys_reach_the_server() {
     let started = Instant::now();
     let mut silent = Raw::connect(addr);
     assert!(silent.closed_within(Duration::from_secs(5)), "left open");
-    assert!(started.elapsed() >= Duration::from_millis(250));
+    assert!(started.elapsed() >= Duration::from_millis(900));
 
     let mut raw = Raw::connect(plain);
     raw.send(b"GET /tls HTTP/1.1\r\nHost: localhost\r\n\r\n");
@@ -769,19 +778,19 @@ fn the_attributes_tls_keys_reach_the_server() {
     assert_eq!(harrow_tests::header_value(&answer, "location"), Some(&*to));
 
     let term = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args(["-TERM", &child.0.id().to_string()])
         .status()
         .unwrap();
     assert!(term.success());
     let deadline = Instant::now() + Duration::from_secs(10);
     let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
+        if let Some(status) = child.0.try_wait().unwrap() {
             break status;
         }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("the fixture did not exit after SIGTERM");
-        }
+        assert!(
+            Instant::now() < deadline,
+            "the fixture did not exit after SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(20));
     };
     assert!(status.success(), "{status:?}");

@@ -1,5 +1,5 @@
 //! A program whose `#[harrow::main]` attribute holds every TLS key, run as
-//! a child process by `tests/macros.rs` from a directory with the PEM files
+//! a child process by `tests/tls.rs` from a directory with the PEM files
 //! it names (`cert.pem`, `key.pem`, `clients.pem`).
 
 use harrow::ConnInfo;
@@ -19,7 +19,7 @@ async fn tls(conn: ConnInfo) -> String {
     tls_key = "key.pem",
     tls_client_ca = "clients.pem",
     tls_client_optional = true,
-    tls_handshake_timeout = "300ms",
+    tls_handshake_timeout = "1s",
     tls_max_handshakes = 8,
     tls_redirect_from = "127.0.0.1:0"
 )]
