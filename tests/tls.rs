@@ -167,6 +167,50 @@ fn pipelined_requests_in_one_tls_record_are_all_answered_in_order() {
     });
 }
 
+/// close_notify followed, in the same write, by more bytes than rustls
+/// reads at once: the server ends the connection, and its one worker goes
+/// on serving (feeding rustls what follows the alert once spun it forever).
+#[test]
+fn bytes_after_close_notify_end_the_connection() {
+    let ca = TestCa::new("close notify");
+    let id = ca.server("server");
+    each_driver(|config| {
+        let server = server::start(https(
+            Config {
+                workers: Some(1),
+                ..config
+            },
+            &id,
+        ));
+        let mut tls = connect(
+            server.local_addr(),
+            client_config(&ca, &[b"http/1.1"], None),
+        );
+        tls.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            .unwrap();
+        let mut first = [0u8; 12];
+        tls.read_exact(&mut first).unwrap();
+        assert_eq!(&first, b"HTTP/1.1 200");
+        tls.conn.send_close_notify();
+        let mut wire = Vec::new();
+        while tls.conn.wants_write() {
+            tls.conn.write_tls(&mut wire).unwrap();
+        }
+        wire.extend(std::iter::repeat_n(23u8, 6000));
+        tls.sock.write_all(&wire).unwrap();
+
+        let served = https_get(server.local_addr(), client_config(&ca, &[], None), &["/"]);
+        if served.is_err() {
+            // A stuck worker would hang the server's shutdown.
+            std::mem::forget(server);
+            panic!("the worker stopped serving: {served:?}");
+        }
+        let mut rest = Vec::new();
+        let _ = tls.sock.read_to_end(&mut rest);
+        server.shutdown().unwrap();
+    });
+}
+
 #[test]
 fn plain_http_sent_to_the_https_port_gets_a_plain_400() {
     let ca = TestCa::new("plain");
