@@ -655,6 +655,19 @@ mod tests {
         (Arc::new(server), Arc::new(client))
     }
 
+    /// A server and a client session whose handshake is done in memory.
+    fn handshaken() -> (ServerConnection, rustls::ClientConnection) {
+        let (server_config, client_config) = configs();
+        let mut server = ServerConnection::new(server_config).unwrap();
+        let name = "localhost".try_into().unwrap();
+        let mut client = rustls::ClientConnection::new(client_config, name).unwrap();
+        while server.is_handshaking() || client.is_handshaking() {
+            pass(&mut *client, &mut *server);
+            pass(&mut *server, &mut *client);
+        }
+        (server, client)
+    }
+
     /// Passes `from`'s queued records to `to`.
     fn pass<A, B>(from: &mut rustls::ConnectionCommon<A>, to: &mut rustls::ConnectionCommon<B>) {
         let mut wire = Vec::new();
@@ -674,14 +687,7 @@ mod tests {
     /// whole and in order, ends with close_notify, and every buffer is back
     /// in the pool.
     async fn a_large_write_arrives_whole() {
-        let (server_config, client_config) = configs();
-        let mut server = ServerConnection::new(server_config).unwrap();
-        let name = "localhost".try_into().unwrap();
-        let mut client = rustls::ClientConnection::new(client_config, name).unwrap();
-        while server.is_handshaking() || client.is_handshaking() {
-            pass(&mut *client, &mut *server);
-            pass(&mut *server, &mut *client);
-        }
+        let (server, mut client) = handshaken();
 
         let listener = monoio::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let mut peer = monoio::net::TcpStream::connect(listener.local_addr().unwrap())
@@ -745,14 +751,7 @@ mod tests {
     fn bytes_after_close_notify_end_the_stream() {
         let (done, finished) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            let (server_config, client_config) = configs();
-            let mut server = ServerConnection::new(server_config).unwrap();
-            let name = "localhost".try_into().unwrap();
-            let mut client = rustls::ClientConnection::new(client_config, name).unwrap();
-            while server.is_handshaking() || client.is_handshaking() {
-                pass(&mut *client, &mut *server);
-                pass(&mut *server, &mut *client);
-            }
+            let (mut server, mut client) = handshaken();
             let flight = |client: &mut rustls::ClientConnection| {
                 let mut wire = Vec::new();
                 while client.wants_write() {
