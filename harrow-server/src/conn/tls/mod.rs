@@ -49,7 +49,7 @@ const PLAIN_HTTP: &str = "this port speaks HTTPS; the request was sent as plain 
 
 /// Serves one accepted connection over TLS to the end.
 pub(crate) async fn serve<S: Service>(
-    stream: TcpStream,
+    mut stream: TcpStream,
     remote: SocketAddr,
     worker: Rc<Worker>,
     service: Rc<S>,
@@ -61,7 +61,6 @@ pub(crate) async fn serve<S: Service>(
         return;
     };
     Wait::TlsHandshake.arm(&timer, &worker.config, false);
-    let mut stream = stream;
     let Some(first) = first_read(&mut stream, &worker, &timer).await else {
         return;
     };
